@@ -1,0 +1,1 @@
+namespace Rtser.Audio; internal static class Placeholder {}

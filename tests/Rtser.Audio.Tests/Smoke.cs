@@ -1,0 +1,1 @@
+namespace Rtser.Audio.Tests; public class Smoke { [Fact] public void Builds() => Assert.True(true); }
