@@ -1,1 +1,0 @@
-namespace Rtser.Features.Tests; public class Smoke { [Fact] public void Builds() => Assert.True(true); }
