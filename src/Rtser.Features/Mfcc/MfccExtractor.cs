@@ -24,7 +24,7 @@ public sealed class MfccExtractor
         }
 
         Window = MakeWindow(Options.Window, Options.FrameLength);
-        (MelStart, MelWeights, LogMelArea) = MakeMelBank(Options);
+        (MelStart, MelWeights) = MakeMelBank(Options);
         Dct = MakeDct(Options.MelBins, Options.Coefficients, Options.CepstralLifter);
         LogEnergyFloor = Options.EnergyFloor > 0 ? (float)Math.Log(Options.EnergyFloor) : float.NegativeInfinity;
         DeltaScales = MakeDeltaScales(Options.DeltaOrder, Options.DeltaWindow);
@@ -41,8 +41,6 @@ public sealed class MfccExtractor
     internal int[] MelStart { get; }
 
     internal float[][] MelWeights { get; }
-
-    internal float[] LogMelArea { get; }
 
     /// <summary>Coefficients x mel bins, row-major, lifter included.</summary>
     internal float[] Dct { get; }
@@ -87,7 +85,7 @@ public sealed class MfccExtractor
 
     internal static double MelScale(double hz) => 1127.0 * Math.Log(1.0 + (hz / 700.0));
 
-    private static (int[] Start, float[][] Weights, float[] LogArea) MakeMelBank(MfccOptions o)
+    private static (int[] Start, float[][] Weights) MakeMelBank(MfccOptions o)
     {
         int fftBins = o.FftSize / 2; // Kaldi leaves the Nyquist bin out of the mel bank
         double binWidth = o.SampleRate / (double)o.FftSize;
@@ -96,7 +94,6 @@ public sealed class MfccExtractor
         double delta = (melHigh - melLow) / (o.MelBins + 1);
         var starts = new int[o.MelBins];
         var weights = new float[o.MelBins][];
-        var logArea = new float[o.MelBins];
         for (int m = 0; m < o.MelBins; m++)
         {
             double left = melLow + (m * delta);
@@ -104,7 +101,6 @@ public sealed class MfccExtractor
             double right = center + delta;
             int first = -1;
             var row = new List<float>();
-            double area = 0;
             for (int k = 0; k < fftBins; k++)
             {
                 double mel = MelScale(binWidth * k);
@@ -123,16 +119,14 @@ public sealed class MfccExtractor
                     }
 
                     row.Add((float)w);
-                    area += w;
                 }
             }
 
             starts[m] = Math.Max(0, first);
             weights[m] = [.. row];
-            logArea[m] = (float)Math.Log(Math.Max(area, 1e-9));
         }
 
-        return (starts, weights, logArea);
+        return (starts, weights);
     }
 
     private static float[] MakeDct(int melBins, int coefficients, double lifter)

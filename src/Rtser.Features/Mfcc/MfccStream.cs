@@ -47,11 +47,10 @@ public sealed class MfccStream
 
     /// <summary>
     /// Appends the frames completed by <paramref name="samples"/> to <paramref name="output"/>
-    /// (width <see cref="MfccExtractor.Width"/>). <paramref name="frameStats"/>, if given (width 2),
-    /// receives per static frame its energy in dBFS and the spectral flatness of the mel bands,
-    /// which the speech activity detector uses.
+    /// (width <see cref="MfccExtractor.Width"/>). <paramref name="frameEnergy"/>, if given (width 1),
+    /// receives each static frame's RMS level in dB re full scale, which the speech activity detector uses.
     /// </summary>
-    public void Push(ReadOnlySpan<float> samples, FeatureBuffer output, FeatureBuffer? frameStats = null)
+    public void Push(ReadOnlySpan<float> samples, FeatureBuffer output, FeatureBuffer? frameEnergy = null)
     {
         ArgumentNullException.ThrowIfNull(output);
         if (output.Width != _o.Width)
@@ -72,7 +71,7 @@ public sealed class MfccStream
                 break;
             }
 
-            ProcessFrame(_pending, frameStats);
+            ProcessFrame(_pending, frameEnergy);
             EmitStatic(output, final: false);
             _pending.AsSpan(shift, length - shift).CopyTo(_pending);
             _pendingCount = length - shift;
@@ -86,7 +85,7 @@ public sealed class MfccStream
         EmitStatic(output, final: true);
     }
 
-    private void ProcessFrame(float[] frame, FeatureBuffer? frameStats)
+    private void ProcessFrame(float[] frame, FeatureBuffer? frameEnergy)
     {
         int n = _o.FrameLength;
         Span<float> w = _work;
@@ -126,32 +125,13 @@ public sealed class MfccStream
             _static[0] = logEnergy;
         }
 
-        if (frameStats is not null)
+        if (frameEnergy is not null)
         {
-            Span<float> s = frameStats.AddRow();
             float meanSquare = rawEnergy / (n * _o.InputScale * _o.InputScale);
-            s[0] = 10f * MathF.Log10(meanSquare + 1e-12f);
-            s[1] = Flatness();
+            frameEnergy.AddRow()[0] = 10f * MathF.Log10(meanSquare + 1e-12f);
         }
 
         _staticFrames++;
-    }
-
-    /// <summary>Geometric over arithmetic mean of the mel energies per unit bandwidth: near 1 for white noise.</summary>
-    private float Flatness()
-    {
-        double geo = 0;
-        double arith = 0;
-        for (int m = 0; m < _logMel.Length; m++)
-        {
-            double logDensity = _logMel[m] - _e.LogMelArea[m];
-            geo += logDensity;
-            arith += Math.Exp(logDensity);
-        }
-
-        geo /= _logMel.Length;
-        arith /= _logMel.Length;
-        return arith <= 0 ? 0f : (float)(Math.Exp(geo) / arith);
     }
 
     private void EmitStatic(FeatureBuffer output, bool final)
