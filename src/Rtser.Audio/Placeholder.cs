@@ -1,1 +1,0 @@
-namespace Rtser.Audio; internal static class Placeholder {}

@@ -1,0 +1,116 @@
+"""Run one experiment config on one corpus over the speaker-independent folds.
+
+    python3 -m training.experiment --config training/configs/svm.json --features /work/features/emodb \
+        --out training/results/runs [--smoke]
+"""
+import argparse
+import json
+import os
+import time
+
+import numpy as np
+
+
+def load_config(path, smoke=False):
+    with open(path) as f:
+        cfg = json.load(f)
+    if smoke:
+        cfg = apply_smoke(cfg)
+    return cfg
+
+
+def apply_smoke(cfg):
+    cfg = json.loads(json.dumps(cfg))
+    if "train" in cfg:
+        cfg["train"]["epochs"] = 1
+    cfg.pop("grid", None)
+    if cfg.get("selection") and "k" in cfg["selection"]:
+        cfg["selection"]["k"] = cfg["selection"]["k"][:1]
+    cfg["smoke"] = True
+    return cfg
+
+
+def run(cfg, features_dir, out_dir, log=print):
+    seed = int(cfg.get("seed", 1))
+    import torch  # seed first, before anything random is built
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+    torch.set_num_threads(int(os.environ.get("RTSER_THREADS", "1")))
+    from . import baselines, data, folds as foldlib, metrics, stats
+
+    corpus = data.load(features_dir)
+    folds = foldlib.make_folds(corpus.speakers)
+    K = len(corpus.labels)
+    fold_results, fold_meta = [], []
+    preds = np.full(corpus.n, -1)
+    t0 = time.time()
+    kind = cfg["kind"]
+    if kind in ("mlr", "svm"):
+        fs = cfg.get("feature_set", "all")
+        X = stats.utterance_matrix(corpus, fs)
+        names = stats.names(corpus, fs)
+    for fo in folds:
+        te = fo["test"]
+        if kind in ("mlr", "svm"):
+            tr = np.concatenate([fo["train"], fo["val"]])  # no early stopping: all non-test speakers
+            pipe = baselines.fit_fold(kind, cfg, X[tr], corpus.y[tr], corpus.speakers[tr], K, seed)
+            p = baselines.predict_scores(pipe, X[te]).argmax(1)
+            meta = {"params": pipe["params"], "k": pipe["k"], "n_features": X.shape[1]}
+            if cfg.get("selection"):
+                meta["selected"] = [names[c] for c in pipe["cols"]]
+        else:
+            from .train import predict, train_model
+            model, norm, info = train_model(cfg, corpus, fo["train"], fo["val"], seed + fo["fold"], log=log)
+            p = predict(model, corpus, te).argmax(1)
+            meta = {k: info[k] for k in ("best_epoch", "best_val_uar", "seconds", "selection")}
+            meta["history"] = info["history"]
+        preds[te] = p
+        r = metrics.evaluate(corpus.y[te], p, corpus.labels)
+        r.update({"fold": fo["fold"], "test_speakers": fo["test_speakers"], "val_speakers": fo["val_speakers"]})
+        fold_results.append(r)
+        fold_meta.append(meta)
+        log(f"[{cfg['name']}/{corpus.name}] fold {fo['fold']} test={fo['test_speakers']} "
+            f"acc={r['accuracy']:.3f} uar={r['uar']:.3f} "
+            + (f"best_epoch={meta.get('best_epoch')} " if "best_epoch" in meta else "")
+            + f"({time.time() - t0:.0f}s)")
+    agg = metrics.aggregate(fold_results, corpus.labels)
+    out = {"name": cfg["name"], "corpus": corpus.name, "config": cfg, "labels": corpus.labels,
+           "n_files": corpus.n, "n_folds": len(folds), "seconds": round(time.time() - t0, 1),
+           "aggregate": agg, "folds": fold_results, "fold_meta": fold_meta,
+           "predictions": preds.tolist(), "featureConfig": corpus.index.get("featureConfig")}
+    if cfg.get("selection") and kind in ("mlr", "svm"):
+        from collections import Counter
+        cnt = Counter(n for m in fold_meta for n in m["selected"])
+        out["selection_summary"] = {"k_per_fold": [m["k"] for m in fold_meta],
+                                    "selected_in_all_folds": sorted(n for n, c in cnt.items() if c == len(folds)),
+                                    "counts": dict(cnt.most_common())}
+    if cfg.get("selection") and kind == "torch":
+        from collections import Counter
+        A, M = corpus.acoustic_bands, corpus.modulation_bands
+        cnt = Counter()
+        for m in fold_meta:
+            cnt.update([f"mfcc{c}" for c in m["selection"]["mfcc_cols"]])
+            cnt.update([f"ms_a{c // M}_m{c % M}" for c in m["selection"]["ms_cols"]])
+        out["selection_summary"] = {"selected_in_all_folds": sorted(n for n, c in cnt.items() if c == len(folds)),
+                                    "counts": dict(cnt.most_common())}
+    os.makedirs(out_dir, exist_ok=True)
+    path = os.path.join(out_dir, f"{cfg['name']}__{corpus.name}.json")
+    with open(path, "w") as f:
+        json.dump(out, f, indent=1)
+    log(f"[{cfg['name']}/{corpus.name}] UAR {agg['uar_mean']:.3f}±{agg['uar_sd']:.3f} "
+        f"acc {agg['accuracy_mean']:.3f}±{agg['accuracy_sd']:.3f} -> {path} ({out['seconds']}s)")
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--config", required=True)
+    ap.add_argument("--features", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--smoke", action="store_true")
+    a = ap.parse_args()
+    run(load_config(a.config, a.smoke), a.features, a.out, log=lambda s: print(s, flush=True))
+
+
+if __name__ == "__main__":
+    main()

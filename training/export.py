@@ -1,0 +1,254 @@
+"""Retrain a model on all speakers of a corpus, export ONNX + model card + parity sample.
+
+    python3 -m training.export --config training/configs/cnn_rnn.json --features /work/features/emodb \
+        --runs training/results/runs --models models
+The number of epochs for torch models = median best epoch over the evaluation folds (from the CV run).
+"""
+import argparse
+import datetime
+import json
+import os
+import pickle
+import subprocess
+
+import numpy as np
+
+LANG = {"emodb": "de", "ravdess": "en"}
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def git_commit():
+    try:
+        c = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "training"], cwd=REPO, capture_output=True,
+                               text=True).stdout.strip()
+        return c + ("+dirty-training" if dirty else "")
+    except Exception:
+        return "unknown"
+
+
+def parity_indices(corpus):
+    lens = np.array([len(m) for m in corpus.mfcc])
+    order = np.argsort(lens, kind="stable")
+    picks = [order[0], order[len(order) // 2], order[-1]]
+    # one more of a different class
+    for i in order[::max(1, len(order) // 7)]:
+        if corpus.y[i] not in corpus.y[picks]:
+            picks.append(i)
+            break
+    return [int(i) for i in dict.fromkeys(picks)]
+
+
+def three_second_case(corpus, i):
+    """A 3 s input (300 MFCC frames, 44 MS frames) made by tiling a real utterance: the timing case."""
+    T = int(round(3.0 / corpus.mfcc_shift))
+    Tm = int(round(3.0 / corpus.ms_shift)) - 3
+    m, s, v = corpus.mfcc[i], corpus.ms[i], corpus.vad[i]
+    reps = int(np.ceil(max(T / len(m), Tm / len(s))))
+    return (np.concatenate([m] * reps)[:T], np.concatenate([v] * reps)[:T], np.concatenate([s] * reps)[:Tm],
+            corpus.ms_stats[i])
+
+
+def tensor_json(a):
+    a = np.asarray(a, dtype=np.float32)
+    return {"shape": list(a.shape), "data": [float(x) for x in a.ravel()]}
+
+
+def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log=print):
+    seed = int(cfg.get("seed", 1))
+    import torch
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+    torch.set_num_threads(int(os.environ.get("RTSER_THREADS", "1")))
+    from . import baselines, data, onnx_stats, stats
+
+    corpus = data.load(features)
+    mid = cfg["export"].format(corpus=corpus.name)
+    K = len(corpus.labels)
+    allidx = np.arange(corpus.n)
+    run_path = os.path.join(runs_dir, f"{cfg['name']}__{corpus.name}.json")
+    run = json.load(open(run_path)) if os.path.exists(run_path) else None
+    os.makedirs(os.path.join(models_dir, "parity"), exist_ok=True)
+    os.makedirs(checkpoints_dir, exist_ok=True)
+    onnx_path = os.path.join(models_dir, f"{mid}.onnx")
+    picks = parity_indices(corpus)
+    cases = []
+    kind = cfg["kind"]
+    fs = cfg.get("feature_set", "all")
+    card_extra = {}
+    if kind in ("mlr", "svm"):
+        X = stats.utterance_matrix(corpus, fs)
+        pipe = baselines.fit_fold(kind, cfg, X, corpus.y, corpus.speakers, K, seed)
+        dims = {"F": corpus.ms[0].shape[1], "S": corpus.ms_stats.shape[1]}
+        model = onnx_stats.build(kind, pipe, fs, dims, corpus.labels, doc=f"RTSER {mid}")
+        import onnx
+        onnx.save(model, onnx_path)
+        with open(os.path.join(checkpoints_dir, f"{mid}.pkl"), "wb") as f:
+            pickle.dump({"config": cfg, "pipeline": pipe, "labels": corpus.labels,
+                         "featureConfig": corpus.index.get("featureConfig")}, f)
+
+        def ref(mf, vad, ms, st):
+            parts = []
+            if fs in ("all", "mfcc"):
+                parts.append(stats.mfcc_block(mf, vad))
+            if fs in ("all", "ms"):
+                parts.append(stats.ms_block(ms, st))
+            sc = baselines.predict_scores(pipe, np.concatenate(parts)[None])[0]
+            e = np.exp(sc - sc.max())
+            return e / e.sum()
+
+        def case(mf, vad, ms, st, timing=False):
+            inp = {}
+            if fs in ("all", "mfcc"):
+                inp["mfcc"] = tensor_json(mf[None])
+                inp["vad"] = tensor_json(vad[None].astype(np.float32))
+            if fs in ("all", "ms"):
+                inp["ms"] = tensor_json(ms[None])
+                inp["ms_stats"] = tensor_json(st[None])
+            return {"inputs": inp, "probabilities": [float(p) for p in ref(mf, vad, ms, st)], "timing": timing}
+
+        for i in picks:
+            c = case(corpus.mfcc[i], corpus.vad[i], corpus.ms[i], corpus.ms_stats[i])
+            c["file"] = corpus.paths[i]
+            cases.append(c)
+        cases.append(case(*three_second_case(corpus, picks[0]), timing=True))
+        n_par = int(pipe["cols"].size * K + K) if kind == "mlr" else int(pipe["model"].sv.size + pipe["model"].coef.size + K)
+        D = int(pipe["cols"].size)
+        # MACs per second of audio: statistics ~ a few ops per input value, plus the classifier
+        stat_macs = 100 * 13 * 6 + int(round(1 / corpus.ms_shift)) * dims["F"] * 3
+        clf_macs = D * K if kind == "mlr" else pipe["model"].sv.shape[0] * (D + K)
+        macs = stat_macs + clf_macs  # the classifier runs once per utterance; counted once per second here
+        inputs = []
+        if fs in ("all", "mfcc"):
+            inputs += [{"name": "mfcc", "shape": [1, "frames", 13], "dtype": "float32"},
+                       {"name": "vad", "shape": [1, "frames"], "dtype": "float32", "note": "1.0 = speech frame (vad.npy)"}]
+        if fs in ("all", "ms"):
+            inputs += [{"name": "ms", "shape": [1, "ms_frames", dims["F"]], "dtype": "float32"},
+                       {"name": "ms_stats", "shape": [1, dims["S"]], "dtype": "float32",
+                        "note": "utterance statistics, order = statisticNames"}]
+        outputs = [{"name": "probabilities", "shape": [1, K], "note": "softmax of scores"},
+                   {"name": "scores", "shape": [1, K],
+                    "note": "MLR: regression outputs; SVM: one-vs-rest decision values"}]
+        card_extra = {"hyperparameters": {k: (float(v) if isinstance(v, (int, float)) else v)
+                                          for k, v in pipe["params"].items()},
+                      "n_statistics": int(X.shape[1]), "n_selected": D,
+                      "probability_note": ("softmax over the regression outputs (not calibrated)" if kind == "mlr" else
+                                           "softmax over the one-vs-rest RBF-SVM decision values (not Platt-calibrated)")}
+        if kind == "svm":
+            card_extra["hyperparameters"]["gamma"] = float(pipe["model"].gamma)
+            card_extra["support_vectors"] = int(pipe["model"].sv.shape[0])
+    else:
+        from .models import count_macs, n_params
+        from .train import predict, train_model
+        if run:
+            epochs = int(np.median([m["best_epoch"] for m in run["fold_meta"]]))
+            epochs = max(epochs, 5) if not cfg.get("smoke") else 1
+        else:
+            epochs = cfg["train"]["epochs"]
+        log(f"[{mid}] training on all {corpus.n} files for {epochs} epochs")
+        model, norm, info = train_model(cfg, corpus, allidx, None, seed, epochs=epochs, log=log)
+        model.eval()
+        torch.save({"config": cfg, "state_dict": model.state_dict(), "norm": norm, "labels": corpus.labels,
+                    "featureConfig": corpus.index.get("featureConfig"), "epochs": epochs,
+                    "dims": {"A": corpus.acoustic_bands, "M": corpus.modulation_bands}},
+                   os.path.join(checkpoints_dir, f"{mid}.pt"))
+        mf0 = torch.from_numpy(corpus.mfcc[picks[0]][None])
+        ms0 = torch.from_numpy(corpus.ms[picks[0]][None])
+        torch.onnx.export(model, (mf0, ms0), onnx_path, input_names=["mfcc", "ms"], output_names=["probabilities"],
+                          dynamic_axes={"mfcc": {0: "batch", 1: "frames"}, "ms": {0: "batch", 1: "ms_frames"},
+                                        "probabilities": {0: "batch"}},
+                          opset_version=17, do_constant_folding=True)
+        import onnx
+        om = onnx.load(onnx_path)
+        om.doc_string = f"RTSER {mid}"
+        helper_props = {"labels": ",".join(corpus.labels)}
+        onnx.helper.set_model_props(om, helper_props)
+        onnx.checker.check_model(om)
+        onnx.save(om, onnx_path)
+
+        def case(mf, ms, timing=False):
+            with torch.no_grad():
+                p = model(torch.from_numpy(mf[None]), torch.from_numpy(ms[None]))[0].numpy()
+            return {"inputs": {"mfcc": tensor_json(mf[None]), "ms": tensor_json(ms[None])},
+                    "probabilities": [float(x) for x in p], "timing": timing}
+
+        for i in picks:
+            c = case(corpus.mfcc[i], corpus.ms[i])
+            c["file"] = corpus.paths[i]
+            cases.append(c)
+        mf3, _, ms3, _ = three_second_case(corpus, picks[0])
+        cases.append(case(mf3, ms3, timing=True))
+        n_par = n_params(model)
+        macs = count_macs(model, T=int(round(1 / corpus.mfcc_shift)))
+        inputs = [{"name": "mfcc", "shape": ["batch", "frames", 13], "dtype": "float32",
+                   "note": "raw MFCC frames from the C# extractor, 100 Hz; no normalisation (inside the graph)"},
+                  {"name": "ms", "shape": ["batch", "ms_frames", corpus.ms[0].shape[1]], "dtype": "float32",
+                   "note": "raw modulation-spectral frames (acoustic-major a*M+m), 64 ms hop"}]
+        outputs = [{"name": "probabilities", "shape": ["batch", K]}]
+        card_extra = {"epochs": epochs, "architecture": cfg["model"], "augmentation": cfg.get("augment", {}),
+                      "train": cfg["train"],
+                      "preprocessing": "none outside the graph: per-dimension mean/std of the training data are "
+                                       "constants in the graph; MS frames are mapped onto the model's 40 ms grid "
+                                       "inside the graph by k = clamp(floor(40 j / 64) - 1, 0, Tms - 1); needs "
+                                       "at least 4 MFCC frames and 1 MS frame",
+                      "training_seconds": info["seconds"]}
+        if info.get("selection"):
+            card_extra["frame_selection"] = info["selection"]
+    par = {"id": mid, "tolerance": 1e-4, "outputName": "probabilities", "labels": corpus.labels,
+           "note": "inputs -> expected probabilities from the training framework "
+                   + ("(torch, eval mode)" if kind == "torch" else "(numpy/sklearn float64)")
+                   + "; the case with timing=true is a 3 s clip", "cases": cases}
+    with open(os.path.join(models_dir, "parity", f"{mid}.json"), "w") as f:
+        json.dump(par, f)
+    evaluation = None
+    if run:
+        a = run["aggregate"]
+        evaluation = {
+            "protocol": ("leave-one-speaker-out, 10 folds" if corpus.name == "emodb" else
+                         "6 actor-grouped folds of 3 actors (actors 01-18)") +
+                        "; no speaker in train and test; normalisation/selection/hyperparameters fitted on "
+                        "training speakers only" + ("; early stopping on validation speaker(s) from the training "
+                                                    "speakers" if kind == "torch" else ""),
+            "uar_mean": a["uar_mean"], "uar_sd": a["uar_sd"], "accuracy_mean": a["accuracy_mean"],
+            "accuracy_sd": a["accuracy_sd"], "uar_min": a["uar_min"], "uar_max": a["uar_max"],
+            "per_class": a["per_class"], "confusion": a["confusion"], "confusion_note": "rows = true, cols = predicted, "
+            "summed over folds", "per_fold_uar": [f["uar"] for f in run["folds"]],
+            "n_files": run["n_files"], "n_folds": run["n_folds"]}
+    card = {
+        "id": mid, "corpus": corpus.name, "language": LANG.get(corpus.name, "unknown"), "kind": kind,
+        "labels": corpus.labels, "onnx": f"{mid}.onnx", "opset": 17,
+        "featureConfig": corpus.index.get("featureConfig"),
+        "features": {"sampleRate": corpus.index.get("sampleRate"), "mfcc": corpus.index["mfcc"],
+                     "modulation": corpus.index["modulation"], "vad": corpus.index["vad"]},
+        "feature_set": fs, "inputs": inputs, "outputs": outputs,
+        "parameters": int(n_par), "macs_per_second_of_audio": int(macs),
+        "evaluation": evaluation, "training_data": {"files": corpus.n, "speakers": sorted(set(corpus.speakers.tolist()))},
+        "training_command": command, "config": cfg, "git_commit": git_commit(),
+        "created": datetime.datetime.utcnow().replace(microsecond=0).isoformat() + "Z",
+        "parity": f"parity/{mid}.json",
+    }
+    card.update(card_extra)
+    with open(os.path.join(models_dir, f"{mid}.json"), "w") as f:
+        json.dump(card, f, indent=1)
+    log(f"[{mid}] exported {onnx_path} params={n_par} MACs/s={macs}")
+    return card
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--config", required=True)
+    ap.add_argument("--features", required=True)
+    ap.add_argument("--runs", default="training/results/runs")
+    ap.add_argument("--models", default="models")
+    ap.add_argument("--checkpoints", default="training/checkpoints")
+    ap.add_argument("--smoke", action="store_true")
+    a = ap.parse_args()
+    from .experiment import load_config
+    cfg = load_config(a.config, a.smoke)
+    export(cfg, a.features, a.runs, a.models, a.checkpoints,
+           command="python3 -m training.export --config %s --features %s" % (a.config, a.features),
+           log=lambda s: print(s, flush=True))
+
+
+if __name__ == "__main__":
+    main()

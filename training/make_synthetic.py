@@ -1,0 +1,93 @@
+"""Write a small synthetic feature export in exactly the C# exporter's format.
+
+Random features with class-dependent shifts and speaker-dependent offsets, so a classifier
+can learn something and speaker-independent folds matter. Used for development and for the
+CI smoke run (`python3 -m training.run_all --smoke`).
+
+    python3 -m training.make_synthetic --out /tmp/synth [--corpus emodb|ravdess] [--speakers 4]
+"""
+import argparse
+import json
+import os
+
+import numpy as np
+
+EMODB_LABELS = ["neutral", "happy", "sad", "angry", "fearful", "disgust", "bored"]
+RAVDESS_LABELS = ["neutral", "happy", "sad", "angry", "fearful", "disgust", "surprised"]
+
+
+def make(out, corpus="emodb", speakers=4, per_class=4, acoustic_bands=19, modulation_bands=5,
+         seed=0, fixed_seconds=None):
+    rng = np.random.default_rng(seed)
+    labels = EMODB_LABELS if corpus == "emodb" else RAVDESS_LABELS
+    A, M = acoustic_bands, modulation_bands
+    F = A * M
+    stat_names = [f"ms_stat_{i}" for i in range(8)]
+    S = len(stat_names)
+    class_mfcc = rng.normal(0, 1.0, (len(labels), 13))
+    class_ms = rng.normal(0, 1.0, (len(labels), F))
+    class_stats = rng.normal(0, 1.0, (len(labels), S))
+    files, mfccs, mss, vads, stats = [], [], [], [], []
+    mfcc_off = ms_off = 0
+    spk_ids = [f"{i + 1:02d}" for i in range(speakers)]
+    for spk in spk_ids:
+        spk_shift = rng.normal(0, 0.7, 13)
+        spk_ms = rng.normal(0, 0.7, F)
+        for ci, lab in enumerate(labels):
+            for rep in range(per_class):
+                dur = fixed_seconds if fixed_seconds else float(rng.uniform(2.5, 4.0))
+                n_mfcc = int((dur - 0.025) / 0.01) + 1
+                n_ms = max(1, int((dur - 0.256) / 0.064) + 1)
+                m = rng.normal(0, 1.0, (n_mfcc, 13)) + 0.12 * class_mfcc[ci] + spk_shift
+                m[:, 0] = m[:, 0] * 2 + 10  # c0 ~ log energy
+                vad = np.ones(n_mfcc, np.uint8)
+                sil = int(rng.integers(5, 30))
+                vad[:sil] = 0
+                vad[-sil:] = 0
+                m[vad == 0, 0] -= 8
+                s = rng.normal(0, 1.0, (n_ms, F)) + 0.06 * class_ms[ci] + spk_ms - 5
+                st = rng.normal(0, 1.0, S) + 0.3 * class_stats[ci]
+                mfccs.append(m.astype(np.float32))
+                mss.append(s.astype(np.float32))
+                vads.append(vad)
+                stats.append(st.astype(np.float32))
+                path = f"Actor_{spk}/{spk}-{lab}-{rep}.wav" if corpus == "ravdess" else f"wav/{spk}{lab[:3]}{rep}.wav"
+                files.append({"path": path, "speaker": spk, "label": lab, "durationSeconds": round(dur, 4),
+                              "mfccOffset": mfcc_off, "mfccFrames": n_mfcc, "msOffset": ms_off, "msFrames": n_ms})
+                mfcc_off += n_mfcc
+                ms_off += n_ms
+    os.makedirs(out, exist_ok=True)
+    np.save(os.path.join(out, "mfcc.npy"), np.concatenate(mfccs))
+    np.save(os.path.join(out, "ms.npy"), np.concatenate(mss))
+    np.save(os.path.join(out, "vad.npy"), np.concatenate(vads))
+    np.save(os.path.join(out, "ms_stats.npy"), np.stack(stats))
+    index = {
+        "corpus": corpus, "sampleRate": 16000,
+        "featureConfig": {"synthetic": True, "note": "random features from training/make_synthetic.py"},
+        "labels": labels,
+        "mfcc": {"file": "mfcc.npy", "width": 13, "frameShiftSeconds": 0.01},
+        "modulation": {"file": "ms.npy", "width": F, "acousticBands": A, "modulationBands": M,
+                       "frameShiftSeconds": 0.064, "statisticsFile": "ms_stats.npy", "statisticNames": stat_names},
+        "vad": {"file": "vad.npy"},
+        "files": files,
+    }
+    with open(os.path.join(out, "index.json"), "w") as f:
+        json.dump(index, f, indent=1)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--corpus", default="emodb", choices=["emodb", "ravdess"])
+    ap.add_argument("--speakers", type=int, default=4)
+    ap.add_argument("--per-class", type=int, default=4)
+    ap.add_argument("--seed", type=int, default=0)
+    a = ap.parse_args()
+    make(a.out, a.corpus, a.speakers, a.per_class, seed=a.seed,
+         fixed_seconds=2.0 if a.corpus == "emodb" else None)
+    print("wrote", a.out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,269 @@
+"""Torch sequence models. Every model takes the raw C# feature streams
+    mfcc [B, T, 13] (100 Hz)   and   ms [B, Tms, A*M] (15.625 Hz, acoustic-major a*M+m)
+and does all preprocessing inside the graph: per-dimension normalisation (training-fold mean/std
+baked in as constants), optional feature-dimension selection (constant Gather), and the
+alignment of the two frame rates (MS frames repeated onto the model's time grid by an index
+computed from the frame count, so the frame-count axis stays dynamic in ONNX).
+
+MS -> grid alignment: grid step g ms (10 ms * pooling), MS hop h ms (64). Grid frame j is
+centred at about g*j + g/2 + 12.5 ms; MS frame k (256 ms window) at h*k + 128 ms. Nearest by
+centre: k = clamp(floor(g*j / h) - 1, 0, Tms - 1)  (exact for g=40/20, h=64 to within one grid step).
+"""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def ms_index(n_grid, n_ms, grid_ms, hop_ms):
+    j = torch.arange(n_grid, dtype=torch.int64)
+    k = torch.div(j * grid_ms, hop_ms, rounding_mode="floor") - 1
+    k = torch.clamp(k, min=0)
+    return torch.minimum(k, (torch.ones_like(k) * n_ms) - 1)
+
+
+class Norm(nn.Module):
+    """(x - mean) / std with constants; optional constant column selection."""
+
+    def __init__(self, mean, std, cols=None):
+        super().__init__()
+        mean = torch.as_tensor(mean, dtype=torch.float32)
+        std = torch.as_tensor(std, dtype=torch.float32)
+        if cols is not None:
+            cols = torch.as_tensor(cols, dtype=torch.int64)
+            mean, std = mean[cols], std[cols]
+            self.register_buffer("cols", cols)
+        else:
+            self.cols = None
+        self.register_buffer("mean", mean)
+        self.register_buffer("inv_std", 1.0 / std)
+
+    def forward(self, x):
+        if self.cols is not None:
+            x = torch.index_select(x, 2, self.cols)
+        return (x - self.mean) * self.inv_std
+
+
+class AttentivePool(nn.Module):
+    """Attentive statistics pooling over time (Okabe et al. 2018): weighted mean (+ weighted std)."""
+
+    def __init__(self, dim, hidden=32, with_std=True):
+        super().__init__()
+        self.att = nn.Sequential(nn.Linear(dim, hidden), nn.Tanh(), nn.Linear(hidden, 1))
+        self.with_std = with_std
+        self.out_dim = dim * (2 if with_std else 1)
+
+    def forward(self, h):  # [B, T, D]
+        w = torch.softmax(self.att(h), dim=1)
+        mu = (w * h).sum(1)
+        if not self.with_std:
+            return mu
+        var = (w * h * h).sum(1) - mu * mu
+        return torch.cat([mu, torch.sqrt(torch.clamp(var, min=1e-6))], 1)
+
+
+class MeanPool(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.out_dim = dim
+
+    def forward(self, h):
+        return h.mean(1)
+
+
+class Base(nn.Module):
+    def __init__(self, cfg, norm, n_classes, dims):
+        """norm: dict with mfcc_mean/std, ms_mean/std (numpy) and optional mfcc_cols/ms_cols."""
+        super().__init__()
+        self.cfg = cfg
+        self.use_mfcc = cfg.get("feature_set", "all") in ("all", "mfcc")
+        self.use_ms = cfg.get("feature_set", "all") in ("all", "ms")
+        self.A, self.M = dims["A"], dims["M"]
+        self.hop_ms = int(round(dims["ms_shift"] * 1000))
+        self.mfcc_ms = int(round(dims["mfcc_shift"] * 1000))
+        if self.use_mfcc:
+            self.mfcc_norm = Norm(norm["mfcc_mean"], norm["mfcc_std"], norm.get("mfcc_cols"))
+            self.n_mfcc = len(norm["mfcc_cols"]) if norm.get("mfcc_cols") is not None else len(norm["mfcc_mean"])
+        if self.use_ms:
+            self.ms_norm = Norm(norm["ms_mean"], norm["ms_std"], norm.get("ms_cols"))
+            self.n_ms = len(norm["ms_cols"]) if norm.get("ms_cols") is not None else len(norm["ms_mean"])
+        self.n_classes = n_classes
+
+    def forward(self, mfcc, ms):
+        return torch.softmax(self.logits(mfcc, ms), dim=-1)
+
+
+class RNN(Base):
+    """GRU over [MFCC ; MS repeated to the grid] at 100/`pool` Hz, attention pooling, linear."""
+
+    def __init__(self, cfg, norm, n_classes, dims):
+        super().__init__(cfg, norm, n_classes, dims)
+        m = cfg["model"]
+        self.pool = m.get("time_pool", 4)
+        d_in = (self.n_mfcc if self.use_mfcc else 0) + (self.n_ms if self.use_ms else 0)
+        h = m.get("hidden", 64)
+        self.proj = nn.Sequential(nn.Linear(d_in, m.get("proj", 64)), nn.ReLU(), nn.Dropout(m.get("dropout", 0.2)))
+        self.gru = nn.GRU(m.get("proj", 64), h, num_layers=m.get("layers", 1), batch_first=True,
+                          bidirectional=m.get("bidirectional", False))
+        d = h * (2 if m.get("bidirectional", False) else 1)
+        self.poolt = AttentivePool(d, with_std=False)
+        self.drop = nn.Dropout(m.get("dropout", 0.2))
+        self.out = nn.Linear(self.poolt.out_dim, n_classes)
+
+    def logits(self, mfcc, ms):
+        parts = []
+        if self.use_mfcc:
+            x = self.mfcc_norm(mfcc)
+            n_grid = x.shape[1] // self.pool
+        else:
+            n_grid = mfcc.shape[1] // self.pool
+        if self.use_mfcc:
+            if self.pool > 1:
+                x = F.avg_pool1d(x.transpose(1, 2), self.pool).transpose(1, 2)
+            parts.append(x)
+        if self.use_ms:
+            s = self.ms_norm(ms)
+            idx = ms_index(n_grid, s.shape[1], self.mfcc_ms * self.pool, self.hop_ms)
+            parts.append(torch.index_select(s, 1, idx))
+        x = torch.cat(parts, 2) if len(parts) > 1 else parts[0]
+        h, _ = self.gru(self.proj(x))
+        return self.out(self.drop(self.poolt(h)))
+
+
+class ConvFrontEnd(nn.Module):
+    """MS branch: the MS frames as an image [B, M channels, Tms, A acoustic bands], 2 conv blocks.
+         pooling='freq': pool (1 x 2) along acoustic frequency only -> time resolution kept;
+         pooling='2x2' : plain 2x2 max pooling (time and frequency) -- the ablation.
+       MFCC branch: 1-D convs over time (13 coefficient channels), max-pool 2 in time twice -> 25 Hz.
+       Output: [B, T25, C] with the MS branch repeated onto the 25 Hz grid."""
+
+    def __init__(self, base, m):
+        super().__init__()
+        self.__dict__["base"] = base  # plain reference, not a submodule (avoids a cycle)
+        c1, c2 = m.get("ms_channels", [16, 32])
+        self.pooling = m.get("pooling", "freq")
+        dout = 0
+        if base.use_ms:
+            self.ms_conv1 = nn.Sequential(nn.Conv2d(base.M, c1, 3, padding=1), nn.BatchNorm2d(c1), nn.ReLU())
+            self.ms_conv2 = nn.Sequential(nn.Conv2d(c1, c2, 3, padding=1), nn.BatchNorm2d(c2), nn.ReLU())
+            a = base.A // 2 // 2 if self.pooling == "freq" else -(-(-(-base.A // 2)) // 2)
+            self.ms_proj = nn.Sequential(nn.Linear(c2 * a, m.get("ms_out", 48)), nn.ReLU())
+            dout += m.get("ms_out", 48)
+        if base.use_mfcc:
+            k1, k2 = m.get("mfcc_channels", [32, 48])
+            self.mfcc_conv = nn.Sequential(
+                nn.Conv1d(base.n_mfcc, k1, 5, padding=2), nn.BatchNorm1d(k1), nn.ReLU(), nn.MaxPool1d(2),
+                nn.Conv1d(k1, k2, 5, padding=2), nn.BatchNorm1d(k2), nn.ReLU(), nn.MaxPool1d(2))
+            dout += k2
+        self.out_dim = dout
+        self.drop = nn.Dropout(m.get("dropout", 0.2))
+
+    def forward(self, mfcc, ms):
+        b = self.base
+        n_grid = mfcc.shape[1] // 4
+        parts = []
+        if b.use_mfcc:
+            x = b.mfcc_norm(mfcc).transpose(1, 2)          # [B, 13, T]
+            parts.append(self.mfcc_conv(x).transpose(1, 2))  # [B, T//4, k2]
+        if b.use_ms:
+            s = b.ms_norm(ms)                               # [B, Tms, A*M] acoustic-major
+            B_, Tm = s.shape[0], s.shape[1]
+            s = s.reshape(B_, Tm, b.A, b.M).permute(0, 3, 1, 2)  # [B, M, Tms, A]
+            if self.pooling == "freq":
+                s = F.max_pool2d(self.ms_conv1(s), (1, 2))
+                s = F.max_pool2d(self.ms_conv2(s), (1, 2))
+                hop = b.hop_ms
+            else:  # plain 2x2 (time and frequency); pad time so short inputs survive
+                s = F.max_pool2d(self.ms_conv1(s), 2, ceil_mode=True)
+                s = F.max_pool2d(self.ms_conv2(s), 2, ceil_mode=True)
+                hop = b.hop_ms * 4
+            s = s.permute(0, 2, 1, 3).flatten(2)            # [B, Tms', c2*A']
+            s = self.ms_proj(s)
+            idx = ms_index(n_grid, s.shape[1], b.mfcc_ms * 4, hop)
+            parts.append(torch.index_select(s, 1, idx))
+        x = torch.cat(parts, 2) if len(parts) > 1 else parts[0]
+        return self.drop(x)
+
+
+class CNN(Base):
+    """Conv front-end + temporal pooling (attentive statistics 'asp' or plain 'mean') + linear."""
+
+    def __init__(self, cfg, norm, n_classes, dims):
+        super().__init__(cfg, norm, n_classes, dims)
+        m = cfg["model"]
+        self.front = ConvFrontEnd(self, m)
+        d = self.front.out_dim
+        self.poolt = AttentivePool(d) if m.get("temporal_pool", "asp") == "asp" else MeanPool(d)
+        self.out = nn.Sequential(nn.Dropout(m.get("dropout", 0.2)), nn.Linear(self.poolt.out_dim, n_classes))
+
+    def logits(self, mfcc, ms):
+        return self.out(self.poolt(self.front(mfcc, ms)))
+
+
+class CNNRNN(Base):
+    """Conv front-end (frequency-only pooling) -> GRU over the 25 Hz grid -> attention pooling -> softmax."""
+
+    def __init__(self, cfg, norm, n_classes, dims):
+        super().__init__(cfg, norm, n_classes, dims)
+        m = cfg["model"]
+        self.front = ConvFrontEnd(self, m)
+        h = m.get("hidden", 64)
+        self.gru = nn.GRU(self.front.out_dim, h, batch_first=True, bidirectional=m.get("bidirectional", False))
+        d = h * (2 if m.get("bidirectional", False) else 1)
+        self.poolt = AttentivePool(d, with_std=m.get("asp_std", False))
+        self.out = nn.Sequential(nn.Dropout(m.get("dropout", 0.2)), nn.Linear(self.poolt.out_dim, n_classes))
+
+    def logits(self, mfcc, ms):
+        h, _ = self.gru(self.front(mfcc, ms))
+        return self.out(self.poolt(h))
+
+
+ARCHS = {"rnn": RNN, "cnn": CNN, "cnn_rnn": CNNRNN}
+
+
+def build(cfg, norm, n_classes, dims):
+    return ARCHS[cfg["model"]["arch"]](cfg, norm, n_classes, dims)
+
+
+def count_macs(model, T=100, Tms=None, dims=None):
+    """Multiply-accumulates for one forward pass on T MFCC frames (T=100: one second of audio)."""
+    if Tms is None:
+        Tms = max(1, int(round(T * model.mfcc_ms / model.hop_ms)))
+    macs = [0]
+
+    def conv_hook(mod, inp, out):
+        k = 1
+        for s in mod.kernel_size:
+            k *= s
+        macs[0] += out.numel() * (mod.in_channels // mod.groups) * k
+
+    def lin_hook(mod, inp, out):
+        macs[0] += out.numel() * mod.in_features
+
+    def gru_hook(mod, inp, out):
+        x = inp[0]
+        steps = x.shape[0] * x.shape[1]
+        dirs = 2 if mod.bidirectional else 1
+        h = mod.hidden_size
+        i = mod.input_size
+        for layer in range(mod.num_layers):
+            macs[0] += steps * dirs * 3 * h * (i + h)
+            i = h * dirs
+
+    hooks = []
+    for mod in model.modules():
+        if isinstance(mod, (nn.Conv1d, nn.Conv2d)):
+            hooks.append(mod.register_forward_hook(conv_hook))
+        elif isinstance(mod, nn.Linear):
+            hooks.append(mod.register_forward_hook(lin_hook))
+        elif isinstance(mod, nn.GRU):
+            hooks.append(mod.register_forward_hook(gru_hook))
+    model.eval()
+    with torch.no_grad():
+        model(torch.zeros(1, T, 13), torch.zeros(1, Tms, model.A * model.M))
+    for h in hooks:
+        h.remove()
+    return macs[0]
+
+
+def n_params(model):
+    return sum(p.numel() for p in model.parameters())

@@ -1,0 +1,134 @@
+"""Results table (markdown + JSON) and confusion-matrix PNGs from training/results/runs/*.json."""
+import glob
+import json
+import os
+
+import numpy as np
+
+DEFAULT_MODELS = {"cnn_rnn"}
+
+
+def _pct(x):
+    return f"{100 * x:.1f}"
+
+
+def _row_desc(cfg):
+    fs = {"all": "MFCC+MS", "mfcc": "MFCC", "ms": "MS"}[cfg.get("feature_set", "all")]
+    sel = cfg.get("selection")
+    if sel:
+        if "k" in sel:
+            sel_s = "MI top-k, k∈{" + ",".join(map(str, sel["k"])) + "} (inner CV)"
+        else:
+            sel_s = f"MI top-{sel['k_frame']} frame dims"
+    else:
+        sel_s = "–"
+    return fs, sel_s
+
+
+def plot_confusion(cm, labels, title, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    cm = np.asarray(cm, dtype=float)
+    norm = cm / np.maximum(cm.sum(1, keepdims=True), 1)
+    fig, ax = plt.subplots(figsize=(5.6, 4.8), dpi=110)
+    ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
+    for i in range(len(labels)):
+        for j in range(len(labels)):
+            ax.text(j, i, f"{int(cm[i, j])}\n{100 * norm[i, j]:.0f}%", ha="center", va="center", fontsize=7,
+                    color="white" if norm[i, j] > 0.6 else "black")
+    ax.set_xticks(range(len(labels)))
+    ax.set_xticklabels(labels, rotation=45, ha="right")
+    ax.set_yticks(range(len(labels)))
+    ax.set_yticklabels(labels)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def write(runs_dir, results_dir, models_dir=None, log=print):
+    runs = []
+    for p in sorted(glob.glob(os.path.join(runs_dir, "*.json"))):
+        with open(p) as f:
+            runs.append(json.load(f))
+    if not runs:
+        log("report: no runs")
+        return
+    cards = {}
+    if models_dir and os.path.isdir(models_dir):
+        for p in glob.glob(os.path.join(models_dir, "*.json")):
+            with open(p) as f:
+                c = json.load(f)
+            cards[(c["config"]["name"], c["corpus"])] = c
+    order = {"mlr": 0, "svm": 1, "rnn": 2, "cnn": 3, "cnn_rnn": 4}
+    runs.sort(key=lambda r: (r["corpus"], r["config"].get("priority", 5), order.get(r["config"].get("model", {}).get(
+        "arch", r["config"]["kind"]), 9), r["name"]))
+    summary = []
+    lines = ["# Results (speaker-independent)", "",
+             "EmoDB: leave-one-speaker-out, 10 folds. RAVDESS actors 01-18: 6 folds of 3 actors, 7 classes (calm→neutral). "
+             "Same folds for every model; mean ± sd over folds; min–max = worst/best fold UAR. "
+             "UAR = unweighted average recall. Single seed (1).", ""]
+    for corpus in sorted(set(r["corpus"] for r in runs)):
+        rs = [r for r in runs if r["corpus"] == corpus]
+        lines += [f"## {corpus} ({rs[0]['n_files']} files, {rs[0]['n_folds']} folds)", "",
+                  "| model | features | selection | UAR % | accuracy % | UAR min–max | params | MACs / s audio | eval time |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for r in rs:
+            a, cfg = r["aggregate"], r["config"]
+            fs, sel = _row_desc(cfg)
+            card = cards.get((r["name"], corpus))
+            params = f"{card['parameters']:,}" if card else ""
+            macs = f"{card['macs_per_second_of_audio'] / 1e6:.2f} M" if card else ""
+            lines.append(f"| {cfg.get('title', r['name'])} | {fs} | {sel} | {_pct(a['uar_mean'])} ± {_pct(a['uar_sd'])} "
+                         f"| {_pct(a['accuracy_mean'])} ± {_pct(a['accuracy_sd'])} | {_pct(a['uar_min'])}–{_pct(a['uar_max'])} "
+                         f"| {params} | {macs} | {r['seconds'] / 60:.1f} min |")
+            summary.append({"name": r["name"], "corpus": corpus, "title": cfg.get("title", r["name"]),
+                            "feature_set": cfg.get("feature_set", "all"), "selection": cfg.get("selection"),
+                            **{k: a[k] for k in ("uar_mean", "uar_sd", "accuracy_mean", "accuracy_sd", "uar_min",
+                                                 "uar_max", "pooled_uar", "pooled_accuracy")},
+                            "per_class": a["per_class"], "confusion": a["confusion"],
+                            "per_fold_uar": [f["uar"] for f in r["folds"]],
+                            "selection_summary": r.get("selection_summary")})
+        lines.append("")
+        labels = rs[0]["labels"]
+        lines += [f"### {corpus}: per-class recall / precision (%, pooled over folds)", "",
+                  "| model | " + " | ".join(labels) + " |", "|---|" + "---|" * len(labels)]
+        for r in rs:
+            pc = r["aggregate"]["per_class"]
+            cells = [f"{_pct(pc[l]['recall'] or 0)} / {_pct(pc[l]['precision'])}" for l in labels]
+            lines.append(f"| {r['config'].get('title', r['name'])} | " + " | ".join(cells) + " |")
+        lines.append("")
+        for r in rs:
+            if r.get("selection_summary"):
+                s = r["selection_summary"]
+                allf = s["selected_in_all_folds"]
+                lines.append(f"- **{r['config'].get('title', r['name'])}**: "
+                             + (f"k per fold {s['k_per_fold']}; " if "k_per_fold" in s else "")
+                             + f"{len(allf)} features selected in every fold: "
+                             + ", ".join(allf[:40]) + (" …" if len(allf) > 40 else ""))
+        lines.append("")
+        for r in rs:
+            if r["name"] in DEFAULT_MODELS:
+                png = f"confusion_{r['name']}_{corpus}.png"
+                try:
+                    plot_confusion(r["aggregate"]["confusion"], labels,
+                                   f"{r['config'].get('title', r['name'])} – {corpus} (UAR {_pct(r['aggregate']['uar_mean'])}%)",
+                                   os.path.join(results_dir, png))
+                except Exception as e:  # pragma: no cover
+                    log(f"report: no PNG ({e})")
+                cm = r["aggregate"]["confusion"]
+                lines += [f"### {corpus}: confusion matrix, {r['config'].get('title', r['name'])} (rows true, cols predicted, summed over folds)",
+                          "", f"![confusion]({png})", "", "| true \\ pred | " + " | ".join(labels) + " |",
+                          "|---|" + "---|" * len(labels)]
+                for lab, row in zip(labels, cm):
+                    lines.append(f"| {lab} | " + " | ".join(str(x) for x in row) + " |")
+                lines.append("")
+    os.makedirs(results_dir, exist_ok=True)
+    with open(os.path.join(results_dir, "results.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    with open(os.path.join(results_dir, "summary.json"), "w") as f:
+        json.dump(summary, f, indent=1)
+    log(f"report: {os.path.join(results_dir, 'results.md')} ({len(runs)} runs)")

@@ -1,0 +1,69 @@
+"""Utterance-level statistics for the MLR and SVM baselines.
+
+Computed from the C# export only, and rebuilt op-for-op inside the baselines' ONNX graphs
+(training/onnx_stats.py), so C# just feeds the raw feature streams.
+
+MFCC block (65): over VAD speech frames (all frames if fewer than 2 are speech):
+    mean, std, min, max of the 13 MFCCs; std of their deltas d[t] = (c[t+1]-c[t-1])/2 (edge-padded,
+    deltas computed over all frames, std over speech frames).
+MS block (2F+S): mean and std over time of each of the F = A*M modulation-spectral energies
+    (all MS frames), plus the S utterance statistics from ms_stats.npy.
+All std are population std (divide by n).
+"""
+import numpy as np
+
+
+def _mask(vad):
+    m = vad.astype(np.float64)
+    if m.sum() < 2:
+        m = np.ones_like(m)
+    return m[:, None]
+
+
+def mfcc_block(mfcc, vad):
+    x = mfcc.astype(np.float64)
+    m = _mask(vad)
+    n = m.sum()
+    mean = (x * m).sum(0) / n
+    std = np.sqrt((((x - mean) * m) ** 2).sum(0) / n)
+    mx = np.where(m > 0.5, x, -1e9).max(0)
+    mn = np.where(m > 0.5, x, 1e9).min(0)
+    p = np.concatenate([x[:1], x, x[-1:]])
+    d = (p[2:] - p[:-2]) * 0.5
+    dmean = (d * m).sum(0) / n
+    dstd = np.sqrt((((d - dmean) * m) ** 2).sum(0) / n)
+    return np.concatenate([mean, std, mn, mx, dstd])
+
+
+def ms_block(ms, ms_stats):
+    x = ms.astype(np.float64)
+    mean = x.mean(0)
+    std = np.sqrt(((x - mean) ** 2).mean(0))
+    return np.concatenate([mean, std, ms_stats.astype(np.float64)])
+
+
+def names(corpus, feature_set):
+    out = []
+    if feature_set in ("all", "mfcc"):
+        for s in ("mean", "std", "min", "max", "dstd"):
+            out += [f"mfcc{c}_{s}" for c in range(13)]
+    if feature_set in ("all", "ms"):
+        A, M = corpus.acoustic_bands, corpus.modulation_bands
+        for s in ("mean", "std"):
+            out += [f"ms_a{a}_m{m}_{s}" for a in range(A) for m in range(M)]
+        out += ["msstat_" + s for s in corpus.index["modulation"]["statisticNames"]]
+    return out
+
+
+def utterance_matrix(corpus, feature_set="all"):
+    rows = []
+    for i in range(corpus.n):
+        parts = []
+        if feature_set in ("all", "mfcc"):
+            parts.append(mfcc_block(corpus.mfcc[i], corpus.vad[i]))
+        if feature_set in ("all", "ms"):
+            parts.append(ms_block(corpus.ms[i], corpus.ms_stats[i]))
+        rows.append(np.concatenate(parts))
+    X = np.stack(rows)
+    assert X.shape[1] == len(names(corpus, feature_set))
+    return X

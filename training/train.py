@@ -1,0 +1,189 @@
+"""Training loop for the torch sequence models (one fold, or all speakers for the final model)."""
+import copy
+import math
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from sklearn.feature_selection import mutual_info_classif
+
+from . import metrics
+from .models import build
+
+
+def frame_norm(corpus, idx):
+    m = np.concatenate([corpus.mfcc[i] for i in idx]).astype(np.float64)
+    s = np.concatenate([corpus.ms[i] for i in idx]).astype(np.float64)
+    ms_std = s.std(0)
+    mf_std = m.std(0)
+    return {"mfcc_mean": m.mean(0), "mfcc_std": np.where(mf_std < 1e-6, 1.0, mf_std),
+            "ms_mean": s.mean(0), "ms_std": np.where(ms_std < 1e-6, 1.0, ms_std)}
+
+
+def frame_selection(corpus, idx, k, seed):
+    """MI ranking (training fold only) of the 13 + A*M frame dimensions, each summarised by its
+    utterance mean; keep the top k (at least one per stream)."""
+    X = np.stack([np.concatenate([corpus.mfcc[i].mean(0), corpus.ms[i].mean(0)]) for i in idx])
+    X = (X - X.mean(0)) / (X.std(0) + 1e-8)
+    mi = mutual_info_classif(X, corpus.y[idx], n_neighbors=3, random_state=seed)
+    top = np.argsort(-mi, kind="stable")[:k]
+    mf = sorted(int(c) for c in top if c < 13)
+    ms = sorted(int(c) - 13 for c in top if c >= 13)
+    if not mf:
+        mf = [int(np.argmax(mi[:13]))]
+    if not ms:
+        ms = [int(np.argmax(mi[13:]))]
+    return mf, ms, mi
+
+
+def dims_of(corpus):
+    return {"A": corpus.acoustic_bands, "M": corpus.modulation_bands,
+            "ms_shift": corpus.ms_shift, "mfcc_shift": corpus.mfcc_shift}
+
+
+class Cropper:
+    def __init__(self, corpus, crop_seconds):
+        self.c = corpus
+        self.ratio = corpus.ms_shift / corpus.mfcc_shift
+        self.Lk = max(1, int(round(crop_seconds / corpus.ms_shift)))
+        self.L = int(round(self.Lk * self.ratio))
+
+    def __call__(self, i, rng, random=True):
+        m, s = self.c.mfcc[i], self.c.ms[i]
+        reps = 1
+        while len(s) * reps < self.Lk or len(m) * reps < self.L:
+            reps += 1
+        if reps > 1:
+            m, s = np.concatenate([m] * reps), np.concatenate([s] * reps)
+        span = len(s) - self.Lk
+        k0 = int(rng.integers(0, span + 1)) if random else span // 2
+        t0 = min(int(round(k0 * self.ratio)), len(m) - self.L)
+        return m[t0:t0 + self.L], s[k0:k0 + self.Lk]
+
+
+def augment(mf, ms, norm, aug, rng, ratio):
+    """In-place feature-domain augmentation of a batch (numpy float32 [B,L,13], [B,Lk,F])."""
+    B = mf.shape[0]
+    if aug.get("noise", 0) > 0:
+        mf += rng.normal(0, 1, mf.shape).astype(np.float32) * (aug["noise"] * norm["mfcc_std"]).astype(np.float32)
+        ms += rng.normal(0, 1, ms.shape).astype(np.float32) * (aug["noise"] * norm["ms_std"]).astype(np.float32)
+    if aug.get("specaugment"):
+        sa = aug["specaugment"]
+        A, M = aug["_A"], aug["_M"]
+        for b in range(B):
+            for _ in range(sa.get("time_masks", 2)):
+                w = int(rng.integers(0, sa.get("time_width", 20) + 1))
+                t0 = int(rng.integers(0, max(1, mf.shape[1] - w)))
+                mf[b, t0:t0 + w] = norm["mfcc_mean"]
+                k0, k1 = int(t0 / ratio), int(math.ceil((t0 + w) / ratio))
+                if w > 0:
+                    ms[b, k0:k1] = norm["ms_mean"]
+            for _ in range(sa.get("mfcc_masks", 1)):
+                w = int(rng.integers(0, sa.get("mfcc_width", 3) + 1))
+                c0 = int(rng.integers(0, 13 - w + 1))
+                mf[b, :, c0:c0 + w] = norm["mfcc_mean"][c0:c0 + w]
+            for _ in range(sa.get("band_masks", 1)):
+                w = int(rng.integers(0, sa.get("band_width", 3) + 1))
+                a0 = int(rng.integers(0, A - w + 1))
+                sl = slice(a0 * M, (a0 + w) * M)
+                ms[b, :, sl] = norm["ms_mean"][sl]
+    return mf, ms
+
+
+def predict(model, corpus, idx, batch=64):
+    """Full-length utterances; batches of equal shapes."""
+    model.eval()
+    groups = {}
+    for i in idx:
+        groups.setdefault((len(corpus.mfcc[i]), len(corpus.ms[i])), []).append(i)
+    probs = {}
+    with torch.no_grad():
+        for _, members in groups.items():
+            for s in range(0, len(members), batch):
+                mb = members[s:s + batch]
+                mf = torch.from_numpy(np.stack([corpus.mfcc[i] for i in mb]))
+                ms = torch.from_numpy(np.stack([corpus.ms[i] for i in mb]))
+                p = model(mf, ms).numpy()
+                for i, pi in zip(mb, p):
+                    probs[i] = pi
+    return np.stack([probs[i] for i in idx])
+
+
+def train_model(cfg, corpus, train_idx, val_idx, seed, epochs=None, log=print):
+    """Train on train_idx; if val_idx is given, keep the epoch with the best validation UAR."""
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    tcfg, aug = cfg["train"], dict(cfg.get("augment", {}))
+    aug["_A"], aug["_M"] = corpus.acoustic_bands, corpus.modulation_bands
+    norm = frame_norm(corpus, train_idx)
+    sel = None
+    if cfg.get("selection"):
+        mf_cols, ms_cols, mi = frame_selection(corpus, train_idx, cfg["selection"]["k_frame"], seed)
+        norm["mfcc_cols"], norm["ms_cols"] = mf_cols, ms_cols
+        sel = {"mfcc_cols": mf_cols, "ms_cols": ms_cols}
+    K = len(corpus.labels)
+    model = build(cfg, norm, K, dims_of(corpus))
+    epochs = epochs or tcfg["epochs"]
+    opt = torch.optim.AdamW(model.parameters(), lr=tcfg.get("lr", 2e-3), weight_decay=tcfg.get("weight_decay", 1e-2))
+    bs = tcfg.get("batch_size", 32)
+    steps_per_epoch = int(math.ceil(len(train_idx) / bs))
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=tcfg.get("lr", 2e-3), total_steps=epochs * steps_per_epoch,
+                                                pct_start=0.2)
+    counts = np.bincount(corpus.y[train_idx], minlength=K).astype(np.float64)
+    cw = torch.tensor(np.where(counts > 0, counts.sum() / np.maximum(counts, 1) / K, 0.0), dtype=torch.float32)
+    if not tcfg.get("class_weights", True):
+        cw = torch.ones(K)
+    crop = Cropper(corpus, tcfg.get("crop_seconds", 1.6))
+    random_crop = aug.get("random_crop", True)
+    best = (-1.0, 0, None)
+    history = []
+    t_start = time.time()
+    patience = tcfg.get("patience", 1000)
+    for ep in range(1, epochs + 1):
+        model.train()
+        order = rng.permutation(train_idx)
+        tot = 0.0
+        for s in range(0, len(order), bs):
+            mb = order[s:s + bs]
+            if len(mb) < 2:
+                continue
+            pairs = [crop(i, rng, random_crop) for i in mb]
+            mf = np.stack([p[0] for p in pairs]).astype(np.float32)
+            ms = np.stack([p[1] for p in pairs]).astype(np.float32)
+            mf, ms = augment(mf, ms, norm, aug, rng, crop.ratio)
+            y = torch.from_numpy(corpus.y[mb])
+            mf, ms = torch.from_numpy(mf), torch.from_numpy(ms)
+            target = F.one_hot(y, K).float()
+            if aug.get("mixup", 0) > 0:
+                lam = float(rng.beta(aug["mixup"], aug["mixup"]))
+                perm = torch.from_numpy(rng.permutation(len(mb)))
+                mf = lam * mf + (1 - lam) * mf[perm]
+                ms = lam * ms + (1 - lam) * ms[perm]
+                target = lam * target + (1 - lam) * target[perm]
+            ls = tcfg.get("label_smoothing", 0.1)
+            target = target * (1 - ls) + ls / K
+            logp = F.log_softmax(model.logits(mf, ms), -1)
+            loss = -(target * logp * cw).sum(1).mean()
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            opt.step()
+            sched.step()
+            tot += float(loss) * len(mb)
+        rec = {"epoch": ep, "train_loss": tot / len(train_idx)}
+        if val_idx is not None and len(val_idx):
+            p = predict(model, corpus, val_idx)
+            r = metrics.evaluate(corpus.y[val_idx], p.argmax(1), corpus.labels)
+            rec["val_uar"], rec["val_acc"] = r["uar"], r["accuracy"]
+            if r["uar"] > best[0]:
+                best = (r["uar"], ep, copy.deepcopy(model.state_dict()))
+            if ep - best[1] >= patience:
+                history.append(rec)
+                break
+        history.append(rec)
+    if val_idx is not None and len(val_idx) and best[2] is not None:
+        model.load_state_dict(best[2])
+    info = {"best_epoch": best[1] if val_idx is not None else epochs, "best_val_uar": best[0],
+            "seconds": round(time.time() - t_start, 1), "history": history, "selection": sel}
+    return model, norm, info
