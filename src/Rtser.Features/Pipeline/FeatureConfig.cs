@@ -1,0 +1,29 @@
+using Rtser.Features.Mfcc;
+using Rtser.Features.Vad;
+
+namespace Rtser.Features.Pipeline;
+
+/// <summary>
+/// Everything that decides what numbers a model sees. Model cards embed it verbatim and the service
+/// refuses a model whose card differs from the configuration its extractor runs (records compare by value).
+/// </summary>
+public sealed record FeatureConfig
+{
+    public const int SampleRate = 16000;
+
+    public MfccOptions Mfcc { get; init; } = new();
+
+    public SpeechActivityOptions SpeechActivity { get; init; } = new();
+
+    public FeatureConfig Validate()
+    {
+        Mfcc.Validate();
+        SpeechActivity.Validate();
+        if (Mfcc.SampleRate != SampleRate)
+        {
+            throw new ArgumentException($"Mfcc.SampleRate {Mfcc.SampleRate} must be {SampleRate}: audio is resampled to 16 kHz first.");
+        }
+
+        return this;
+    }
+}

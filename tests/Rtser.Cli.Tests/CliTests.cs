@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Rtser.Tests.Shared;
+
+namespace Rtser.Cli.Tests;
+
+public sealed class CliTests : IDisposable
+{
+    private readonly string _temp = Directory.CreateTempSubdirectory("rtser-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_temp, recursive: true);
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = CliApp.Run(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
+    public void Features_of_a_ravdess_file_match_torchaudio_kaldi_mfcc_within_a_hundredth()
+    {
+        string wav = Path.Combine(TestPaths.Datasets, "ravdess", "Actor_03", "03-01-05-02-01-01-03.wav");
+        var (code, output, error) = Run("features", wav);
+        Assert.True(code == 0, error);
+
+        using var doc = JsonDocument.Parse(output);
+        JsonElement root = doc.RootElement;
+        Assert.Equal(16000, root.GetProperty("sampleRate").GetInt32());
+        Assert.Equal(70470 / 16000.0, root.GetProperty("durationSeconds").GetDouble(), 6);
+        JsonElement mfcc = root.GetProperty("mfcc");
+        Assert.Equal(0.01, mfcc.GetProperty("frameShiftSeconds").GetDouble());
+
+        using var reference = JsonDocument.Parse(File.ReadAllText(TestPaths.TestData("Rtser.Features.Tests", "mfcc-ravdess-03-angry.json")));
+        var expected = reference.RootElement.GetProperty("useEnergyTrue").EnumerateArray().ToList();
+        var actual = mfcc.GetProperty("values").EnumerateArray().ToList();
+        Assert.Equal(expected.Count, actual.Count);
+        double worst = expected.Zip(actual)
+            .SelectMany(p => p.First.EnumerateArray().Zip(p.Second.EnumerateArray(), (e, a) => Math.Abs(e.GetDouble() - a.GetDouble())))
+            .Max();
+        Assert.True(worst <= 0.01, $"max |diff| {worst}");
+        Assert.InRange(root.GetProperty("speechSeconds").GetDouble(), 1.0, 4.0);
+    }
+
+    [Fact]
+    public void Features_of_a_22050_hz_emodb_file_are_computed_after_resampling_to_16_khz()
+    {
+        var (code, output, error) = Run("features", Path.Combine(TestPaths.Datasets, "emodb", "wav", "03a01Fa.wav"));
+        Assert.True(code == 0, error);
+        using var doc = JsonDocument.Parse(output);
+        Assert.Equal(2.0, doc.RootElement.GetProperty("durationSeconds").GetDouble(), 3);
+        Assert.Equal(198, doc.RootElement.GetProperty("mfcc").GetProperty("values").GetArrayLength());
+    }
+
+    [Fact]
+    public void Export_writes_arrays_that_numpy_reads_with_matching_index()
+    {
+        string outDir = Path.Combine(_temp, "emodb");
+        var (code, output, error) = Run("export", Path.Combine(TestPaths.Datasets, "emodb"), "--corpus", "emodb", "--out", outDir, "--limit", "12");
+        Assert.True(code == 0, error + output);
+
+        using var index = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "index.json")));
+        var files = index.RootElement.GetProperty("files").EnumerateArray().ToList();
+        Assert.Equal(12, files.Count);
+        Assert.All(files, f => Assert.Matches("^(neutral|happy|sad|angry|fearful|disgust|bored)$", f.GetProperty("label").GetString()));
+        int rows = files.Sum(f => f.GetProperty("mfccFrames").GetInt32());
+        Assert.True(files.Select(f => f.GetProperty("speaker").GetString()).Distinct().Count() > 1);
+
+        // numpy is the independent reader of the format.
+        string script = $"import numpy as np; m = np.load('{outDir}/mfcc.npy'); v = np.load('{outDir}/vad.npy'); " +
+                        "print(m.dtype, m.shape[0], m.shape[1], v.dtype, v.shape[0], float(m[0, 1]))";
+        var psi = new ProcessStartInfo("/usr/bin/python3", ["-c", script]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var p = Process.Start(psi)!;
+        string py = p.StandardOutput.ReadToEnd();
+        string pyErr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, pyErr);
+        string[] parts = py.Trim().Split(' ');
+        Assert.Equal(["float32", rows.ToString(), "13", "uint8", rows.ToString()], parts[..5]);
+        Assert.True(float.IsFinite(float.Parse(parts[5], System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    [Fact]
+    public void A_missing_file_gives_one_error_line_and_exit_code_1()
+    {
+        var (code, _, error) = Run("features", Path.Combine(_temp, "nope.wav"));
+        Assert.Equal(1, code);
+        Assert.StartsWith("error:", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_file_that_is_not_audio_gives_a_clear_error()
+    {
+        string path = Path.Combine(_temp, "text.wav");
+        File.WriteAllText(path, "hello, this is not a wave file");
+        var (code, _, error) = Run("features", path);
+        Assert.Equal(1, code);
+        Assert.Contains("RIFF", error, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void An_unknown_command_prints_usage_and_exit_code_2()
+    {
+        var (code, _, error) = Run("transmogrify");
+        Assert.Equal(2, code);
+        Assert.Contains("usage:", error, StringComparison.Ordinal);
+    }
+}
