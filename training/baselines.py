@@ -46,11 +46,13 @@ class OvRSVM:
 
     def fit(self, X, y):
         self.gamma = float(self.gamma_scale / (X.shape[1] * X.var()))
+        sq = (X ** 2).sum(1)
+        K = np.exp(-self.gamma * np.maximum(sq[:, None] - 2 * X @ X.T + sq[None], 0))  # computed once
         self.models = []
         sv_idx = set()
         for c in range(self.k):
             yy = (y == c).astype(int)
-            m = SVC(kernel="rbf", C=self.C, gamma=self.gamma, class_weight="balanced").fit(X, yy)
+            m = SVC(kernel="precomputed", C=self.C, class_weight="balanced").fit(K, yy)
             self.models.append(m)
             sv_idx.update(m.support_.tolist())
         idx = sorted(sv_idx)

@@ -103,7 +103,6 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
                 inp["mfcc"] = tensor_json(mf[None])
                 inp["vad"] = tensor_json(vad[None].astype(np.float32))
             if fs in ("all", "ms"):
-                inp["ms"] = tensor_json(ms[None])
                 inp["ms_stats"] = tensor_json(st[None])
             return {"inputs": inp, "probabilities": [float(p) for p in ref(mf, vad, ms, st)], "timing": timing}
 
@@ -115,7 +114,7 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
         n_par = int(pipe["cols"].size * K + K) if kind == "mlr" else int(pipe["model"].sv.size + pipe["model"].coef.size + K)
         D = int(pipe["cols"].size)
         # MACs per second of audio: statistics ~ a few ops per input value, plus the classifier
-        stat_macs = 100 * 13 * 6 + int(round(1 / corpus.ms_shift)) * dims["F"] * 3
+        stat_macs = 100 * 13 * 6 + int(round(1 / corpus.ms_shift)) * dims["F"] * 3  # incl. C# ms_stats
         clf_macs = D * K if kind == "mlr" else pipe["model"].sv.shape[0] * (D + K)
         macs = stat_macs + clf_macs  # the classifier runs once per utterance; counted once per second here
         inputs = []
@@ -123,8 +122,7 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
             inputs += [{"name": "mfcc", "shape": [1, "frames", 13], "dtype": "float32"},
                        {"name": "vad", "shape": [1, "frames"], "dtype": "float32", "note": "1.0 = speech frame (vad.npy)"}]
         if fs in ("all", "ms"):
-            inputs += [{"name": "ms", "shape": [1, "ms_frames", dims["F"]], "dtype": "float32"},
-                       {"name": "ms_stats", "shape": [1, dims["S"]], "dtype": "float32",
+            inputs += [{"name": "ms_stats", "shape": [1, dims["S"]], "dtype": "float32",
                         "note": "utterance statistics, order = statisticNames"}]
         outputs = [{"name": "probabilities", "shape": [1, K], "note": "softmax of scores"},
                    {"name": "scores", "shape": [1, K],

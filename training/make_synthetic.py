@@ -22,11 +22,13 @@ def make(out, corpus="emodb", speakers=4, per_class=4, acoustic_bands=19, modula
     labels = EMODB_LABELS if corpus == "emodb" else RAVDESS_LABELS
     A, M = acoustic_bands, modulation_bands
     F = A * M
-    stat_names = [f"ms_stat_{i}" for i in range(8)]
+    # like the C# extractor: per-cell mean and std over frames, then 3 descriptors per modulation band
+    stat_names = ([f"mean_a{a}_m{m}" for a in range(A) for m in range(M)] + [f"std_a{a}_m{m}" for a in range(A) for m in range(M)]
+                  + [f"{d}_m{m}" for d in ("centroid", "flatness", "crest") for m in range(M)])
     S = len(stat_names)
     class_mfcc = rng.normal(0, 1.0, (len(labels), 13))
     class_ms = rng.normal(0, 1.0, (len(labels), F))
-    class_stats = rng.normal(0, 1.0, (len(labels), S))
+    class_stats = rng.normal(0, 1.0, (len(labels), 3 * M))
     files, mfccs, mss, vads, stats = [], [], [], [], []
     mfcc_off = ms_off = 0
     spk_ids = [f"{i + 1:02d}" for i in range(speakers)]
@@ -46,7 +48,7 @@ def make(out, corpus="emodb", speakers=4, per_class=4, acoustic_bands=19, modula
                 vad[-sil:] = 0
                 m[vad == 0, 0] -= 8
                 s = rng.normal(0, 1.0, (n_ms, F)) + 0.06 * class_ms[ci] + spk_ms - 5
-                st = rng.normal(0, 1.0, S) + 0.3 * class_stats[ci]
+                st = np.concatenate([s.mean(0), s.std(0), rng.normal(0, 1.0, 3 * M) + 0.3 * class_stats[ci]])
                 mfccs.append(m.astype(np.float32))
                 mss.append(s.astype(np.float32))
                 vads.append(vad)

@@ -1,7 +1,7 @@
 """ONNX graphs (built by hand with onnx.helper, opset 17) for the statistics baselines.
 
 Inputs (batch of one utterance):  mfcc [1, T, 13] float32, vad [1, T] float32 (1 = speech),
-ms [1, Tms, A*M] float32, ms_stats [1, S] float32.  T and Tms are dynamic.
+ms_stats [1, S] float32 (the C# utterance statistics of the MS frames).  T is dynamic.
 The graph recomputes training/stats.py exactly, standardises with the training constants,
 selects the chosen columns, and applies the classifier:
   MLR: scores = x W + b;  SVM: scores_c = sum_i coef_ic exp(-gamma ||x - sv_i||^2) + b_c.
@@ -61,12 +61,8 @@ def _mfcc_block(g, mfcc, vad):
     return [mean, std, mn, mx, dstd]
 
 
-def _ms_block(g, ms, ms_stats):
-    x = g.op("Squeeze", [ms, g.const([0], np.int64)])                   # [Tms,F]
-    mean = g.op("ReduceMean", [x], axes=[0], keepdims=1)
-    dev = g.op("Sub", [x, mean])
-    std = g.op("Sqrt", [g.op("ReduceMean", [g.op("Mul", [dev, dev])], axes=[0], keepdims=1)])
-    return [mean, std, ms_stats]
+def _ms_block(g, ms_stats):
+    return [ms_stats]
 
 
 def build(kind, pipe, feature_set, dims, labels, doc=""):
@@ -78,9 +74,8 @@ def build(kind, pipe, feature_set, dims, labels, doc=""):
                    helper.make_tensor_value_info("vad", TensorProto.FLOAT, [1, "frames"])]
         parts += _mfcc_block(g, "mfcc", "vad")
     if feature_set in ("all", "ms"):
-        inputs += [helper.make_tensor_value_info("ms", TensorProto.FLOAT, [1, "ms_frames", dims["F"]]),
-                   helper.make_tensor_value_info("ms_stats", TensorProto.FLOAT, [1, dims["S"]])]
-        parts += _ms_block(g, "ms", "ms_stats")
+        inputs += [helper.make_tensor_value_info("ms_stats", TensorProto.FLOAT, [1, dims["S"]])]
+        parts += _ms_block(g, "ms_stats")
     x = g.op("Concat", parts, axis=1)                                   # [1,D]
     x = g.op("Mul", [g.op("Sub", [x, g.const(pipe["std"].mean[None])]), g.const(1.0 / pipe["std"].std[None])])
     x = g.op("Gather", [x, g.const(pipe["cols"], np.int64)], axis=1)

@@ -73,6 +73,18 @@ def run_jobs(jobs, n_parallel, log):
     return failed
 
 
+def ortcheck(models_dir, out, log):
+    """Parity + timing of every exported model in ONNX Runtime (C#, the service's runtime), if dotnet is here."""
+    if not shutil.which("dotnet"):
+        log("ortcheck: no dotnet, skipped")
+        return
+    p = subprocess.run(["dotnet", "run", "-c", "Release", "--project", os.path.join(HERE, "ortcheck"), "--",
+                        models_dir], cwd=REPO, capture_output=True, text=True)
+    with open(out, "w") as f:
+        f.write(p.stdout + p.stderr)
+    log("ortcheck (ONNX Runtime parity, 1e-4):\n" + p.stdout.strip())
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--features-root", default="/work/features")
@@ -161,6 +173,7 @@ def main():
         failed += run_jobs(ex, a.jobs, log)
         if not a.smoke:
             report.write(runs_dir, a.results, models_dir=a.models, log=log)
+            ortcheck(a.models, os.path.join(a.results, "ortcheck.txt"), log)
     if a.smoke:
         import onnx
         n = 0

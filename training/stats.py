@@ -6,8 +6,9 @@ Computed from the C# export only, and rebuilt op-for-op inside the baselines' ON
 MFCC block (65): over VAD speech frames (all frames if fewer than 2 are speech):
     mean, std, min, max of the 13 MFCCs; std of their deltas d[t] = (c[t+1]-c[t-1])/2 (edge-padded,
     deltas computed over all frames, std over speech frames).
-MS block (2F+S): mean and std over time of each of the F = A*M modulation-spectral energies
-    (all MS frames), plus the S utterance statistics from ms_stats.npy.
+MS block (S): the C# extractor's utterance statistics from ms_stats.npy as they are (for the C#
+    recipe: per-cell mean and std over frames of the A*M log energies, then per modulation band the
+    centroid, flatness and crest of the long-term acoustic profile: S = 2AM + 3M).
 All std are population std (divide by n).
 """
 import numpy as np
@@ -36,10 +37,7 @@ def mfcc_block(mfcc, vad):
 
 
 def ms_block(ms, ms_stats):
-    x = ms.astype(np.float64)
-    mean = x.mean(0)
-    std = np.sqrt(((x - mean) ** 2).mean(0))
-    return np.concatenate([mean, std, ms_stats.astype(np.float64)])
+    return ms_stats.astype(np.float64)
 
 
 def names(corpus, feature_set):
@@ -48,10 +46,7 @@ def names(corpus, feature_set):
         for s in ("mean", "std", "min", "max", "dstd"):
             out += [f"mfcc{c}_{s}" for c in range(13)]
     if feature_set in ("all", "ms"):
-        A, M = corpus.acoustic_bands, corpus.modulation_bands
-        for s in ("mean", "std"):
-            out += [f"ms_a{a}_m{m}_{s}" for a in range(A) for m in range(M)]
-        out += ["msstat_" + s for s in corpus.index["modulation"]["statisticNames"]]
+        out += ["ms_" + s for s in corpus.index["modulation"]["statisticNames"]]
     return out
 
 
