@@ -1,0 +1,15 @@
+namespace Rtser.Audio;
+
+/// <summary>Decodes a complete audio file to mono float samples.</summary>
+/// <remarks>Implementations throw <see cref="AudioFormatException"/> and nothing else for bad input.</remarks>
+public interface IAudioDecoder
+{
+    /// <summary>Reads <paramref name="input"/> from its current position to the end and decodes it.</summary>
+    DecodedAudio Decode(Stream input);
+
+    /// <summary>Decodes a complete file held in memory.</summary>
+    DecodedAudio Decode(ReadOnlyMemory<byte> input);
+
+    /// <summary>Decodes the file at <paramref name="path"/>.</summary>
+    DecodedAudio DecodeFile(string path);
+}

@@ -1,0 +1,173 @@
+using System.Buffers.Binary;
+using NAudio.Wave;
+
+namespace Rtser.Audio;
+
+/// <summary>
+/// Decodes WAV (PCM 8/16/24/32-bit, IEEE float 32/64-bit, WAVE_FORMAT_EXTENSIBLE of either, 1-64 channels)
+/// to mono float samples at the file's own sample rate.
+/// </summary>
+/// <remarks>
+/// The whole input is read into memory (capped by <see cref="WavDecoderOptions.MaxInputBytes"/>) and the chunks
+/// are walked by <see cref="WavParser"/>; NAudio's sample providers convert the validated sample data to float,
+/// so 16-bit PCM maps to sample / 32768f exactly. Channels are averaged; NaN and ±Inf become 0 and everything
+/// is clamped to [-1, 1]. Bad input only ever raises <see cref="AudioFormatException"/>.
+/// </remarks>
+public sealed class WavDecoder : IAudioDecoder
+{
+    private const int FramesPerBlock = 4096;
+    private const int CopyBufferSize = 81920;
+
+    public WavDecoder(WavDecoderOptions? options = null)
+    {
+        Options = options ?? WavDecoderOptions.Default;
+        Options.Validate();
+    }
+
+    public WavDecoderOptions Options { get; }
+
+    public DecodedAudio Decode(Stream input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return Decode(ReadCapped(input, Options.MaxInputBytes));
+    }
+
+    public DecodedAudio Decode(ReadOnlyMemory<byte> input)
+    {
+        if (input.Length > Options.MaxInputBytes)
+        {
+            throw TooLarge(Options.MaxInputBytes);
+        }
+
+        var layout = WavParser.Parse(input.Span, Options);
+        var samples = ToMono(input.Slice(layout.DataOffset, layout.DataLength), layout);
+        return new DecodedAudio(samples, layout.SampleRate, layout.Channels, layout.BitsPerSample, layout.Encoding);
+    }
+
+    public DecodedAudio DecodeFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, CopyBufferSize, FileOptions.SequentialScan);
+        return Decode(stream);
+    }
+
+    private static ReadOnlyMemory<byte> ReadCapped(Stream input, long maxBytes)
+    {
+        long expected = 0;
+        if (input.CanSeek)
+        {
+            expected = Math.Max(0, input.Length - input.Position);
+            if (expected > maxBytes)
+            {
+                throw TooLarge(maxBytes);
+            }
+        }
+
+        // Read in blocks rather than trusting any length, so a lying or endless stream stops at the cap.
+        using var buffer = new MemoryStream((int)expected);
+        var block = new byte[CopyBufferSize];
+        int read;
+        while ((read = input.Read(block)) > 0)
+        {
+            if (buffer.Length + read > maxBytes)
+            {
+                throw TooLarge(maxBytes);
+            }
+
+            buffer.Write(block, 0, read);
+        }
+
+        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+    }
+
+    private static float[] ToMono(ReadOnlyMemory<byte> data, WavLayout layout)
+    {
+        int channels = layout.Channels;
+        int frames = data.Length / layout.BlockAlign;
+        var mono = new float[frames];
+        var source = CreateSampleProvider(data, layout);
+        var block = new float[Math.Min(frames, FramesPerBlock) * channels];
+        int done = 0;
+        while (done < frames)
+        {
+            int wanted = Math.Min(FramesPerBlock, frames - done) * channels;
+            int got = source.Read(block.AsSpan(0, wanted)) / channels;
+            if (got == 0)
+            {
+                break;
+            }
+
+            for (int frame = 0; frame < got; frame++)
+            {
+                var samples = block.AsSpan(frame * channels, channels);
+                float sum = 0;
+                foreach (float sample in samples)
+                {
+                    sum += Clean(sample);
+                }
+
+                mono[done + frame] = channels == 1 ? sum : sum / channels;
+            }
+
+            done += got;
+        }
+
+        return done == frames ? mono : mono[..done];
+    }
+
+    private static ISampleProvider CreateSampleProvider(ReadOnlyMemory<byte> data, WavLayout layout)
+    {
+        if (layout.Format == SampleFormat.IeeeFloat && layout.BitsPerSample == 64)
+        {
+            // NAudio's WaveToSampleProvider64 narrows to float before we can clamp, turning a finite 1e300
+            // into +Inf (which we would then zero); clamp in double instead.
+            return new Float64SampleProvider(data, layout);
+        }
+
+        var format = layout.Format == SampleFormat.IeeeFloat
+            ? WaveFormat.CreateIeeeFloatWaveFormat(layout.SampleRate, layout.Channels)
+            : new WaveFormat(layout.SampleRate, layout.BitsPerSample, layout.Channels);
+        return new MemoryWaveProvider(data, format).ToSampleProvider();
+    }
+
+    private static float Clean(float sample) => float.IsFinite(sample) ? Math.Clamp(sample, -1f, 1f) : 0f;
+
+    private static AudioFormatException TooLarge(long maxBytes) =>
+        new($"the input is larger than the {maxBytes}-byte limit");
+
+    private sealed class MemoryWaveProvider(ReadOnlyMemory<byte> data, WaveFormat format) : IWaveProvider
+    {
+        private int _position;
+
+        public WaveFormat WaveFormat { get; } = format;
+
+        public int Read(Span<byte> buffer)
+        {
+            int count = Math.Min(buffer.Length, data.Length - _position);
+            data.Span.Slice(_position, count).CopyTo(buffer);
+            _position += count;
+            return count;
+        }
+    }
+
+    private sealed class Float64SampleProvider(ReadOnlyMemory<byte> data, WavLayout layout) : ISampleProvider
+    {
+        private int _position;
+
+        public WaveFormat WaveFormat { get; } = WaveFormat.CreateIeeeFloatWaveFormat(layout.SampleRate, layout.Channels);
+
+        public int Read(Span<float> buffer)
+        {
+            int count = Math.Min(buffer.Length, (data.Length - _position) / sizeof(double));
+            var bytes = data.Span.Slice(_position, count * sizeof(double));
+            for (int i = 0; i < count; i++)
+            {
+                double value = BinaryPrimitives.ReadDoubleLittleEndian(bytes.Slice(i * sizeof(double)));
+                buffer[i] = double.IsFinite(value) ? (float)Math.Clamp(value, -1.0, 1.0) : 0f;
+            }
+
+            _position += count * sizeof(double);
+            return count;
+        }
+    }
+}
