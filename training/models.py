@@ -24,8 +24,9 @@ def ms_index(n_grid, n_ms, grid_ms, hop_ms):
 class Norm(nn.Module):
     """(x - mean) / std with constants; optional constant column selection."""
 
-    def __init__(self, mean, std, cols=None):
+    def __init__(self, mean, std, cols=None, utterance_mean=False):
         super().__init__()
+        self.utterance_mean = utterance_mean
         mean = torch.as_tensor(mean, dtype=torch.float32)
         std = torch.as_tensor(std, dtype=torch.float32)
         if cols is not None:
@@ -40,7 +41,10 @@ class Norm(nn.Module):
     def forward(self, x):
         if self.cols is not None:
             x = torch.index_select(x, 2, self.cols)
-        return (x - self.mean) * self.inv_std
+        x = (x - self.mean) * self.inv_std
+        if self.utterance_mean:  # per-utterance mean removal over time (CMN-like), option
+            x = x - x.mean(1, keepdim=True)
+        return x
 
 
 class AttentivePool(nn.Module):
@@ -81,10 +85,12 @@ class Base(nn.Module):
         self.hop_ms = int(round(dims["ms_shift"] * 1000))
         self.mfcc_ms = int(round(dims["mfcc_shift"] * 1000))
         if self.use_mfcc:
-            self.mfcc_norm = Norm(norm["mfcc_mean"], norm["mfcc_std"], norm.get("mfcc_cols"))
+            um = cfg["model"].get("utterance_mean", False)
+            self.mfcc_norm = Norm(norm["mfcc_mean"], norm["mfcc_std"], norm.get("mfcc_cols"), um)
             self.n_mfcc = len(norm["mfcc_cols"]) if norm.get("mfcc_cols") is not None else len(norm["mfcc_mean"])
         if self.use_ms:
-            self.ms_norm = Norm(norm["ms_mean"], norm["ms_std"], norm.get("ms_cols"))
+            self.ms_norm = Norm(norm["ms_mean"], norm["ms_std"], norm.get("ms_cols"),
+                                cfg["model"].get("utterance_mean", False))
             self.n_ms = len(norm["ms_cols"]) if norm.get("ms_cols") is not None else len(norm["ms_mean"])
         self.n_classes = n_classes
 

@@ -1,0 +1,89 @@
+"""Unit tests for training/ (stdlib unittest):  /usr/bin/python3 -m unittest discover -s training/tests -t ."""
+import os
+import tempfile
+import unittest
+
+import numpy as np
+
+from training import baselines, data, folds, metrics, stats
+from training.make_synthetic import make
+
+
+class FoldTests(unittest.TestCase):
+    def test_loso_and_groups_are_speaker_disjoint(self):
+        for n_spk, expect in ((10, 10), (18, 6)):
+            spk = np.array([f"{i % n_spk + 1:02d}" for i in range(n_spk * 5)])
+            fs = folds.make_folds(spk)
+            self.assertEqual(len(fs), expect)
+            tested = []
+            for f in fs:
+                te, va, tr = (set(spk[f[k]]) for k in ("test", "val", "train"))
+                self.assertFalse(te & tr or te & va or va & tr)
+                self.assertEqual(len(te | va | tr), n_spk)
+                tested += sorted(te)
+            self.assertEqual(sorted(tested), sorted(set(spk)))  # every speaker tested exactly once
+
+    def test_ravdess_groups_of_three(self):
+        spk = np.array([f"{i:02d}" for i in range(1, 19)])
+        fs = folds.make_folds(spk)
+        self.assertEqual([f["test_speakers"] for f in fs][0], ["01", "02", "03"])
+        self.assertTrue(all(len(f["test_speakers"]) == 3 and len(f["val_speakers"]) == 2 for f in fs))
+
+
+class MetricTests(unittest.TestCase):
+    def test_uar_and_confusion(self):
+        r = metrics.evaluate([0, 0, 0, 1], [0, 0, 1, 1], ["a", "b"])
+        self.assertEqual(r["confusion"], [[2, 1], [0, 1]])
+        self.assertAlmostEqual(r["accuracy"], 0.75)
+        self.assertAlmostEqual(r["uar"], (2 / 3 + 1) / 2)
+        self.assertAlmostEqual(r["per_class"]["b"]["precision"], 0.5)
+
+
+class StatsAndBaselineTests(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp()
+        make(os.path.join(cls.tmp, "e"), "emodb", speakers=3, per_class=3, fixed_seconds=2.0)
+        cls.c = data.load(os.path.join(cls.tmp, "e"))
+
+    def test_loader_shapes(self):
+        c = self.c
+        self.assertEqual(c.n, 3 * 7 * 3)
+        self.assertEqual(c.mfcc[0].shape[1], 13)
+        self.assertEqual(c.ms[0].shape[1], c.acoustic_bands * c.modulation_bands)
+        self.assertEqual(len(c.vad[0]), len(c.mfcc[0]))
+
+    def test_stats_width_and_vad_fallback(self):
+        X = stats.utterance_matrix(self.c, "all")
+        self.assertEqual(X.shape[1], len(stats.names(self.c, "all")))
+        m = self.c.mfcc[0]
+        np.testing.assert_allclose(stats.mfcc_block(m, np.zeros(len(m), np.uint8)),
+                                   stats.mfcc_block(m, np.ones(len(m), np.uint8)))
+
+    def test_svm_matches_sklearn_rbf(self):
+        from sklearn.svm import SVC
+        rng = np.random.default_rng(0)
+        X, y, Xt = rng.normal(size=(120, 10)), rng.integers(0, 3, 120), rng.normal(size=(9, 10))
+        m = baselines.OvRSVM(3, C=3.0).fit(X, y)
+        ref = np.stack([SVC(kernel="rbf", C=3.0, gamma=m.gamma, class_weight="balanced")
+                        .fit(X, (y == k).astype(int)).decision_function(Xt) for k in range(3)], 1)
+        np.testing.assert_allclose(m.scores(Xt), ref, atol=1e-8)
+
+
+class TorchModelTests(unittest.TestCase):
+    def test_dynamic_length_and_alignment(self):
+        import torch
+        from training.models import build, ms_index
+        self.assertEqual(ms_index(10, 3, 40, 64).tolist(), [0, 0, 0, 0, 1, 2, 2, 2, 2, 2])
+        norm = {"mfcc_mean": np.zeros(13), "mfcc_std": np.ones(13), "ms_mean": np.zeros(12), "ms_std": np.ones(12)}
+        dims = {"A": 4, "M": 3, "ms_shift": 0.064, "mfcc_shift": 0.01}
+        for arch in ("rnn", "cnn", "cnn_rnn"):
+            m = build({"model": {"arch": arch}}, norm, 5, dims).eval()
+            for T, Tm in ((8, 1), (200, 28), (317, 46)):
+                p = m(torch.randn(2, T, 13), torch.randn(2, Tm, 12))
+                self.assertEqual(tuple(p.shape), (2, 5))
+                np.testing.assert_allclose(p.sum(1).detach().numpy(), 1.0, rtol=1e-5)
+
+
+if __name__ == "__main__":
+    unittest.main()
