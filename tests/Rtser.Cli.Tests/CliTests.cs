@@ -41,6 +41,18 @@ public sealed class CliTests : IDisposable
             .Max();
         Assert.True(worst <= 0.01, $"max |diff| {worst}");
         Assert.InRange(root.GetProperty("speechSeconds").GetDouble(), 1.0, 4.0);
+
+        JsonElement ms = root.GetProperty("modulationSpectrum");
+        int acoustic = ms.GetProperty("acousticCentersHz").GetArrayLength();
+        int modulation = ms.GetProperty("modulationCentersHz").GetArrayLength();
+        Assert.InRange(acoustic, 19, 23);
+        Assert.InRange(modulation, 5, 8);
+        Assert.Equal(0.064, ms.GetProperty("frameShiftSeconds").GetDouble());
+        JsonElement first = ms.GetProperty("values")[0];
+        Assert.Equal(acoustic, first.GetArrayLength());
+        Assert.Equal(modulation, first[0].GetArrayLength());
+        // 4.40 s of audio: a frame every 64 ms once the first 256 ms window (plus the 16 ms STFT window) is full.
+        Assert.InRange(ms.GetProperty("values").GetArrayLength(), 64, 66);
     }
 
     [Fact]
@@ -68,8 +80,12 @@ public sealed class CliTests : IDisposable
         Assert.True(files.Select(f => f.GetProperty("speaker").GetString()).Distinct().Count() > 1);
 
         // numpy is the independent reader of the format.
+        int msRows = files.Sum(f => f.GetProperty("msFrames").GetInt32());
+        int msWidth = index.RootElement.GetProperty("modulation").GetProperty("width").GetInt32();
         string script = $"import numpy as np; m = np.load('{outDir}/mfcc.npy'); v = np.load('{outDir}/vad.npy'); " +
-                        "print(m.dtype, m.shape[0], m.shape[1], v.dtype, v.shape[0], float(m[0, 1]))";
+                        $"s = np.load('{outDir}/ms.npy'); st = np.load('{outDir}/ms_stats.npy'); " +
+                        "print(m.dtype, m.shape[0], m.shape[1], v.dtype, v.shape[0], float(m[0, 1]), s.shape[0], s.shape[1], st.shape[0], " +
+                        "int(np.isfinite(s).all() and np.isfinite(st).all()))";
         var psi = new ProcessStartInfo("/usr/bin/python3", ["-c", script]) { RedirectStandardOutput = true, RedirectStandardError = true };
         using var p = Process.Start(psi)!;
         string py = p.StandardOutput.ReadToEnd();
@@ -79,6 +95,7 @@ public sealed class CliTests : IDisposable
         string[] parts = py.Trim().Split(' ');
         Assert.Equal(["float32", rows.ToString(), "13", "uint8", rows.ToString()], parts[..5]);
         Assert.True(float.IsFinite(float.Parse(parts[5], System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal([msRows.ToString(), msWidth.ToString(), "12", "1"], parts[6..]);
     }
 
     [Fact]

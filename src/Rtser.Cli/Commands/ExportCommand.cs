@@ -40,6 +40,12 @@ internal static class ExportCommand
         int mfccRows = results.Sum(r => r.Mfcc.Frames);
         var mfcc = new float[mfccRows * mfccWidth];
         var vad = new byte[mfccRows];
+        int msWidth = extractor.Modulation.Width;
+        int msRows = results.Sum(r => r.Modulation.Frames);
+        var ms = new float[msRows * msWidth];
+        int statsWidth = extractor.Modulation.StatisticsLength;
+        var msStats = new float[files.Count * statsWidth];
+        int msOffset = 0;
         var entries = new List<object>(files.Count);
         int mfccOffset = 0;
         for (int i = 0; i < files.Count; i++)
@@ -51,6 +57,8 @@ internal static class ExportCommand
                 vad[mfccOffset + t] = r.Speech[t] ? (byte)1 : (byte)0;
             }
 
+            r.Modulation.Data.AsSpan(0, r.Modulation.Frames * msWidth).CopyTo(ms.AsSpan(msOffset * msWidth));
+            r.ModulationStatistics.CopyTo(msStats.AsSpan(i * statsWidth));
             entries.Add(new
             {
                 path = files[i].RelativePath,
@@ -60,12 +68,17 @@ internal static class ExportCommand
                 speechSeconds = Math.Round(r.SpeechSeconds, 3),
                 mfccOffset,
                 mfccFrames = r.Mfcc.Frames,
+                msOffset,
+                msFrames = r.Modulation.Frames,
             });
             mfccOffset += r.Mfcc.Frames;
+            msOffset += r.Modulation.Frames;
         }
 
         NpyWriter.WriteFloat32(Path.Combine(outDir, "mfcc.npy"), mfcc, mfccRows, mfccWidth);
         NpyWriter.WriteUInt8(Path.Combine(outDir, "vad.npy"), vad, mfccRows);
+        NpyWriter.WriteFloat32(Path.Combine(outDir, "ms.npy"), ms, msRows, msWidth);
+        NpyWriter.WriteFloat32(Path.Combine(outDir, "ms_stats.npy"), msStats, files.Count, statsWidth);
         var index = new
         {
             corpus,
@@ -73,11 +86,23 @@ internal static class ExportCommand
             featureConfig = extractor.Config,
             labels = Corpora.Labels(corpus),
             mfcc = new { file = "mfcc.npy", width = mfccWidth, frameShiftSeconds = extractor.Mfcc.FrameShiftSeconds },
+            modulation = new
+            {
+                file = "ms.npy",
+                width = msWidth,
+                acousticBands = extractor.Modulation.Options.AcousticBands,
+                modulationBands = extractor.Modulation.Options.ModulationBands,
+                acousticCentersHz = extractor.Modulation.AcousticCentersHz,
+                modulationCentersHz = extractor.Modulation.ModulationCentersHz,
+                frameShiftSeconds = extractor.Modulation.FrameShiftSeconds,
+                statisticsFile = "ms_stats.npy",
+                statisticNames = extractor.Modulation.StatisticNames,
+            },
             vad = new { file = "vad.npy" },
             files = entries,
         };
         File.WriteAllText(Path.Combine(outDir, "index.json"), JsonSerializer.Serialize(index, CliJson.Options));
-        stdout.WriteLine($"exported {files.Count} files ({mfccRows} MFCC frames) from {corpus} to {outDir} in {clock.Elapsed.TotalSeconds:F1} s");
+        stdout.WriteLine($"exported {files.Count} files ({mfccRows} MFCC frames, {msRows} MS frames) from {corpus} to {outDir} in {clock.Elapsed.TotalSeconds:F1} s");
         return 0;
     }
 }

@@ -37,10 +37,50 @@ internal static class FeaturesCommand
             w.WritePropertyName("values");
             CliJson.WriteMatrix(w, f.Mfcc);
             w.WriteEndObject();
+            WriteModulation(w, extractor, f);
             w.WriteEndObject();
         }
 
         stdout.WriteLine(Encoding.UTF8.GetString(buffer.ToArray()));
         return 0;
+    }
+
+    private static void WriteModulation(Utf8JsonWriter w, SpeechFeatureExtractor extractor, SpeechFeatures f)
+    {
+        var ms = extractor.Modulation;
+        int bands = ms.Options.ModulationBands;
+        w.WritePropertyName("modulationSpectrum");
+        w.WriteStartObject();
+        w.WritePropertyName("acousticCentersHz");
+        JsonSerializer.Serialize(w, ms.AcousticCentersHz.Select(c => Math.Round(c, 2)), CliJson.Options);
+        w.WritePropertyName("modulationCentersHz");
+        JsonSerializer.Serialize(w, ms.ModulationCentersHz.Select(c => Math.Round(c, 3)), CliJson.Options);
+        w.WriteNumber("frameShiftSeconds", ms.FrameShiftSeconds);
+        w.WritePropertyName("options");
+        JsonSerializer.Serialize(w, ms.Options, CliJson.Options);
+
+        // frames x acoustic x modulation, the row layout being acoustic-major.
+        w.WritePropertyName("values");
+        w.WriteStartArray();
+        for (int t = 0; t < f.Modulation.Frames; t++)
+        {
+            ReadOnlySpan<float> row = f.Modulation.Row(t);
+            w.WriteStartArray();
+            for (int a = 0; a < ms.Options.AcousticBands; a++)
+            {
+                w.WriteStartArray();
+                foreach (float v in row.Slice(a * bands, bands))
+                {
+                    w.WriteNumberValue(Math.Round(v, 5));
+                }
+
+                w.WriteEndArray();
+            }
+
+            w.WriteEndArray();
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
     }
 }

@@ -1,4 +1,5 @@
 using Rtser.Features.Mfcc;
+using Rtser.Features.Modulation;
 using Rtser.Features.Vad;
 
 namespace Rtser.Features.Pipeline;
@@ -13,15 +14,23 @@ public sealed record FeatureConfig
 
     public MfccOptions Mfcc { get; init; } = new();
 
+    public ModulationSpectrumOptions Modulation { get; init; } = new();
+
     public SpeechActivityOptions SpeechActivity { get; init; } = new();
 
     public FeatureConfig Validate()
     {
         Mfcc.Validate();
+        Modulation.Validate();
         SpeechActivity.Validate();
         if (Mfcc.SampleRate != SampleRate)
         {
             throw new ArgumentException($"Mfcc.SampleRate {Mfcc.SampleRate} must be {SampleRate}: audio is resampled to 16 kHz first.");
+        }
+
+        if (Modulation.SampleRate != SampleRate)
+        {
+            throw new ArgumentException($"Modulation.SampleRate {Modulation.SampleRate} must be {SampleRate}: audio is resampled to 16 kHz first.");
         }
 
         return this;

@@ -1,4 +1,5 @@
 using Rtser.Features.Mfcc;
+using Rtser.Features.Modulation;
 using Rtser.Features.Vad;
 
 namespace Rtser.Features.Pipeline;
@@ -9,35 +10,40 @@ namespace Rtser.Features.Pipeline;
 /// </summary>
 public sealed class SpeechFeatureExtractor
 {
-    private readonly MfccExtractor _mfcc;
-
     public SpeechFeatureExtractor(FeatureConfig? config = null)
     {
         Config = (config ?? new FeatureConfig()).Validate();
-        _mfcc = new MfccExtractor(Config.Mfcc);
+        Mfcc = new MfccExtractor(Config.Mfcc);
+        Modulation = new ModulationSpectrumExtractor(Config.Modulation);
     }
 
     public FeatureConfig Config { get; }
 
-    public MfccExtractor Mfcc => _mfcc;
+    public MfccExtractor Mfcc { get; }
+
+    public ModulationSpectrumExtractor Modulation { get; }
 
     /// <summary>Features of 16 kHz mono samples in [-1, 1].</summary>
     public SpeechFeatures Extract(ReadOnlySpan<float> samples16k)
     {
-        int frames = _mfcc.FrameCount(samples16k.Length);
-        var mfcc = new FeatureBuffer(_mfcc.Width, Math.Max(1, frames));
+        int frames = Mfcc.FrameCount(samples16k.Length);
+        var mfcc = new FeatureBuffer(Mfcc.Width, Math.Max(1, frames));
         var levels = new FeatureBuffer(1, Math.Max(1, frames));
-        MfccStream stream = _mfcc.CreateStream();
+        MfccStream stream = Mfcc.CreateStream();
         stream.Push(samples16k, mfcc, levels);
         stream.Flush(mfcc);
 
         var speech = new List<bool>(levels.Rows);
         new SpeechActivityDetector(Config.SpeechActivity).Decide(levels, speech);
-        double speechSeconds = speech.Count(s => s) * _mfcc.FrameShiftSeconds;
+        double speechSeconds = speech.Count(s => s) * Mfcc.FrameShiftSeconds;
+
+        FeatureMatrix ms = Modulation.Compute(samples16k);
         return new SpeechFeatures(
             samples16k.Length / (double)FeatureConfig.SampleRate,
-            mfcc.ToMatrix(_mfcc.FrameShiftSeconds),
+            mfcc.ToMatrix(Mfcc.FrameShiftSeconds),
             [.. speech],
-            speechSeconds);
+            speechSeconds,
+            ms,
+            Modulation.UtteranceStatistics(ms));
     }
 }
