@@ -152,25 +152,4 @@ public class ResamplerTests(ITestOutputHelper output)
 
         Assert.All(results, r => Assert.Equal(expected, r));
     }
-
-    [Fact]
-    public void Resamples_a_3_second_48_kHz_clip_in_a_few_milliseconds()
-    {
-        var clip = Signal.Tone(48000, 440, 3);
-        Resampler.ToRate(clip, 48000);
-
-        var times = new List<double>();
-        for (int i = 0; i < 21; i++)
-        {
-            var watch = Stopwatch.StartNew();
-            Resampler.ToRate(clip, 48000);
-            times.Add(watch.Elapsed.TotalMilliseconds);
-        }
-
-        times.Sort();
-        output.WriteLine($"3 s at 48 kHz: median {times[10]:F2} ms, best {times[0]:F2} ms, {Resampler.GetFilter(48000, 16000).Taps} taps");
-
-        // Steady state is ~1 ms; the bound leaves room for a machine busy with other builds.
-        Assert.True(times[10] < 10, $"median {times[10]:F2} ms");
-    }
 }
