@@ -1,0 +1,186 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Rtser.Features;
+using Rtser.Features.Pipeline;
+
+namespace Rtser.Inference;
+
+/// <summary>
+/// One ONNX model and its card. The session is created once and shared: ONNX Runtime's Run is thread-safe.
+/// At load the card is checked against the extractor's configuration and against the graph's own inputs
+/// and outputs, so a mismatch stops start-up instead of producing quiet nonsense.
+/// </summary>
+public sealed class EmotionModel : IDisposable
+{
+    public const string OutputName = "probabilities";
+
+    private readonly InferenceSession _session;
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames = [OutputName];
+
+    private EmotionModel(ModelCard card, InferenceSession session, string[] inputNames)
+    {
+        Card = card;
+        _session = session;
+        _inputNames = inputNames;
+    }
+
+    public ModelCard Card { get; }
+
+    public string Id => Card.Id;
+
+    public IReadOnlyList<string> Labels => Card.Labels;
+
+    /// <summary>Inputs the service knows how to fill from <see cref="SpeechFeatures"/>.</summary>
+    public static IReadOnlyList<string> KnownInputs { get; } = ["mfcc", "ms", "vad", "ms_stats"];
+
+    public static EmotionModel Load(string cardPath, SpeechFeatureExtractor extractor)
+    {
+        ArgumentNullException.ThrowIfNull(extractor);
+        ModelCard card = ModelCard.Load(cardPath);
+        string where = $"model '{card.Id}' ({cardPath})";
+        if (FeatureConfigComparer.FirstDifference(card.FeatureConfig, extractor.Config) is { } diff)
+        {
+            throw new ModelLoadException($"{where} was trained on other features than this extractor computes ({diff}); retrain it on a fresh export or run the configuration it was trained with.");
+        }
+
+        string onnxPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(cardPath))!, card.Onnx);
+        if (!File.Exists(onnxPath))
+        {
+            throw new ModelLoadException($"{where}: {onnxPath} does not exist.");
+        }
+
+        InferenceSession session;
+        try
+        {
+            session = new InferenceSession(onnxPath, CreateOptions());
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new ModelLoadException($"{where}: ONNX Runtime cannot load {onnxPath}: {e.Message}", e);
+        }
+
+        try
+        {
+            CheckSignature(card, session, extractor, where);
+            return new EmotionModel(card, session, [.. card.Inputs.Select(i => i.Name)]);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Per-label probabilities for one utterance, in <see cref="Labels"/> order.</summary>
+    public float[] Predict(SpeechFeatures features)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        return Run(name => CreateInput(name, features));
+    }
+
+    /// <summary>Runs the graph on raw tensors by input name (parity tests feed the training framework's inputs).</summary>
+    internal float[] PredictRaw(IReadOnlyDictionary<string, (float[] Data, long[] Shape)> inputs) =>
+        Run(name => Tensor(inputs[name].Data, inputs[name].Data.Length, inputs[name].Shape));
+
+    private float[] Run(Func<string, OrtValue> input)
+    {
+        var values = new OrtValue[_inputNames.Length];
+        try
+        {
+            for (int i = 0; i < values.Length; i++)
+            {
+                values[i] = input(_inputNames[i]);
+            }
+
+            using var runOptions = new RunOptions();
+            using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(runOptions, _inputNames, values, _outputNames);
+            return outputs[0].GetTensorDataAsSpan<float>().ToArray();
+        }
+        finally
+        {
+            foreach (OrtValue? v in values)
+            {
+                v?.Dispose();
+            }
+        }
+    }
+
+    public void Dispose() => _session.Dispose();
+
+    /// <summary>
+    /// One intra-op thread and no spinning: on 2 cores, parallelism across requests beats parallelism inside
+    /// one small model, and spinning threads would burn the other core between requests.
+    /// </summary>
+    private static SessionOptions CreateOptions()
+    {
+        var options = new SessionOptions
+        {
+            IntraOpNumThreads = 1,
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        };
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        return options;
+    }
+
+    private static OrtValue CreateInput(string name, SpeechFeatures f) => name switch
+    {
+        "mfcc" => Tensor(f.Mfcc.Data, f.Mfcc.Frames * f.Mfcc.Width, [1, f.Mfcc.Frames, f.Mfcc.Width]),
+        "ms" => Tensor(f.Modulation.Data, f.Modulation.Frames * f.Modulation.Width, [1, f.Modulation.Frames, f.Modulation.Width]),
+        "vad" => Tensor([.. f.Speech.Select(s => s ? 1f : 0f)], f.Speech.Length, [1, f.Speech.Length]),
+        "ms_stats" => Tensor(f.ModulationStatistics, f.ModulationStatistics.Length, [1, f.ModulationStatistics.Length]),
+        _ => throw new InvalidOperationException($"input '{name}' was accepted at load but has no source"),
+    };
+
+    private static OrtValue Tensor(float[] data, int length, long[] shape) =>
+        OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, data.AsMemory(0, length), shape);
+
+    private static void CheckSignature(ModelCard card, InferenceSession session, SpeechFeatureExtractor extractor, string where)
+    {
+        var graphInputs = session.InputMetadata;
+        var cardInputs = card.Inputs.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        if (!cardInputs.SetEquals(graphInputs.Keys))
+        {
+            throw new ModelLoadException($"{where}: the card names inputs [{string.Join(", ", cardInputs)}] but the graph has [{string.Join(", ", graphInputs.Keys)}].");
+        }
+
+        foreach (TensorSpec input in card.Inputs)
+        {
+            if (!KnownInputs.Contains(input.Name))
+            {
+                throw new ModelLoadException($"{where}: input '{input.Name}' is not one the service can supply ({string.Join(", ", KnownInputs)}).");
+            }
+
+            NodeMetadata meta = graphInputs[input.Name];
+            if (meta.ElementDataType != TensorElementType.Float)
+            {
+                throw new ModelLoadException($"{where}: input '{input.Name}' is {meta.ElementDataType}, not float32.");
+            }
+
+            int? width = input.Name switch
+            {
+                "mfcc" => extractor.Mfcc.Width,
+                "ms" => extractor.Modulation.Width,
+                "ms_stats" => extractor.Modulation.StatisticsLength,
+                _ => null,
+            };
+            int[] dims = meta.Dimensions;
+            if (width is { } w && (dims.Length == 0 || (dims[^1] > 0 && dims[^1] != w)))
+            {
+                throw new ModelLoadException($"{where}: input '{input.Name}' takes width {dims.LastOrDefault()}, the extractor gives {w}.");
+            }
+        }
+
+        if (!session.OutputMetadata.TryGetValue(OutputName, out NodeMetadata? output))
+        {
+            throw new ModelLoadException($"{where}: the graph has no '{OutputName}' output (it has {string.Join(", ", session.OutputMetadata.Keys)}).");
+        }
+
+        if (output.Dimensions is [.., int classes] && classes > 0 && classes != card.Labels.Length)
+        {
+            throw new ModelLoadException($"{where}: the graph outputs {classes} classes, the card lists {card.Labels.Length} labels.");
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Rtser.Inference;
+
+/// <summary>One declared model input or output: its name and shape (numbers are fixed sizes, strings are symbolic).</summary>
+public sealed record TensorSpec(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("shape")] JsonElement[] Shape);
+
+/// <summary>
+/// The model card written by training/export.py beside each models/&lt;id&gt;.onnx. Only what the service relies on
+/// is typed; the evaluation block is passed through to clients as it is.
+/// </summary>
+public sealed record ModelCard
+{
+    [JsonPropertyName("id")]
+    public required string Id { get; init; }
+
+    [JsonPropertyName("corpus")]
+    public string Corpus { get; init; } = "";
+
+    [JsonPropertyName("language")]
+    public string Language { get; init; } = "";
+
+    [JsonPropertyName("kind")]
+    public string Kind { get; init; } = "";
+
+    [JsonPropertyName("labels")]
+    public required string[] Labels { get; init; }
+
+    [JsonPropertyName("onnx")]
+    public required string Onnx { get; init; }
+
+    [JsonPropertyName("featureConfig")]
+    public JsonElement FeatureConfig { get; init; }
+
+    [JsonPropertyName("inputs")]
+    public required TensorSpec[] Inputs { get; init; }
+
+    [JsonPropertyName("outputs")]
+    public required TensorSpec[] Outputs { get; init; }
+
+    [JsonPropertyName("parameters")]
+    public long Parameters { get; init; }
+
+    [JsonPropertyName("macs_per_second_of_audio")]
+    public long MacsPerSecondOfAudio { get; init; }
+
+    [JsonPropertyName("evaluation")]
+    public JsonElement Evaluation { get; init; }
+
+    public static ModelCard Load(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<ModelCard>(File.ReadAllText(path))
+                ?? throw new ModelLoadException($"{path}: the model card is empty.");
+        }
+        catch (JsonException e)
+        {
+            throw new ModelLoadException($"{path}: the model card is not valid: {e.Message}", e);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using Rtser.Features.Pipeline;
+
+namespace Rtser.Inference;
+
+/// <summary>Every model card in a folder, loaded once at start-up and shared.</summary>
+public sealed class ModelRegistry : IDisposable
+{
+    private readonly Dictionary<string, EmotionModel> _models;
+
+    private ModelRegistry(Dictionary<string, EmotionModel> models) => _models = models;
+
+    public IReadOnlyCollection<EmotionModel> Models => _models.Values;
+
+    /// <summary>Loads models/&lt;id&gt;.json cards with their ONNX graphs; any bad card fails the whole load.</summary>
+    public static ModelRegistry Load(string directory, SpeechFeatureExtractor extractor)
+    {
+        if (!Directory.Exists(directory))
+        {
+            throw new ModelLoadException($"Model folder not found: {Path.GetFullPath(directory)}");
+        }
+
+        var models = new Dictionary<string, EmotionModel>(StringComparer.Ordinal);
+        try
+        {
+            foreach (string card in Directory.EnumerateFiles(directory, "*.json").Order(StringComparer.Ordinal))
+            {
+                EmotionModel model = EmotionModel.Load(card, extractor);
+                if (!models.TryAdd(model.Id, model))
+                {
+                    model.Dispose();
+                    throw new ModelLoadException($"Two cards in {directory} use the id '{model.Id}'.");
+                }
+            }
+        }
+        catch
+        {
+            foreach (EmotionModel m in models.Values)
+            {
+                m.Dispose();
+            }
+
+            throw;
+        }
+
+        return new ModelRegistry(models);
+    }
+
+    public bool TryGet(string id, out EmotionModel model) => _models.TryGetValue(id, out model!);
+
+    public EmotionModel Get(string id) =>
+        _models.TryGetValue(id, out EmotionModel? model)
+            ? model
+            : throw new KeyNotFoundException($"Unknown model '{id}'; available: {string.Join(", ", _models.Keys.Order(StringComparer.Ordinal))}.");
+
+    public void Dispose()
+    {
+        foreach (EmotionModel m in _models.Values)
+        {
+            m.Dispose();
+        }
+    }
+}
