@@ -13,6 +13,8 @@ public static class CliApp
               Prints the features of one file as JSON (16 kHz after resampling): MFCC, modulation spectrum, speech.
           export <dataset-folder> --corpus emodb|ravdess --out <dir> [--limit N]
               Writes the features of a corpus for training: index.json plus .npy arrays numpy reads.
+          predict <files or folders...> [--model id] [--models dir]
+              Prints one JSON line per WAV file: label, confidence, probabilities, duration (folders are walked).
         """;
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
@@ -29,6 +31,8 @@ public static class CliApp
                     return FeaturesCommand.Run(a, stdout);
                 case "export":
                     return ExportCommand.Run(a, stdout);
+                case "predict":
+                    return PredictCommand.Run(a, stdout);
                 case null or "help" or "--help" or "-h":
                     stdout.WriteLine(Usage);
                     return a.Command is null ? 2 : 0;

@@ -1,0 +1,94 @@
+using System.Buffers.Binary;
+using System.Text;
+using System.Text.Json;
+using Rtser.Tests.Shared;
+
+namespace Rtser.Cli.Tests;
+
+public sealed class PredictCommandTests : IDisposable
+{
+    private readonly string _temp = Directory.CreateTempSubdirectory("rtser-predict-").FullName;
+    private readonly string _models = Path.Combine(TestPaths.RepoRoot, "models");
+
+    public void Dispose() => Directory.Delete(_temp, recursive: true);
+
+    private static (int Code, string[] Lines, string Err) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = CliApp.Run(args, stdout, stderr);
+        return (code, stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries), stderr.ToString());
+    }
+
+    private static byte[] SilentWav(int samples)
+    {
+        var b = new byte[44 + (2 * samples)];
+        Encoding.ASCII.GetBytes("RIFF").CopyTo(b, 0);
+        BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(4), b.Length - 8);
+        Encoding.ASCII.GetBytes("WAVEfmt ").CopyTo(b, 8);
+        BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(16), 16);
+        BinaryPrimitives.WriteInt16LittleEndian(b.AsSpan(20), 1);
+        BinaryPrimitives.WriteInt16LittleEndian(b.AsSpan(22), 1);
+        BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(24), 16000);
+        BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(28), 32000);
+        BinaryPrimitives.WriteInt16LittleEndian(b.AsSpan(32), 2);
+        BinaryPrimitives.WriteInt16LittleEndian(b.AsSpan(34), 16);
+        Encoding.ASCII.GetBytes("data").CopyTo(b, 36);
+        BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(40), 2 * samples);
+        return b;
+    }
+
+    [Fact]
+    public void Predict_walks_a_folder_and_prints_one_json_line_per_wav_file()
+    {
+        string emodb = Path.Combine(TestPaths.Datasets, "emodb", "wav");
+        string folder = Path.Combine(_temp, "clips");
+        Directory.CreateDirectory(Path.Combine(folder, "nested"));
+        File.Copy(Path.Combine(emodb, "03a01Wa.wav"), Path.Combine(folder, "angry.wav"));
+        File.Copy(Path.Combine(emodb, "03a01Nc.wav"), Path.Combine(folder, "nested", "neutral.wav"));
+        File.WriteAllBytes(Path.Combine(folder, "silence.wav"), SilentWav(32000));
+        File.WriteAllText(Path.Combine(folder, "notes.txt"), "not audio, not a .wav: skipped");
+
+        var (code, lines, err) = Run("predict", folder, "--models", _models);
+
+        Assert.True(code == 0, err);
+        Assert.Equal(3, lines.Length);
+        var byFile = lines.Select(l => JsonDocument.Parse(l).RootElement).ToDictionary(e => Path.GetFileName(e.GetProperty("file").GetString()!));
+        foreach (string name in new[] { "angry.wav", "neutral.wav" })
+        {
+            JsonElement e = byFile[name];
+            string label = e.GetProperty("label").GetString()!;
+            Assert.Matches("^(neutral|happy|sad|angry|fearful|disgust|bored)$", label);
+            var probabilities = e.GetProperty("probabilities").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble());
+            Assert.Equal(7, probabilities.Count);
+            Assert.Equal(1.0, probabilities.Values.Sum(), 2);
+            Assert.Equal(probabilities[label], e.GetProperty("confidence").GetDouble(), 4);
+            Assert.Equal(2.0, e.GetProperty("durationSeconds").GetDouble(), 3);
+        }
+
+        Assert.Equal("no_speech", byFile["silence.wav"].GetProperty("label").GetString());
+        Assert.Equal("cnn-rnn-emodb", byFile["silence.wav"].GetProperty("model").GetString());
+    }
+
+    [Fact]
+    public void A_broken_file_gets_an_error_line_and_the_others_are_still_scored()
+    {
+        File.WriteAllText(Path.Combine(_temp, "a-broken.wav"), "RIFF....WAVEnothing");
+        File.WriteAllBytes(Path.Combine(_temp, "b-silence.wav"), SilentWav(16000));
+
+        var (code, lines, _) = Run("predict", _temp, "--models", _models, "--model", "svm-emodb");
+
+        Assert.Equal(1, code);
+        Assert.Equal(2, lines.Length);
+        Assert.Contains("error", lines[0], StringComparison.Ordinal);
+        Assert.Equal("no_speech", JsonDocument.Parse(lines[1]).RootElement.GetProperty("label").GetString());
+    }
+
+    [Fact]
+    public void An_unknown_model_is_refused_with_the_available_ids()
+    {
+        var (code, _, err) = Run("predict", _temp, "--models", _models, "--model", "nope");
+        Assert.Equal(1, code);
+        Assert.Contains("cnn-rnn-emodb", err, StringComparison.Ordinal);
+    }
+}
