@@ -14,7 +14,7 @@ public class DecodeBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _wav = Clips.Wav16Bit(Clips.Speechlike(3.0, 16000), 16000);
+        _wav = WavWriter.Pcm16(Clips.Speechlike(3.0, 16000), 16000);
         _layout = WavParser.Parse(_wav, WavDecoderOptions.Default);
         _data = _wav.AsMemory(_layout.DataOffset, _layout.DataLength);
     }

@@ -25,8 +25,8 @@ public class FeatureBenchmarks
     public void Setup()
     {
         _clip = Clips.Speechlike(3.0, 16000);
-        _wav48k = Clips.Wav16Bit(Clips.Speechlike(3.0, 48000), 48000);
-        _wav16k = Clips.Wav16Bit(_clip, 16000);
+        _wav48k = WavWriter.Pcm16(Clips.Speechlike(3.0, 48000), 48000);
+        _wav16k = WavWriter.Pcm16(_clip, 16000);
     }
 
     [Benchmark]

@@ -1,6 +1,5 @@
-using System.Buffers.Binary;
-using System.Text;
 using System.Text.Json;
+using Rtser.Audio;
 using Rtser.Tests.Shared;
 
 namespace Rtser.Cli.Tests;
@@ -20,23 +19,7 @@ public sealed class PredictCommandTests : IDisposable
         return (code, stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries), stderr.ToString());
     }
 
-    private static byte[] SilentWav(int samples)
-    {
-        var b = new byte[44 + (2 * samples)];
-        Encoding.ASCII.GetBytes("RIFF").CopyTo(b, 0);
-        BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(4), b.Length - 8);
-        Encoding.ASCII.GetBytes("WAVEfmt ").CopyTo(b, 8);
-        BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(16), 16);
-        BinaryPrimitives.WriteInt16LittleEndian(b.AsSpan(20), 1);
-        BinaryPrimitives.WriteInt16LittleEndian(b.AsSpan(22), 1);
-        BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(24), 16000);
-        BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(28), 32000);
-        BinaryPrimitives.WriteInt16LittleEndian(b.AsSpan(32), 2);
-        BinaryPrimitives.WriteInt16LittleEndian(b.AsSpan(34), 16);
-        Encoding.ASCII.GetBytes("data").CopyTo(b, 36);
-        BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(40), 2 * samples);
-        return b;
-    }
+    private static byte[] SilentWav(int samples) => WavWriter.Pcm16(new float[samples], 16000);
 
     [Fact]
     public void Predict_walks_a_folder_and_prints_one_json_line_per_wav_file()

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using static Rtser.Features.OptionChecks;
 
 namespace Rtser.Features.Mfcc;
 
@@ -91,13 +92,5 @@ public sealed record MfccOptions
         Check(DeltaOrder is >= 0 and <= 2, $"DeltaOrder {DeltaOrder} must be 0, 1 or 2.");
         Check(DeltaWindow is >= 1 and <= 10, $"DeltaWindow {DeltaWindow} must be 1-10.");
         return this;
-    }
-
-    private static void Check(bool ok, string message)
-    {
-        if (!ok)
-        {
-            throw new ArgumentException(message);
-        }
     }
 }

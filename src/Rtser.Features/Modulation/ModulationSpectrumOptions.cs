@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using static Rtser.Features.OptionChecks;
 
 namespace Rtser.Features.Modulation;
 
@@ -110,13 +111,5 @@ public sealed record ModulationSpectrumOptions
         Check(FrameShift > 0 && FrameShift % EnvelopeHop == 0, $"FrameShift {FrameShift} must be a positive multiple of EnvelopeHop {EnvelopeHop}.");
         Check(EnergyFloor > 0 && double.IsFinite(EnergyFloor), $"EnergyFloor {EnergyFloor} must be positive and finite.");
         return this;
-    }
-
-    private static void Check(bool ok, string message)
-    {
-        if (!ok)
-        {
-            throw new ArgumentException(message);
-        }
     }
 }
