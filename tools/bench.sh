@@ -7,4 +7,4 @@ cd "$(dirname "$0")/.."
 dotnet build -c Release benchmarks/Rtser.Benchmarks --nologo -v quiet >/dev/null
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(dotnet --version) SDK, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 dotnet benchmarks/Rtser.Benchmarks/bin/Release/net10.0/Rtser.Benchmarks.dll \
-  --filter '*FeatureBenchmarks*' '*FftBenchmarks*' '*DecodeBenchmarks*' "$@" 2>&1 | grep -E '^\|'
+  --filter '*FeatureBenchmarks*' '*FftBenchmarks*' '*DecodeBenchmarks*' '*InferenceBenchmarks*' "$@" 2>&1 | grep -E '^\|'

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests and tools need, only where missing (Debian/Ubuntu, as root or via sudo).
 set -euo pipefail
-packages=(python3-numpy)
+# numpy reads the feature export in tests; the rest runs training's unit tests and its CI smoke run.
+packages=(python3-numpy python3-scipy python3-sklearn python3-torch python3-onnx python3-matplotlib)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

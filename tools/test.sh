@@ -1,16 +1,35 @@
 #!/usr/bin/env bash
-# Runs every test: installs what the tests need, builds in Release, runs all test projects,
-# and ends with one "N passed, N failed, N skipped" line.
+# Runs every test: installs what the tests need, runs all C# test projects (Release), training's Python unit
+# tests and a smoke training run, and ends with one "N passed, N failed, N skipped" line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh || exit 1
+passed=0 failed=0 skipped=0 status=0
 log=$(mktemp)
+
 dotnet test RTSER.sln -c Release --nologo 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
-read -r failed passed skipped < <(grep -E '(Passed|Failed)!  - Failed:' "$log" |
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+read -r f p s < <(grep -E '(Passed|Failed)!  - Failed:' "$log" |
   sed -E 's/.*Failed: *([0-9]+), Passed: *([0-9]+), Skipped: *([0-9]+).*/\1 \2 \3/' |
   awk '{f+=$1; p+=$2; s+=$3} END {print f+0, p+0, s+0}')
+failed=$((failed + f)) passed=$((passed + p)) skipped=$((skipped + s))
+
+/usr/bin/python3 -m unittest discover -s training/tests -t . 2>&1 | tee "$log"
+if [ "${PIPESTATUS[0]}" -eq 0 ]; then
+  passed=$((passed + $(grep -oE 'Ran [0-9]+' "$log" | grep -oE '[0-9]+' || echo 0)))
+else
+  status=1
+  failed=$((failed + $(grep -oE '(failures|errors)=[0-9]+' "$log" | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}')))
+fi
+
+echo "training smoke run (synthetic features, 1 epoch, every model exported and checked)"
+if /usr/bin/python3 -m training.run_all --smoke > "$log" 2>&1; then
+  passed=$((passed + 1)); tail -n 2 "$log"
+else
+  status=1; failed=$((failed + 1)); tail -n 40 "$log"
+fi
 rm -f "$log"
+
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 if [ "$status" -eq 0 ] && [ "$passed" -eq 0 ]; then
   echo "no tests ran" >&2
