@@ -108,7 +108,7 @@ def write(runs_dir, results_dir, models_dir=None, log=print):
                 lines.append(f"- **{r['config'].get('title', r['name'])}**: "
                              + (f"k per fold {s['k_per_fold']}; " if "k_per_fold" in s else "")
                              + f"{len(allf)} features selected in every fold: "
-                             + ", ".join(allf[:40]) + (" …" if len(allf) > 40 else ""))
+                             + ", ".join(a.replace("ms_ms_", "ms_") for a in allf[:40]) + (" …" if len(allf) > 40 else ""))
         lines.append("")
         for r in rs:
             if r["name"] in DEFAULT_MODELS:

@@ -151,7 +151,7 @@ def main():
         log(f"{len(jobs)} evaluation jobs, {a.jobs} at a time")
         failed += run_jobs(jobs, a.jobs, log)
     from . import report
-    report.write(runs_dir, a.results, log=log)
+    report.write(runs_dir, a.results, models_dir=a.models, log=log)
     if not a.no_export:
         ex = []
         for c in cfgs:

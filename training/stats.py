@@ -46,7 +46,7 @@ def names(corpus, feature_set):
         for s in ("mean", "std", "min", "max", "dstd"):
             out += [f"mfcc{c}_{s}" for c in range(13)]
     if feature_set in ("all", "ms"):
-        out += ["ms_" + s for s in corpus.index["modulation"]["statisticNames"]]
+        out += [s if s.startswith("ms_") else "ms_" + s for s in corpus.index["modulation"]["statisticNames"]]
     return out
 
 
