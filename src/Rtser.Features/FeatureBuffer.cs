@@ -59,6 +59,6 @@ public sealed class FeatureBuffer
     {
         var data = new float[Rows * Width];
         AsSpan().CopyTo(data);
-        return new FeatureMatrix(data, Rows, Math.Max(1, Width), frameShiftSeconds);
+        return new FeatureMatrix(data, Rows, Width, frameShiftSeconds);
     }
 }
