@@ -13,14 +13,13 @@ public sealed class MfccStream
     private readonly MfccExtractor _e;
     private readonly MfccOptions _o;
     private readonly RealFft _fft;
-    private readonly float[] _pending;
+    private readonly FrameAssembler _frames;
     private readonly float[] _work;
     private readonly float[] _power;
     private readonly float[] _logMel;
     private readonly float[] _static;
     private readonly FeatureBuffer? _history; // static frames awaiting their delta context
     private readonly int _maxOffset;
-    private int _pendingCount;
     private long _historyStart; // absolute index of _history row 0
     private long _staticFrames;
     private long _emitted;
@@ -30,7 +29,7 @@ public sealed class MfccStream
         _e = extractor;
         _o = extractor.Options;
         _fft = new RealFft(_o.FftSize);
-        _pending = new float[_o.FrameLength];
+        _frames = new FrameAssembler(_o.FrameLength, _o.FrameShift);
         _work = new float[_o.FrameLength];
         _power = new float[(_o.FftSize / 2) + 1];
         _logMel = new float[_o.MelBins];
@@ -58,23 +57,11 @@ public sealed class MfccStream
             throw new ArgumentException($"Output width {output.Width} differs from the extractor's {_o.Width}.", nameof(output));
         }
 
-        int length = _o.FrameLength;
-        int shift = _o.FrameShift;
-        while (!samples.IsEmpty)
+        while (_frames.TryFill(ref samples))
         {
-            int take = Math.Min(length - _pendingCount, samples.Length);
-            samples[..take].CopyTo(_pending.AsSpan(_pendingCount));
-            _pendingCount += take;
-            samples = samples[take..];
-            if (_pendingCount < length)
-            {
-                break;
-            }
-
-            ProcessFrame(_pending, frameEnergy);
+            ProcessFrame(_frames.Frame, frameEnergy);
             EmitStatic(output, final: false);
-            _pending.AsSpan(shift, length - shift).CopyTo(_pending);
-            _pendingCount = length - shift;
+            _frames.Advance();
         }
     }
 

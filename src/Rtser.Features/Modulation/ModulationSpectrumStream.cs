@@ -20,7 +20,7 @@ public sealed class ModulationSpectrumStream
     private readonly int _padded;
     private readonly int _mods;
     private readonly float _floor;
-    private readonly float[] _pending;
+    private readonly FrameAssembler _frames;
     private readonly float[] _work;
     private readonly float[] _power;
     private readonly float[] _envelope; // padded to whole vectors; the padding stays 0
@@ -28,7 +28,6 @@ public sealed class ModulationSpectrumStream
     private readonly float[] _state2;
     private readonly float[] _squared;  // [m][a] squared filter outputs of the current envelope sample
     private readonly float[] _energy;   // [slot][m][a] accumulators of the open frames
-    private int _pendingCount;
     private long _envelopes;
 
     internal ModulationSpectrumStream(ModulationSpectrumExtractor extractor)
@@ -40,7 +39,7 @@ public sealed class ModulationSpectrumStream
         _padded = extractor.PaddedBands;
         _mods = o.ModulationBands;
         _floor = (float)o.EnergyFloor;
-        _pending = new float[o.FftSize];
+        _frames = new FrameAssembler(o.FftSize, o.EnvelopeHop);
         _work = new float[o.FftSize];
         _power = new float[(o.FftSize / 2) + 1];
         _envelope = new float[_padded];
@@ -67,23 +66,11 @@ public sealed class ModulationSpectrumStream
         }
 
         long before = FramesEmitted;
-        int size = _pending.Length;
-        int hop = _e.Options.EnvelopeHop;
-        while (!samples.IsEmpty)
+        while (_frames.TryFill(ref samples))
         {
-            int take = Math.Min(size - _pendingCount, samples.Length);
-            samples[..take].CopyTo(_pending.AsSpan(_pendingCount));
-            _pendingCount += take;
-            samples = samples[take..];
-            if (_pendingCount < size)
-            {
-                break;
-            }
-
-            ComputeEnvelope(_pending);
+            ComputeEnvelope(_frames.Frame);
             FilterAndAccumulate(output);
-            _pending.AsSpan(hop).CopyTo(_pending);
-            _pendingCount = size - hop;
+            _frames.Advance();
         }
 
         return (int)(FramesEmitted - before);
@@ -92,7 +79,7 @@ public sealed class ModulationSpectrumStream
     /// <summary>Forgets all audio, as if newly created.</summary>
     public void Reset()
     {
-        _pendingCount = 0;
+        _frames.Reset();
         _envelopes = 0;
         FramesEmitted = 0;
         Array.Clear(_state1);
