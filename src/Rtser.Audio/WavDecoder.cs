@@ -172,7 +172,7 @@ public sealed class WavDecoder : IAudioDecoder
     private static float Clean(float sample) => float.IsFinite(sample) ? Math.Clamp(sample, -1f, 1f) : 0f;
 
     private static AudioFormatException TooLarge(long maxBytes) =>
-        new($"the input is larger than the {maxBytes}-byte limit");
+        new(AudioProblem.TooLarge, $"the input is larger than the {maxBytes}-byte limit");
 
     private sealed class MemoryWaveProvider(ReadOnlyMemory<byte> data, WaveFormat format) : IWaveProvider
     {

@@ -47,12 +47,12 @@ internal static class WavParser
     {
         if (file.IsEmpty)
         {
-            throw Error("input is empty");
+            throw Error(AudioProblem.Malformed, "input is empty");
         }
 
         if (file.Length < RiffHeaderSize)
         {
-            throw Error($"truncated header: the input is {file.Length} bytes but a WAV file starts with a 12-byte RIFF header");
+            throw Error(AudioProblem.Malformed, $"truncated header: the input is {file.Length} bytes but a WAV file starts with a 12-byte RIFF header");
         }
 
         CheckRiffHeader(file);
@@ -73,14 +73,14 @@ internal static class WavParser
             {
                 if (dataBeforeFmt)
                 {
-                    throw Error("the data chunk comes before the fmt chunk; the format must be known before the samples");
+                    throw Error(AudioProblem.Malformed, "the data chunk comes before the fmt chunk; the format must be known before the samples");
                 }
 
                 if (fmt is null)
                 {
                     if (size > available)
                     {
-                        throw Error($"truncated header: the fmt chunk declares {size} bytes but only {available} are present");
+                        throw Error(AudioProblem.Malformed, $"truncated header: the fmt chunk declares {size} bytes but only {available} are present");
                     }
 
                     fmt = ParseFmt(file.Slice(body, (int)size), options);
@@ -99,7 +99,7 @@ internal static class WavParser
             }
             else if (size > available)
             {
-                throw Error($"chunk {Describe(id)} declares {size} bytes but only {available} remain; the file is truncated or corrupt");
+                throw Error(AudioProblem.Malformed, $"chunk {Describe(id)} declares {size} bytes but only {available} remain; the file is truncated or corrupt");
             }
 
             long next = body + Math.Min(size, (uint)available);
@@ -115,10 +115,10 @@ internal static class WavParser
 
         if (fmt is null)
         {
-            throw Error(dataBeforeFmt ? "no fmt chunk found before the data chunk" : "no fmt chunk found");
+            throw Error(AudioProblem.Malformed, dataBeforeFmt ? "no fmt chunk found before the data chunk" : "no fmt chunk found");
         }
 
-        throw Error("no data chunk found");
+        throw Error(AudioProblem.Malformed, "no data chunk found");
     }
 
     private static void CheckRiffHeader(ReadOnlySpan<byte> file)
@@ -126,23 +126,23 @@ internal static class WavParser
         var riff = file[..4];
         if (riff.SequenceEqual("RF64"u8) || riff.SequenceEqual("BW64"u8))
         {
-            throw Error($"{Describe(riff)} (64-bit WAV) is not supported; export the audio as a plain RIFF WAV");
+            throw Error(AudioProblem.Unsupported, $"{Describe(riff)} (64-bit WAV) is not supported; export the audio as a plain RIFF WAV");
         }
 
         if (riff.SequenceEqual("RIFX"u8))
         {
-            throw Error("big-endian RIFX WAV is not supported");
+            throw Error(AudioProblem.Unsupported, "big-endian RIFX WAV is not supported");
         }
 
         if (!riff.SequenceEqual("RIFF"u8))
         {
-            throw Error($"not a RIFF file: it starts with {Describe(riff)} instead of 'RIFF'");
+            throw Error(AudioProblem.Unsupported, $"not a RIFF file: it starts with {Describe(riff)} instead of 'RIFF'");
         }
 
         var form = file.Slice(8, 4);
         if (!form.SequenceEqual("WAVE"u8))
         {
-            throw Error($"not a WAV file: the RIFF form type is {Describe(form)} instead of 'WAVE'");
+            throw Error(AudioProblem.Unsupported, $"not a WAV file: the RIFF form type is {Describe(form)} instead of 'WAVE'");
         }
     }
 
@@ -150,7 +150,7 @@ internal static class WavParser
     {
         if (fmt.Length < MinFmtSize)
         {
-            throw Error($"the fmt chunk is {fmt.Length} bytes; at least {MinFmtSize} are needed");
+            throw Error(AudioProblem.Malformed, $"the fmt chunk is {fmt.Length} bytes; at least {MinFmtSize} are needed");
         }
 
         ushort tag = BinaryPrimitives.ReadUInt16LittleEndian(fmt);
@@ -164,30 +164,30 @@ internal static class WavParser
             TagPcm => (SampleFormat.Pcm, "PCM"),
             TagIeeeFloat => (SampleFormat.IeeeFloat, "IEEE float"),
             TagExtensible => ParseExtensible(fmt),
-            _ => throw Error($"format tag {DescribeTag(tag)} is not supported; only PCM (0x0001), IEEE float (0x0003) and WAVE_FORMAT_EXTENSIBLE (0xFFFE) are"),
+            _ => throw Error(AudioProblem.Unsupported, $"format tag {DescribeTag(tag)} is not supported; only PCM (0x0001), IEEE float (0x0003) and WAVE_FORMAT_EXTENSIBLE (0xFFFE) are"),
         };
 
         if (channels < 1 || channels > options.MaxChannels)
         {
-            throw Error($"channel count {channels} is not supported (1-{options.MaxChannels})");
+            throw Error(channels == 0 ? AudioProblem.Malformed : AudioProblem.Unsupported, $"channel count {channels} is not supported (1-{options.MaxChannels})");
         }
 
         if (sampleRate < options.MinSampleRate || sampleRate > options.MaxSampleRate)
         {
-            throw Error($"sample rate {sampleRate} Hz is not supported ({options.MinSampleRate}-{options.MaxSampleRate} Hz)");
+            throw Error(sampleRate == 0 ? AudioProblem.Malformed : AudioProblem.Unsupported, $"sample rate {sampleRate} Hz is not supported ({options.MinSampleRate}-{options.MaxSampleRate} Hz)");
         }
 
         bool bitsSupported = format == SampleFormat.Pcm ? bits is 8 or 16 or 24 or 32 : bits is 32 or 64;
         if (!bitsSupported)
         {
             string allowed = format == SampleFormat.Pcm ? "8, 16, 24 or 32" : "32 or 64";
-            throw Error($"bits per sample {bits} is not supported for {encoding} ({allowed})");
+            throw Error(AudioProblem.Unsupported, $"bits per sample {bits} is not supported for {encoding} ({allowed})");
         }
 
         int expectedBlockAlign = channels * bits / 8;
         if (blockAlign != expectedBlockAlign)
         {
-            throw Error($"block align {blockAlign} is inconsistent: {channels} channel(s) of {bits} bits need {expectedBlockAlign} bytes per frame");
+            throw Error(AudioProblem.Malformed, $"block align {blockAlign} is inconsistent: {channels} channel(s) of {bits} bits need {expectedBlockAlign} bytes per frame");
         }
 
         return new Fmt(format, encoding, channels, (int)sampleRate, bits, blockAlign);
@@ -198,7 +198,7 @@ internal static class WavParser
         int extensionSize = fmt.Length < 18 ? 0 : Math.Min(BinaryPrimitives.ReadUInt16LittleEndian(fmt[16..]), fmt.Length - 18);
         if (fmt.Length < ExtensibleFmtSize || extensionSize < ExtensibleExtensionSize)
         {
-            throw Error($"WAVE_FORMAT_EXTENSIBLE needs a {ExtensibleExtensionSize}-byte fmt extension but this one has {extensionSize} bytes");
+            throw Error(AudioProblem.Malformed, $"WAVE_FORMAT_EXTENSIBLE needs a {ExtensibleExtensionSize}-byte fmt extension but this one has {extensionSize} bytes");
         }
 
         var subFormat = new Guid(fmt.Slice(24, 16));
@@ -212,7 +212,7 @@ internal static class WavParser
             return (SampleFormat.IeeeFloat, "WAVE_FORMAT_EXTENSIBLE (IEEE float)");
         }
 
-        throw Error($"WAVE_FORMAT_EXTENSIBLE subformat {DescribeSubFormat(subFormat)} is not supported; only PCM and IEEE float are");
+        throw Error(AudioProblem.Unsupported, $"WAVE_FORMAT_EXTENSIBLE subformat {DescribeSubFormat(subFormat)} is not supported; only PCM and IEEE float are");
     }
 
     private static WavLayout Layout(Fmt fmt, int dataOffset, int dataLength, WavDecoderOptions options)
@@ -221,7 +221,7 @@ internal static class WavParser
         double seconds = (double)frames / fmt.SampleRate;
         if (seconds > options.MaxDurationSeconds)
         {
-            throw Error(string.Create(CultureInfo.InvariantCulture, $"the audio is {seconds:0.###} s long; the limit is {options.MaxDurationSeconds} s"));
+            throw Error(AudioProblem.TooLong, string.Create(CultureInfo.InvariantCulture, $"the audio is {seconds:0.###} s long; the limit is {options.MaxDurationSeconds} s"));
         }
 
         // A trailing partial frame is dropped.
@@ -277,7 +277,7 @@ internal static class WavParser
             : subFormat.ToString();
     }
 
-    private static AudioFormatException Error(string message) => new(message);
+    private static AudioFormatException Error(AudioProblem problem, string message) => new(problem, message);
 
     private readonly record struct Fmt(SampleFormat Format, string Encoding, int Channels, int SampleRate, int BitsPerSample, int BlockAlign);
 }

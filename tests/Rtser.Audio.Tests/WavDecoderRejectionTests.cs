@@ -80,7 +80,21 @@ public class WavDecoderRejectionTests
         var error = Assert.Throws<AudioFormatException>(() => decoder.Decode(twoSeconds));
 
         Assert.Equal("the audio is 2 s long; the limit is 1 s", error.Message);
+        Assert.Equal(AudioProblem.TooLong, error.Problem);
     }
+
+    [Theory]
+    [InlineData("an empty input", AudioProblem.Malformed)]
+    [InlineData("a header cut off inside the fmt chunk", AudioProblem.Malformed)]
+    [InlineData("a chunk before the data that runs past the end", AudioProblem.Malformed)]
+    [InlineData("a file with zero channels", AudioProblem.Malformed)]
+    [InlineData("a sample rate of 0 Hz", AudioProblem.Malformed)]
+    [InlineData("a file that is not RIFF", AudioProblem.Unsupported)]
+    [InlineData("an RF64 file", AudioProblem.Unsupported)]
+    [InlineData("a file with 65 channels", AudioProblem.Unsupported)]
+    [InlineData("a sample rate of 192001 Hz", AudioProblem.Unsupported)]
+    public void Says_whether_the_input_is_broken_or_just_unsupported(string input, AudioProblem expected) =>
+        Assert.Equal(expected, Assert.Throws<AudioFormatException>(() => new WavDecoder().Decode(Cases[input].Build())).Problem);
 
     [Fact]
     public void Measures_the_duration_limit_on_the_bytes_present_not_the_declared_size()
@@ -98,6 +112,7 @@ public class WavDecoderRejectionTests
         using var endless = new EndlessStream();
 
         var error = Assert.Throws<AudioFormatException>(() => decoder.Decode(endless));
+        Assert.Equal(AudioProblem.TooLarge, error.Problem);
 
         Assert.Equal("the input is larger than the 1000-byte limit", error.Message);
         Assert.True(endless.BytesRead < 100_000);
