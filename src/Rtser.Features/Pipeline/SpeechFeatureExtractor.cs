@@ -33,17 +33,37 @@ public sealed class SpeechFeatureExtractor
         stream.Push(samples16k, mfcc, levels);
         stream.Flush(mfcc);
 
-        var speech = new List<bool>(levels.Rows);
-        new SpeechActivityDetector(Config.SpeechActivity).Decide(levels, speech);
+        bool[] speech = DecideSpeech(levels);
         double speechSeconds = speech.Count(s => s) * Mfcc.FrameShiftSeconds;
 
         FeatureMatrix ms = Modulation.Compute(samples16k);
         return new SpeechFeatures(
             samples16k.Length / (double)FeatureConfig.SampleRate,
             mfcc.ToMatrix(Mfcc.FrameShiftSeconds),
-            [.. speech],
+            speech,
             speechSeconds,
             ms,
             Modulation.UtteranceStatistics(ms));
+    }
+
+    /// <summary>
+    /// Seconds of speech in a whole signal, decided exactly as <see cref="Extract"/> decides it (the frame
+    /// levels come from the same MFCC framing) but without the modulation spectrum, for long audio whose
+    /// features are taken window by window.
+    /// </summary>
+    public double MeasureSpeechSeconds(ReadOnlySpan<float> samples16k)
+    {
+        int frames = Mfcc.FrameCount(samples16k.Length);
+        var mfcc = new FeatureBuffer(Mfcc.Width, Math.Max(1, frames));
+        var levels = new FeatureBuffer(1, Math.Max(1, frames));
+        Mfcc.CreateStream().Push(samples16k, mfcc, levels);
+        return DecideSpeech(levels).Count(s => s) * Mfcc.FrameShiftSeconds;
+    }
+
+    private bool[] DecideSpeech(FeatureBuffer levels)
+    {
+        var speech = new List<bool>(levels.Rows);
+        new SpeechActivityDetector(Config.SpeechActivity).Decide(levels, speech);
+        return [.. speech];
     }
 }
