@@ -14,6 +14,9 @@ public enum AudioProblem
 
     /// <summary>The input is larger than the configured byte limit.</summary>
     TooLarge,
+
+    /// <summary>The input is well-formed audio that holds no samples.</summary>
+    Empty,
 }
 
 /// <summary>

@@ -20,6 +20,13 @@ public sealed class WavDecoderOptions
     /// <summary>Most bytes read from an input stream; the whole file is held in memory while decoding.</summary>
     public long MaxInputBytes { get; init; } = 256L * 1024 * 1024;
 
+    /// <summary>
+    /// Refuse a file whose data chunk declares a real size larger than what is present, i.e. a cut-off upload.
+    /// Off by default so files from streaming writers and partial recordings still decode; the service turns it on.
+    /// Placeholder sizes (0x7FFF0000 and up) are accepted either way.
+    /// </summary>
+    public bool RejectTruncatedData { get; init; }
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> when the options themselves make no sense.</summary>
     public void Validate()
     {

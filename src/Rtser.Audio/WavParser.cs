@@ -43,6 +43,9 @@ internal static class WavParser
     private const int ExtensibleFmtSize = 40;
     private const int ExtensibleExtensionSize = 22;
 
+    // Writers that cannot seek back leave a huge value (0xFFFFFFFF, 0x7FFFFFFF, sox's 0x7FFFF000) as the data size.
+    private const uint StreamingSizePlaceholder = 0x7FFF_0000;
+
     public static WavLayout Parse(ReadOnlySpan<byte> file, WavDecoderOptions options)
     {
         if (file.IsEmpty)
@@ -91,6 +94,12 @@ internal static class WavParser
                 if (fmt is { } format)
                 {
                     // A data size beyond the end is what streaming writers leave behind: use what is there.
+                    // A real size (not a placeholder) with fewer bytes present is a cut-off upload.
+                    if (options.RejectTruncatedData && size > available && size < StreamingSizePlaceholder)
+                    {
+                        throw Error(AudioProblem.Malformed, $"truncated data: the data chunk declares {size} bytes but only {available} are present");
+                    }
+
                     int length = (int)Math.Min(size, (uint)available);
                     return Layout(format, body, length, options);
                 }

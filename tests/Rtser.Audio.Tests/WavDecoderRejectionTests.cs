@@ -84,6 +84,31 @@ public class WavDecoderRejectionTests
     }
 
     [Theory]
+    [InlineData(0xFFFFFFFFu)]
+    [InlineData(0x7FFFFFFFu)]
+    [InlineData(0x7FFFF000u)]
+    public void Strict_decoding_still_accepts_the_placeholder_sizes_streaming_writers_leave(uint declared)
+    {
+        var strict = new WavDecoder(new WavDecoderOptions { RejectTruncatedData = true });
+        var file = new WavBuilder().Fmt(WavBuilder.Pcm, 1, 8000, 16).Data(new byte[800], declaredSize: declared).Build();
+
+        Assert.Equal(400, strict.Decode(file).Samples.Length);
+    }
+
+    [Fact]
+    public void Strict_decoding_refuses_a_data_chunk_cut_short_of_its_declared_size()
+    {
+        var strict = new WavDecoder(new WavDecoderOptions { RejectTruncatedData = true });
+        byte[] file = WavBuilder.PcmFile(1, 8000, 16, new byte[1600]).Build()[..1000];
+
+        var error = Assert.Throws<AudioFormatException>(() => strict.Decode(file));
+
+        Assert.Equal(AudioProblem.Malformed, error.Problem);
+        Assert.Contains("truncated data: the data chunk declares 1600 bytes", error.Message, StringComparison.Ordinal);
+        Assert.Equal(478, new WavDecoder().Decode(file).Samples.Length);
+    }
+
+    [Theory]
     [InlineData("an empty input", AudioProblem.Malformed)]
     [InlineData("a header cut off inside the fmt chunk", AudioProblem.Malformed)]
     [InlineData("a chunk before the data that runs past the end", AudioProblem.Malformed)]
