@@ -1,19 +1,27 @@
-using Microsoft.Extensions.FileProviders;
+using Rtser.Api;
+using Rtser.Api.Health;
+using Rtser.Api.Models;
+using Rtser.Api.Predictions;
+using Rtser.Inference;
 
-// The service proper (predictions, models, store) lands with the service issue; this host already
-// serves the page from the repository's wwwroot and answers health checks, so Docker and the README
-// commands have something real to run.
 var builder = WebApplication.CreateBuilder(args);
 builder.WebHost.UseUrls(builder.Configuration["urls"] ?? "http://localhost:8080");
-var app = builder.Build();
+builder.Services.AddRtser(builder.Configuration);
 
-string webRoot = Path.GetFullPath(builder.Configuration["WebRoot"] ?? Path.Combine(AppContext.BaseDirectory, "wwwroot"));
-if (Directory.Exists(webRoot))
+var app = builder.Build();
+try
 {
-    var files = new PhysicalFileProvider(webRoot);
-    app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
-    app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
+    await app.StartRtserAsync();
+}
+catch (ModelLoadException e)
+{
+    app.Logger.LogCritical("Cannot start: {Reason}", e.Message);
+    return 1;
 }
 
-app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ready" }));
-app.Run();
+app.UseRtser();
+app.MapHealthApi();
+app.MapModelsApi();
+app.MapPredictionsApi();
+await app.RunAsync();
+return 0;

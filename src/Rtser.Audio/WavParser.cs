@@ -127,7 +127,7 @@ internal static class WavParser
             throw Error(AudioProblem.Malformed, dataBeforeFmt ? "no fmt chunk found before the data chunk" : "no fmt chunk found");
         }
 
-        throw Error(AudioProblem.Malformed, "no data chunk found");
+        throw Error(AudioProblem.Malformed, position < file.Length ? "truncated: the file ends inside a chunk header before any data chunk" : "no data chunk found");
     }
 
     private static void CheckRiffHeader(ReadOnlySpan<byte> file)

@@ -1,0 +1,25 @@
+using Rtser.Inference;
+
+namespace Rtser.Api.Predictions;
+
+/// <summary>A saved prediction: what POST returns, GET lists and export writes.</summary>
+/// <param name="Segments">The emotion timeline: one entry per window over the audio.</param>
+/// <param name="ProcessingMs">Decoding, features and inference for this upload, in milliseconds.</param>
+public sealed record Prediction(
+    Guid Id,
+    DateTimeOffset CreatedAt,
+    string? FileName,
+    string Model,
+    string Label,
+    double Confidence,
+    IReadOnlyDictionary<string, double> Probabilities,
+    double DurationSeconds,
+    double SpeechSeconds,
+    IReadOnlyList<EmotionSegment> Segments,
+    double ProcessingMs);
+
+/// <summary>One page of the history, newest first.</summary>
+public sealed record PredictionPage(IReadOnlyList<Prediction> Items, long Total, int Skip, int Take);
+
+/// <summary>Which predictions a list or export covers.</summary>
+public sealed record PredictionQuery(string? Label = null, DateTimeOffset? From = null, DateTimeOffset? To = null, int Skip = 0, int Take = int.MaxValue);

@@ -1,0 +1,129 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Rtser.Api.Analysis;
+using Rtser.Api.Problems;
+using Rtser.Api.Store;
+using Rtser.Audio;
+using Rtser.Inference;
+
+namespace Rtser.Api.Predictions;
+
+/// <summary>/api/predictions: upload audio for a label and timeline, list, fetch, delete and export the history.</summary>
+public static class PredictionsApi
+{
+    public const int MaxTake = 200;
+
+    public static RouteGroupBuilder MapPredictionsApi(this IEndpointRouteBuilder routes)
+    {
+        RouteGroupBuilder group = routes.MapGroup("/api/predictions").WithTags("Predictions");
+
+        group.MapPost("/", CreateAsync)
+            .WithSummary("Predict the emotion in an uploaded recording")
+            .WithDescription("Multipart form-data with the audio in field 'file' (and optionally 'model'), or the raw audio as the body "
+                + "(Content-Type audio/wav, audio/webm, audio/ogg, ...). WAV, WebM/Opus and Ogg/Opus are decoded in process; other types need ffmpeg. "
+                + "Returns the overall label (from windows with speech only; 'no_speech' when there is none) and the timeline of windows.")
+            .WithMetadata(new AudioUploadMarker())
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        group.MapGet("/", ListAsync).WithSummary("Saved predictions, newest first");
+        group.MapGet("/{id:guid}", GetAsync).WithSummary("One saved prediction");
+        group.MapDelete("/{id:guid}", DeleteAsync).WithSummary("Delete a prediction (and its audio, if kept)");
+        group.MapGet("/export", PredictionExport.ExportAsync)
+            .WithSummary("The whole history as a CSV or JSON download, streamed from the store")
+            .Produces(StatusCodes.Status200OK, contentType: "text/csv")
+            .Produces(StatusCodes.Status200OK, contentType: "application/json");
+        return group;
+    }
+
+    /// <param name="model">Model id (see /api/models); the configured default when absent.</param>
+    internal static async Task<Results<Created<Prediction>, ProblemHttpResult>> CreateAsync(
+        HttpRequest request,
+        string? model,
+        AnalysisService analysis,
+        IPredictionStore store,
+        IOptions<RtserOptions> options,
+        CancellationToken cancel)
+    {
+        RtserOptions o = options.Value;
+        (Upload? upload, ProblemHttpResult? problem) = await UploadReader.ReadAsync(request, o.MaxUploadBytes, cancel);
+        if (upload is null)
+        {
+            return problem!;
+        }
+
+        if (upload.Bytes.IsEmpty)
+        {
+            return Problems.Problems.BadRequest("the upload is empty");
+        }
+
+        string? modelId = model ?? upload.Model;
+        if (!analysis.TryGetModel(modelId, out EmotionModel chosen))
+        {
+            return Problems.Problems.BadRequest($"unknown model '{modelId}'; available: {string.Join(", ", analysis.ModelIds)}");
+        }
+
+        Prediction prediction;
+        try
+        {
+            prediction = analysis.Analyze(upload.Bytes, upload.FileName, chosen, cancel);
+        }
+        catch (AudioFormatException e)
+        {
+            return Problems.Problems.ForAudio(e);
+        }
+
+        string? audioPath = o.StoreAudio ? await SaveAudioAsync(o, prediction.Id, upload.Bytes, cancel) : null;
+        await store.AddAsync(prediction, audioPath, cancel);
+        return TypedResults.Created($"/api/predictions/{prediction.Id}", prediction);
+    }
+
+    /// <param name="skip">Predictions to skip (default 0).</param>
+    /// <param name="take">Page size, 1-200 (default 20).</param>
+    /// <param name="label">Only predictions with this overall label.</param>
+    /// <param name="from">Only predictions made at or after this time (ISO 8601).</param>
+    /// <param name="to">Only predictions made before this time (ISO 8601).</param>
+    internal static async Task<Results<Ok<PredictionPage>, ProblemHttpResult>> ListAsync(
+        IPredictionStore store, CancellationToken cancel, int skip = 0, int take = 20, string? label = null, DateTimeOffset? from = null, DateTimeOffset? to = null)
+    {
+        if (skip < 0 || take < 1 || take > MaxTake)
+        {
+            return Problems.Problems.BadRequest($"skip must be >= 0 and take between 1 and {MaxTake}");
+        }
+
+        return TypedResults.Ok(await store.ListAsync(new PredictionQuery(label, from, to, skip, take), cancel));
+    }
+
+    internal static async Task<Results<Ok<Prediction>, ProblemHttpResult>> GetAsync(Guid id, IPredictionStore store, CancellationToken cancel) =>
+        await store.GetAsync(id, cancel) is { } p ? TypedResults.Ok(p) : Problems.Problems.NotFound($"no prediction with id {id}");
+
+    internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(Guid id, IPredictionStore store, CancellationToken cancel)
+    {
+        (bool found, string? audio) = await store.DeleteAsync(id, cancel);
+        if (!found)
+        {
+            return Problems.Problems.NotFound($"no prediction with id {id}");
+        }
+
+        if (audio is not null)
+        {
+            File.Delete(audio);
+        }
+
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<string> SaveAudioAsync(RtserOptions o, Guid id, ReadOnlyMemory<byte> bytes, CancellationToken cancel)
+    {
+        string folder = Path.GetFullPath(Path.Combine(o.DataDirectory, "audio"));
+        Directory.CreateDirectory(folder);
+        string path = Path.Combine(folder, $"{id:D}.{MediaExtension(bytes.Span)}");
+        await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough);
+        await file.WriteAsync(bytes, cancel);
+        return path;
+    }
+
+    private static string MediaExtension(ReadOnlySpan<byte> head) =>
+        head.StartsWith("RIFF"u8) ? "wav" : head.StartsWith("OggS"u8) ? "ogg" : head.StartsWith((ReadOnlySpan<byte>)[0x1A, 0x45, 0xDF, 0xA3]) ? "webm" : "bin";
+}

@@ -1,0 +1,52 @@
+using Rtser.Inference;
+
+namespace Rtser.Api;
+
+/// <summary>Paths and limits of the service, bound from the "Rtser" configuration section.</summary>
+public sealed class RtserOptions
+{
+    public const string Section = "Rtser";
+
+    /// <summary>Where the SQLite store (and stored audio, if enabled) live; created on first run.</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>Folder of model cards and ONNX graphs; by default the copy beside the binary.</summary>
+    public string ModelsDirectory { get; set; } = Path.Combine(AppContext.BaseDirectory, "models");
+
+    public string DefaultModel { get; set; } = "cnn-rnn-emodb";
+
+    /// <summary>Largest accepted upload body (413 above it).</summary>
+    public long MaxUploadBytes { get; set; } = 25L * 1024 * 1024;
+
+    /// <summary>Longest accepted audio (422 above it).</summary>
+    public double MaxDurationSeconds { get; set; } = 600;
+
+    /// <summary>Keep the uploaded audio beside the prediction. Off by default: voices are personal data.</summary>
+    public bool StoreAudio { get; set; }
+
+    public TimelineOptions Timeline { get; set; } = new();
+
+    /// <summary>
+    /// Connection string of the results store. Empty: a SQLite file in <see cref="DataDirectory"/>.
+    /// "Host=..." (an Npgsql connection string): PostgreSQL.
+    /// </summary>
+    public string? StoreConnectionString { get; set; }
+
+    internal static IEnumerable<string> Check(RtserOptions o)
+    {
+        if (string.IsNullOrWhiteSpace(o.DataDirectory))
+        {
+            yield return "Rtser:DataDirectory must be set";
+        }
+
+        if (o.MaxUploadBytes is < 1024 or > 1L << 31)
+        {
+            yield return "Rtser:MaxUploadBytes must be between 1 KiB and 2 GiB";
+        }
+
+        if (!double.IsFinite(o.MaxDurationSeconds) || o.MaxDurationSeconds <= 0 || o.MaxDurationSeconds > 4 * 3600)
+        {
+            yield return "Rtser:MaxDurationSeconds must be between 0 and 14400";
+        }
+    }
+}

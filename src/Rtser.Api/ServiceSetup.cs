@@ -1,0 +1,81 @@
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Options;
+using Rtser.Api.Analysis;
+using Rtser.Api.Predictions;
+using Rtser.Api.Problems;
+using Rtser.Api.Store;
+using Rtser.Audio;
+using Rtser.Features.Pipeline;
+using Rtser.Inference;
+
+namespace Rtser.Api;
+
+/// <summary>The service's wiring, kept out of Program.cs so it reads as a table of contents.</summary>
+public static class ServiceSetup
+{
+    public static IServiceCollection AddRtser(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<RtserOptions>()
+            .Bind(configuration.GetSection(RtserOptions.Section))
+            .Validate(o => !RtserOptions.Check(o).Any(), "invalid Rtser options")
+            .ValidateOnStart();
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+        services.AddEndpointsApiExplorer();
+        services.AddSwaggerGen(c =>
+        {
+            c.SwaggerDoc("v1", new() { Title = "RTSER", Version = "v1", Description = "Real-time speech emotion recognition" });
+            c.IncludeXmlComments(Path.Combine(AppContext.BaseDirectory, "Rtser.Api.xml"));
+            c.OperationFilter<AudioUploadDocumentation>();
+        });
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(new SpeechFeatureExtractor());
+        services.AddSingleton(sp => ModelRegistry.Load(Options(sp).ModelsDirectory, sp.GetRequiredService<SpeechFeatureExtractor>()));
+        services.AddSingleton(sp => new EmotionPredictor(sp.GetRequiredService<SpeechFeatureExtractor>()));
+        services.AddSingleton(sp => new EmotionAnalyzer(sp.GetRequiredService<EmotionPredictor>(), Options(sp).Timeline));
+        services.AddSingleton<IAudioDecoder>(sp => new WavDecoder(new WavDecoderOptions { MaxDurationSeconds = Options(sp).MaxDurationSeconds, MaxInputBytes = Options(sp).MaxUploadBytes, RejectTruncatedData = true }));
+        services.AddSingleton<AnalysisService>();
+        services.AddSingleton<IPredictionStore>(sp => CreateStore(Options(sp)));
+        return services;
+    }
+
+    /// <summary>
+    /// Loads the models and opens (or migrates) the store before the first request, so a bad model card or an
+    /// unreachable database stops start-up with its own message instead of failing requests later.
+    /// </summary>
+    public static async Task StartRtserAsync(this WebApplication app)
+    {
+        RtserOptions o = Options(app.Services);
+        ModelRegistry models = app.Services.GetRequiredService<ModelRegistry>();
+        if (!models.TryGet(o.DefaultModel, out _))
+        {
+            throw new ModelLoadException($"The default model '{o.DefaultModel}' is not among the models in {o.ModelsDirectory}: {string.Join(", ", models.Models.Select(m => m.Id))}.");
+        }
+
+        await app.Services.GetRequiredService<IPredictionStore>().InitializeAsync(app.Lifetime.ApplicationStopping);
+    }
+
+    public static WebApplication UseRtser(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseSwagger();
+        app.UseSwaggerUI();
+        string webRoot = Path.GetFullPath(app.Configuration["WebRoot"] ?? Path.Combine(AppContext.BaseDirectory, "wwwroot"));
+        if (Directory.Exists(webRoot))
+        {
+            var files = new PhysicalFileProvider(webRoot);
+            app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
+            app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
+        }
+
+        return app;
+    }
+
+    internal static IPredictionStore CreateStore(RtserOptions o) =>
+        o.StoreConnectionString is { Length: > 0 } cs && cs.Contains("Host=", StringComparison.OrdinalIgnoreCase)
+            ? new PostgresPredictionStore(cs)
+            : new SqlitePredictionStore(o.StoreConnectionString is { Length: > 0 } file ? file : Path.Combine(o.DataDirectory, "rtser.db"));
+
+    private static RtserOptions Options(IServiceProvider sp) => sp.GetRequiredService<IOptions<RtserOptions>>().Value;
+}

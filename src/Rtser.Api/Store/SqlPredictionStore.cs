@@ -1,0 +1,261 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using Rtser.Api.Predictions;
+using Rtser.Inference;
+
+namespace Rtser.Api.Store;
+
+/// <summary>
+/// The store in plain SQL that SQLite and PostgreSQL both speak (BIGINT, DOUBLE PRECISION, TEXT, @parameters,
+/// LIMIT/OFFSET), so one implementation serves both; subclasses only open connections.
+/// Probabilities and the timeline are JSON text: they are always read whole, never queried inside.
+/// </summary>
+public abstract class SqlPredictionStore : IPredictionStore
+{
+    /// <summary>The schema, one entry per version; a database is upgraded by running the versions it lacks, in order.</summary>
+    internal static readonly string[][] Migrations =
+    [
+        [
+            """
+            CREATE TABLE predictions (
+                id TEXT PRIMARY KEY,
+                created_at BIGINT NOT NULL,
+                file_name TEXT NULL,
+                model TEXT NOT NULL,
+                label TEXT NOT NULL,
+                confidence DOUBLE PRECISION NOT NULL,
+                duration_seconds DOUBLE PRECISION NOT NULL,
+                speech_seconds DOUBLE PRECISION NOT NULL,
+                processing_ms DOUBLE PRECISION NOT NULL,
+                probabilities TEXT NOT NULL,
+                segments TEXT NOT NULL,
+                audio_path TEXT NULL)
+            """,
+            "CREATE INDEX ix_predictions_created_at ON predictions (created_at DESC, id DESC)",
+            "CREATE INDEX ix_predictions_label ON predictions (label, created_at DESC)",
+        ],
+    ];
+
+    private const string Columns = "id, created_at, file_name, model, label, confidence, duration_seconds, speech_seconds, processing_ms, probabilities, segments";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static int SchemaVersion => Migrations.Length;
+
+    protected abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancel);
+
+    /// <summary>SQL run first inside the migration transaction so two instances never migrate at once.</summary>
+    protected virtual string? MigrationLockSql => null;
+
+    public virtual async Task InitializeAsync(CancellationToken cancel)
+    {
+        await using DbConnection c = await OpenAsync(cancel);
+        await using DbTransaction tx = await c.BeginTransactionAsync(cancel);
+        if (MigrationLockSql is { } lockSql)
+        {
+            await ExecuteAsync(c, tx, lockSql, cancel);
+        }
+
+        await ExecuteAsync(c, tx, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", cancel);
+        await using (DbCommand read = Command(c, tx, "SELECT MAX(version) FROM schema_version"))
+        {
+            object? current = await read.ExecuteScalarAsync(cancel);
+            int version = current is null or DBNull ? 0 : Convert.ToInt32(current, CultureInfo.InvariantCulture);
+            if (version > Migrations.Length)
+            {
+                throw new InvalidOperationException($"The store has schema version {version}; this build knows up to {Migrations.Length}. Run a newer RTSER.");
+            }
+
+            for (int v = version + 1; v <= Migrations.Length; v++)
+            {
+                foreach (string sql in Migrations[v - 1])
+                {
+                    await ExecuteAsync(c, tx, sql, cancel);
+                }
+
+                await ExecuteAsync(c, tx, $"INSERT INTO schema_version (version) VALUES ({v})", cancel);
+            }
+        }
+
+        await tx.CommitAsync(cancel);
+    }
+
+    public async Task AddAsync(Prediction p, string? audioPath, CancellationToken cancel)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        await using DbConnection c = await OpenAsync(cancel);
+        await using DbCommand cmd = Command(c, null, $"INSERT INTO predictions ({Columns}, audio_path) VALUES (@id, @created_at, @file_name, @model, @label, @confidence, @duration_seconds, @speech_seconds, @processing_ms, @probabilities, @segments, @audio_path)");
+        Add(cmd, "id", p.Id.ToString("D"));
+        Add(cmd, "created_at", p.CreatedAt.ToUnixTimeMilliseconds());
+        Add(cmd, "file_name", p.FileName);
+        Add(cmd, "model", p.Model);
+        Add(cmd, "label", p.Label);
+        Add(cmd, "confidence", p.Confidence);
+        Add(cmd, "duration_seconds", p.DurationSeconds);
+        Add(cmd, "speech_seconds", p.SpeechSeconds);
+        Add(cmd, "processing_ms", p.ProcessingMs);
+        Add(cmd, "probabilities", JsonSerializer.Serialize(p.Probabilities, Json));
+        Add(cmd, "segments", JsonSerializer.Serialize(p.Segments, Json));
+        Add(cmd, "audio_path", audioPath);
+        await cmd.ExecuteNonQueryAsync(cancel);
+    }
+
+    public async Task<Prediction?> GetAsync(Guid id, CancellationToken cancel)
+    {
+        await using DbConnection c = await OpenAsync(cancel);
+        await using DbCommand cmd = Command(c, null, $"SELECT {Columns} FROM predictions WHERE id = @id");
+        Add(cmd, "id", id.ToString("D"));
+        await using DbDataReader r = await cmd.ExecuteReaderAsync(cancel);
+        return await r.ReadAsync(cancel) ? Read(r) : null;
+    }
+
+    public async Task<PredictionPage> ListAsync(PredictionQuery query, CancellationToken cancel)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var items = new List<Prediction>();
+        await foreach (Prediction p in StreamAsync(query, cancel))
+        {
+            items.Add(p);
+        }
+
+        await using DbConnection c = await OpenAsync(cancel);
+        await using DbCommand count = Command(c, null, "SELECT COUNT(*) FROM predictions" + Where(query with { Skip = 0, Take = int.MaxValue }, out var parameters));
+        foreach ((string name, object value) in parameters)
+        {
+            Add(count, name, value);
+        }
+
+        long total = Convert.ToInt64(await count.ExecuteScalarAsync(cancel), CultureInfo.InvariantCulture);
+        return new PredictionPage(items, total, query.Skip, query.Take);
+    }
+
+    public async IAsyncEnumerable<Prediction> StreamAsync(PredictionQuery query, [EnumeratorCancellation] CancellationToken cancel)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await using DbConnection c = await OpenAsync(cancel);
+        var sql = new StringBuilder($"SELECT {Columns} FROM predictions");
+        sql.Append(Where(query, out var parameters)).Append(" ORDER BY created_at DESC, id DESC");
+        if (query.Take != int.MaxValue || query.Skip != 0)
+        {
+            sql.Append(CultureInfo.InvariantCulture, $" LIMIT {query.Take} OFFSET {query.Skip}");
+        }
+
+        await using DbCommand cmd = Command(c, null, sql.ToString());
+        foreach ((string name, object value) in parameters)
+        {
+            Add(cmd, name, value);
+        }
+
+        await using DbDataReader r = await cmd.ExecuteReaderAsync(cancel);
+        while (await r.ReadAsync(cancel))
+        {
+            yield return Read(r);
+        }
+    }
+
+    public async Task<(bool Found, string? AudioPath)> DeleteAsync(Guid id, CancellationToken cancel)
+    {
+        await using DbConnection c = await OpenAsync(cancel);
+        await using DbTransaction tx = await c.BeginTransactionAsync(cancel);
+        string? audio = null;
+        await using (DbCommand find = Command(c, tx, "SELECT audio_path FROM predictions WHERE id = @id"))
+        {
+            Add(find, "id", id.ToString("D"));
+            await using DbDataReader r = await find.ExecuteReaderAsync(cancel);
+            if (!await r.ReadAsync(cancel))
+            {
+                return (false, null);
+            }
+
+            audio = r.IsDBNull(0) ? null : r.GetString(0);
+        }
+
+        await using (DbCommand delete = Command(c, tx, "DELETE FROM predictions WHERE id = @id"))
+        {
+            Add(delete, "id", id.ToString("D"));
+            await delete.ExecuteNonQueryAsync(cancel);
+        }
+
+        await tx.CommitAsync(cancel);
+        return (true, audio);
+    }
+
+    public async Task<bool> PingAsync(CancellationToken cancel)
+    {
+        try
+        {
+            await using DbConnection c = await OpenAsync(cancel);
+            await using DbCommand cmd = Command(c, null, "SELECT COUNT(*) FROM schema_version");
+            return Convert.ToInt64(await cmd.ExecuteScalarAsync(cancel), CultureInfo.InvariantCulture) > 0;
+        }
+        catch (DbException)
+        {
+            return false;
+        }
+    }
+
+    private static string Where(PredictionQuery q, out List<(string Name, object Value)> parameters)
+    {
+        parameters = [];
+        var clauses = new List<string>();
+        if (q.Label is { } label)
+        {
+            clauses.Add("label = @label");
+            parameters.Add(("label", label));
+        }
+
+        if (q.From is { } from)
+        {
+            clauses.Add("created_at >= @from");
+            parameters.Add(("from", from.ToUnixTimeMilliseconds()));
+        }
+
+        if (q.To is { } to)
+        {
+            clauses.Add("created_at < @to");
+            parameters.Add(("to", to.ToUnixTimeMilliseconds()));
+        }
+
+        return clauses.Count == 0 ? "" : " WHERE " + string.Join(" AND ", clauses);
+    }
+
+    private static Prediction Read(DbDataReader r) => new(
+        Guid.Parse(r.GetString(0)),
+        DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1)),
+        r.IsDBNull(2) ? null : r.GetString(2),
+        r.GetString(3),
+        r.GetString(4),
+        r.GetDouble(5),
+        JsonSerializer.Deserialize<Dictionary<string, double>>(r.GetString(9), Json) ?? [],
+        r.GetDouble(6),
+        r.GetDouble(7),
+        JsonSerializer.Deserialize<List<EmotionSegment>>(r.GetString(10), Json) ?? [],
+        r.GetDouble(8));
+
+    private static DbCommand Command(DbConnection c, DbTransaction? tx, string sql)
+    {
+        DbCommand cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+#pragma warning disable CA2100 // every statement is built from constants; values go through parameters
+        cmd.CommandText = sql;
+#pragma warning restore CA2100
+        return cmd;
+    }
+
+    private static async Task ExecuteAsync(DbConnection c, DbTransaction? tx, string sql, CancellationToken cancel)
+    {
+        await using DbCommand cmd = Command(c, tx, sql);
+        await cmd.ExecuteNonQueryAsync(cancel);
+    }
+
+    private static void Add(DbCommand cmd, string name, object? value)
+    {
+        DbParameter p = cmd.CreateParameter();
+        p.ParameterName = name;
+        p.Value = value ?? DBNull.Value;
+        cmd.Parameters.Add(p);
+    }
+}

@@ -1,0 +1,178 @@
+using System.Net;
+using System.Net.Http.Json;
+using Rtser.Api.Predictions;
+
+namespace Rtser.Api.Tests;
+
+public sealed class PredictionUploadTests : IDisposable
+{
+    private readonly RtserApp _app = new();
+    private readonly HttpClient _client;
+
+    public PredictionUploadTests() => _client = _app.CreateClient();
+
+    public void Dispose()
+    {
+        _client.Dispose();
+        _app.Dispose();
+    }
+
+    [Fact]
+    public async Task A_wav_file_in_a_form_gets_201_a_location_a_label_and_a_timeline()
+    {
+        HttpResponseMessage response = await Send.Form(_client, Send.Speech(), "03a01Wa.wav");
+        Prediction p = await Send.Created(response);
+
+        Assert.Equal($"/api/predictions/{p.Id}", response.Headers.Location!.OriginalString);
+        Assert.Equal("03a01Wa.wav", p.FileName);
+        Assert.Equal("cnn-rnn-emodb", p.Model);
+        Assert.Contains(p.Label, p.Probabilities.Keys);
+        Assert.Equal(7, p.Probabilities.Count);
+        Assert.Equal(1.0, p.Probabilities.Values.Sum(), 4);
+        Assert.Equal(p.Probabilities[p.Label], p.Confidence, 9);
+        Assert.Equal(p.Probabilities.Values.Max(), p.Confidence, 9);
+        Assert.InRange(p.DurationSeconds, 1.9, 2.1);
+        Assert.InRange(p.SpeechSeconds, 1.0, p.DurationSeconds);
+        Assert.True(p.ProcessingMs > 0);
+        var segment = Assert.Single(p.Segments);
+        Assert.Equal((0.0, p.DurationSeconds), (segment.Start, segment.End));
+    }
+
+    [Fact]
+    public async Task A_raw_wav_body_is_accepted_like_a_form_upload()
+    {
+        Prediction raw = await Send.Created(await Send.Raw(_client, Send.Speech()));
+        Prediction form = await Send.Created(await Send.Form(_client, Send.Speech()));
+
+        Assert.Null(raw.FileName);
+        Assert.Equal(form.Probabilities, raw.Probabilities);
+    }
+
+    [Theory]
+    [InlineData("audio/x-wav")]
+    [InlineData("audio/wave")]
+    [InlineData("application/octet-stream")]
+    public async Task Other_names_for_audio_bodies_are_accepted(string type) =>
+        await Send.Created(await Send.Raw(_client, Send.Speech(), type));
+
+    [Fact]
+    public async Task The_model_can_be_chosen_in_the_query_or_the_form()
+    {
+        Prediction byQuery = await Send.Created(await Send.Raw(_client, Send.Speech(), url: "/api/predictions?model=svm-emodb"));
+        Prediction byForm = await Send.Created(await Send.Form(_client, Send.Speech(), model: "mlr-emodb"));
+
+        Assert.Equal("svm-emodb", byQuery.Model);
+        Assert.Equal("mlr-emodb", byForm.Model);
+    }
+
+    [Fact]
+    public async Task A_48_kHz_stereo_file_is_resampled_and_gets_the_same_label_as_its_16_kHz_original()
+    {
+        float[] mono = Send.Samples();
+        float[] up = Rtser.Audio.Resampler.ToRate(mono, 16000, 48000);
+        byte[] stereo = WavStereo(up, 48000);
+
+        Prediction original = await Send.Created(await Send.Raw(_client, Send.Wav(mono)));
+        Prediction resampled = await Send.Created(await Send.Raw(_client, stereo));
+
+        Assert.Equal(original.Label, resampled.Label);
+        Assert.Equal(original.DurationSeconds, resampled.DurationSeconds, 2);
+    }
+
+    [Fact]
+    public async Task Silence_gets_201_no_speech_with_no_emotion_claimed()
+    {
+        Prediction p = await Send.Created(await Send.Raw(_client, Send.Wav(new float[5 * Send.Rate])));
+
+        Assert.Equal("no_speech", p.Label);
+        Assert.Equal(0, p.SpeechSeconds);
+        Assert.Equal(0, p.Confidence);
+        Assert.Empty(p.Probabilities);
+        Assert.All(p.Segments, s => Assert.Equal("no_speech", s.Label));
+    }
+
+    [Fact]
+    public async Task Low_steady_noise_is_not_speech()
+    {
+        var random = new Random(7);
+        float[] noise = [.. Enumerable.Range(0, 4 * Send.Rate).Select(_ => (float)(random.NextDouble() - 0.5) * 0.02f)];
+
+        Prediction p = await Send.Created(await Send.Raw(_client, Send.Wav(noise)));
+
+        Assert.Equal("no_speech", p.Label);
+    }
+
+    [Fact]
+    public async Task Long_audio_gets_a_timeline_of_two_second_windows_every_half_second()
+    {
+        float[] speech = Send.Samples();
+        float[] signal = [.. new float[4 * Send.Rate], .. speech, .. Send.Samples("03a02Wb.wav")];
+
+        Prediction p = await Send.Created(await Send.Raw(_client, Send.Wav(signal)));
+
+        Assert.True(p.Segments.Count >= 8);
+        Assert.All(p.Segments, s => Assert.Equal(2.0, s.End - s.Start, 6));
+        Assert.All(p.Segments.Zip(p.Segments.Skip(1)).SkipLast(1), pair => Assert.Equal(0.5, pair.Second.Start - pair.First.Start, 6));
+        Assert.Equal(p.DurationSeconds, p.Segments[^1].End, 3);
+        Assert.Equal("no_speech", p.Segments[0].Label);
+        Assert.NotEqual("no_speech", p.Label);
+        Assert.All(p.Segments.Where(s => s.Label != "no_speech"), s => Assert.Equal(1.0, s.Probabilities.Values.Sum(), 4));
+    }
+
+    [Fact]
+    public async Task What_was_created_is_what_a_later_get_returns()
+    {
+        HttpResponseMessage response = await Send.Form(_client, Send.Speech());
+        Prediction created = await Send.Created(response);
+
+        Prediction fetched = (await _client.GetFromJsonAsync<Prediction>(response.Headers.Location))!;
+
+        Assert.Equal(created.Id, fetched.Id);
+        Assert.Equal(created.CreatedAt, fetched.CreatedAt);
+        Assert.Equal(created.Probabilities, fetched.Probabilities);
+        Assert.Equal(created.Segments.Count, fetched.Segments.Count);
+        Assert.Equal(created.Segments[0].Probabilities, fetched.Segments[0].Probabilities);
+    }
+
+    [Fact]
+    public async Task Audio_is_not_kept_unless_configured()
+    {
+        await Send.Created(await Send.Form(_client, Send.Speech()));
+
+        Assert.False(Directory.Exists(Path.Combine(_app.DataDirectory, "audio")));
+    }
+
+    [Fact]
+    public async Task Kept_audio_is_deleted_with_its_prediction()
+    {
+        using var app = new RtserApp(new() { ["Rtser:StoreAudio"] = "true" });
+        using HttpClient client = app.CreateClient();
+        byte[] wav = Send.Speech();
+
+        HttpResponseMessage response = await Send.Form(client, wav);
+        await Send.Created(response);
+        string kept = Assert.Single(Directory.GetFiles(Path.Combine(app.DataDirectory, "audio")));
+        Assert.Equal(wav, await File.ReadAllBytesAsync(kept));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync(response.Headers.Location)).StatusCode);
+        Assert.False(File.Exists(kept));
+    }
+
+    private static byte[] WavStereo(float[] samples, int rate)
+    {
+        float[] interleaved = new float[samples.Length * 2];
+        for (int i = 0; i < samples.Length; i++)
+        {
+            interleaved[2 * i] = samples[i];
+            interleaved[(2 * i) + 1] = samples[i];
+        }
+
+        byte[] mono = Send.Wav(interleaved, rate);
+
+        // Same bytes, header patched to 2 channels: block align 4, byte rate doubled.
+        BitConverter.GetBytes((short)2).CopyTo(mono, 22);
+        BitConverter.GetBytes(rate * 4).CopyTo(mono, 28);
+        BitConverter.GetBytes((short)4).CopyTo(mono, 32);
+        return mono;
+    }
+}

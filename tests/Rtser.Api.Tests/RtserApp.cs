@@ -1,0 +1,109 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Rtser.Api.Predictions;
+using Rtser.Audio;
+using Rtser.Tests.Shared;
+
+namespace Rtser.Api.Tests;
+
+/// <summary>A settable clock, so tests can place predictions in time.</summary>
+internal sealed class ManualClock : TimeProvider
+{
+    public DateTimeOffset Now { get; set; } = new(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
+
+    public override DateTimeOffset GetUtcNow() => Now;
+}
+
+/// <summary>
+/// The real service in memory with its own data folder (a fresh SQLite store) and the committed models.
+/// Settings are the "Rtser:..." configuration keys a deployment would use.
+/// </summary>
+internal sealed class RtserApp : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> _settings;
+
+    public RtserApp(Dictionary<string, string?>? settings = null)
+    {
+        DataDirectory = Path.Combine(Path.GetTempPath(), "rtser-api-tests", Guid.NewGuid().ToString("N"));
+        _settings = new Dictionary<string, string?>
+        {
+            ["Rtser:DataDirectory"] = DataDirectory,
+            ["Rtser:ModelsDirectory"] = Path.Combine(TestPaths.RepoRoot, "models"),
+        };
+        foreach (var kv in settings ?? [])
+        {
+            _settings[kv.Key] = kv.Value;
+        }
+    }
+
+    public string DataDirectory { get; }
+
+    public ManualClock Clock { get; } = new();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        foreach (var kv in _settings)
+        {
+            builder.UseSetting(kv.Key, kv.Value);
+        }
+
+        builder.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(Clock));
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (disposing && Directory.Exists(DataDirectory))
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+    }
+}
+
+/// <summary>Audio and requests the tests send.</summary>
+internal static class Send
+{
+    public const int Rate = 16000;
+
+    public static byte[] Speech(string file = "03a01Wa.wav") => File.ReadAllBytes(Path.Combine(TestPaths.Datasets, "emodb", "wav", file));
+
+    public static byte[] Wav(float[] samples, int rate = Rate) => WavWriter.Pcm16(samples, rate);
+
+    public static float[] Samples(string file = "03a01Wa.wav") => AudioLoader.LoadMono16k(Path.Combine(TestPaths.Datasets, "emodb", "wav", file));
+
+    public static Task<HttpResponseMessage> Raw(HttpClient client, byte[] body, string? contentType = "audio/wav", string url = "/api/predictions")
+    {
+        var content = new ByteArrayContent(body);
+        if (contentType is not null)
+        {
+            content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        }
+
+        return client.PostAsync(url, content);
+    }
+
+    public static Task<HttpResponseMessage> Form(HttpClient client, byte[] file, string fileName = "clip.wav", string? model = null, string url = "/api/predictions")
+    {
+        var form = new MultipartFormDataContent();
+        var part = new ByteArrayContent(file);
+        part.Headers.ContentType = new MediaTypeHeaderValue("audio/wav");
+        form.Add(part, "file", fileName);
+        if (model is not null)
+        {
+            form.Add(new StringContent(model), "model");
+        }
+
+        return client.PostAsync(url, form);
+    }
+
+    public static async Task<Prediction> Created(HttpResponseMessage response)
+    {
+        Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<Prediction>())!;
+    }
+}
