@@ -1,0 +1,127 @@
+using System.Globalization;
+using Concentus;
+using Concentus.Structs;
+
+namespace Rtser.Audio;
+
+/// <summary>Decodes an <see cref="OpusStream"/> with Concentus (managed Opus) to mono at 48 kHz.</summary>
+/// <remarks>
+/// The decoders are constructed directly rather than through <c>OpusCodecFactory</c>, which loads a native libopus
+/// when one is installed (Debian's ffmpeg brings one): the result would then depend on the machine, and native
+/// code would parse untrusted packets. The constructors are marked obsolete for that reason only.
+/// </remarks>
+internal static class OpusDecoding
+{
+    /// <summary>The longest Opus packet, 120 ms at 48 kHz.</summary>
+    public const int MaxPacketSamples = 5760;
+
+    private const int DefaultPacketSamples = 960;
+
+    public static DecodedAudio Decode(OpusStream stream, double maxDurationSeconds)
+    {
+        var head = stream.Head;
+        var packets = stream.Packets;
+        long maxSamples = (long)Math.Floor(maxDurationSeconds * OpusHead.SampleRate);
+
+        // Every packet's duration is in its first byte (TOC), so the length is known before decoding anything:
+        // an hour of audio is refused here without decoding it.
+        long total = 0;
+        int previous = DefaultPacketSamples;
+        for (int i = 0; i < packets.Count; i++)
+        {
+            int samples = packets[i].Data.IsEmpty ? previous : OpusPacketInfo.GetNumSamples(packets[i].Data.Span, OpusHead.SampleRate);
+            if (samples <= 0 || samples > MaxPacketSamples)
+            {
+                throw Malformed($"{stream.Container} Opus packet {i} is not a valid Opus packet (its TOC byte gives no valid duration)");
+            }
+
+            previous = samples;
+            total += samples - Math.Min(packets[i].TrimEnd, samples);
+        }
+
+        long playable = Math.Max(0, total - head.PreSkip);
+        if (playable > maxSamples)
+        {
+            throw new AudioFormatException(AudioProblem.TooLong, string.Create(CultureInfo.InvariantCulture, $"the audio is {(double)playable / OpusHead.SampleRate:0.###} s long; the limit is {maxDurationSeconds} s"));
+        }
+
+        var output = new float[playable];
+        int channels = head.Channels;
+        var pcm = new float[MaxPacketSamples * channels];
+        float gain = head.OutputGainQ8 == 0 ? 1f : MathF.Pow(10f, head.OutputGainQ8 / (256f * 20f));
+        float scale = gain / channels;
+        var decode = CreateDecoder(head);
+        long skip = head.PreSkip;
+        int written = 0;
+        previous = DefaultPacketSamples;
+        for (int i = 0; i < packets.Count && written < output.Length; i++)
+        {
+            var packet = packets[i];
+            int frames;
+            try
+            {
+                // An empty packet is a lost one: Opus conceals it, and then the size must be the missing duration.
+                frames = decode(packet.Data.Span, pcm, packet.Data.IsEmpty ? previous : MaxPacketSamples);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                throw Malformed($"{stream.Container} Opus packet {i} could not be decoded: {ex.Message}", ex);
+            }
+
+            if (frames <= 0 || frames > MaxPacketSamples)
+            {
+                throw Malformed($"{stream.Container} Opus packet {i} could not be decoded (decoder returned {frames})");
+            }
+
+            previous = frames;
+            frames -= Math.Min(packet.TrimEnd, frames);
+            int first = (int)Math.Min(skip, frames);
+            skip -= first;
+            int count = Math.Min(frames - first, output.Length - written);
+            Mix(pcm.AsSpan(first * channels, count * channels), channels, scale, output.AsSpan(written, count));
+            written += count;
+        }
+
+        return new DecodedAudio(written == output.Length ? output : output[..written], OpusHead.SampleRate, channels, 0, $"Opus ({stream.Container})");
+    }
+
+    private static void Mix(ReadOnlySpan<float> interleaved, int channels, float scale, Span<float> mono)
+    {
+        for (int frame = 0; frame < mono.Length; frame++)
+        {
+            float sum = 0;
+            foreach (float s in interleaved.Slice(frame * channels, channels))
+            {
+                sum += s;
+            }
+
+            float v = sum * scale;
+            mono[frame] = float.IsFinite(v) ? Math.Clamp(v, -1f, 1f) : 0f;
+        }
+    }
+
+    private delegate int PacketDecoder(ReadOnlySpan<byte> packet, Span<float> pcm, int frameSize);
+
+    private static PacketDecoder CreateDecoder(OpusHead head)
+    {
+        try
+        {
+#pragma warning disable CS0618 // Managed on purpose; see the remarks above.
+            if (head.MappingFamily == 0)
+            {
+                var decoder = new OpusDecoder(OpusHead.SampleRate, head.Channels);
+                return (packet, pcm, frameSize) => decoder.Decode(packet, pcm, frameSize, false);
+            }
+
+            var multi = new OpusMSDecoder(OpusHead.SampleRate, head.Channels, head.StreamCount, head.CoupledCount, head.Mapping);
+            return (packet, pcm, frameSize) => multi.DecodeMultistream(packet, pcm, frameSize, false);
+#pragma warning restore CS0618
+        }
+        catch (OpusException ex)
+        {
+            throw new AudioFormatException(AudioProblem.Unsupported, $"the Opus layout ({head.Channels} channels, {head.StreamCount} streams, {head.CoupledCount} coupled) cannot be decoded: {ex.Message}", ex);
+        }
+    }
+
+    private static AudioFormatException Malformed(string message, Exception? inner = null) => new(AudioProblem.Malformed, message, inner);
+}
