@@ -67,14 +67,24 @@ internal static class MediaFiles
     }
 
     /// <summary>
-    /// The largest normalised cross-correlation of <paramref name="decoded"/> with <paramref name="source"/> over lags
-    /// 0..<paramref name="maxLag"/> samples (the decoded signal may start later), and that lag.
+    /// <see cref="BestCorrelation"/> over lags up to <paramref name="maxLagSeconds"/>: first on 2 kHz copies, then at
+    /// 16 kHz around the best coarse lag.
     /// </summary>
-    public static (double Correlation, int Lag) BestCorrelation(float[] source, float[] decoded, int maxLag)
+    public static (double Correlation, int Lag) AlignedCorrelation16k(float[] source, float[] decoded, double maxLagSeconds)
+    {
+        var (_, coarse) = BestCorrelation(Resampler.ToRate(source, 16000, 2000), Resampler.ToRate(decoded, 16000, 2000), (int)(maxLagSeconds * 2000), 0);
+        return BestCorrelation(source, decoded, 16, coarse * 8);
+    }
+
+    /// <summary>
+    /// The largest normalised cross-correlation of <paramref name="decoded"/> with <paramref name="source"/> over lags
+    /// <paramref name="centre"/> ± <paramref name="maxLag"/> samples (decoded[i + lag] against source[i]), and that lag.
+    /// </summary>
+    public static (double Correlation, int Lag) BestCorrelation(float[] source, float[] decoded, int maxLag, int centre = 0)
     {
         double best = double.NegativeInfinity;
         int bestLag = 0;
-        for (int lag = -maxLag; lag <= maxLag; lag++)
+        for (int lag = centre - maxLag; lag <= centre + maxLag; lag++)
         {
             double xy = 0, xx = 0, yy = 0;
             int from = Math.Max(0, -lag);
