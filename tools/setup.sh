@@ -2,7 +2,8 @@
 # Installs the system packages the tests and tools need, only where missing (Debian/Ubuntu, as root or via sudo).
 set -euo pipefail
 # numpy reads the feature export in tests; the rest runs training's unit tests and its CI smoke run.
-packages=(python3-numpy python3-scipy python3-sklearn python3-torch python3-onnx python3-matplotlib)
+# ffmpeg decodes uploads the managed decoders do not (MP4/AAC from Safari, MP3, FLAC); its tests run in CI.
+packages=(python3-numpy python3-scipy python3-sklearn python3-torch python3-onnx python3-matplotlib ffmpeg)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
