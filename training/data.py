@@ -85,3 +85,25 @@ def load(root):
     if bad:
         raise ValueError(f"{root}: {bad} non-finite feature values in the export")
     return Corpus(root, index, labels, mfcc, ms, vad, stats, np.array(spk), np.array(y, dtype=np.int64), paths)
+
+
+def merge(target, extra):
+    """Training-data merge for cross-corpus training: the target corpus first (indices 0..target.n-1, its
+    labels and label order), then the files of each extra corpus whose label is in the target's label set
+    (e.g. RAVDESS 'surprised' is dropped for an EmoDB model, EmoDB 'bored' for a RAVDESS model). Speakers
+    of extra corpora are prefixed with the corpus name. Feature configurations must be identical."""
+    mfcc, ms, vad, st, spk, y, paths = (list(target.mfcc), list(target.ms), list(target.vad), [target.ms_stats],
+                                        list(target.speakers), list(target.y), list(target.paths))
+    for c in extra:
+        if c.index.get("featureConfig") != target.index.get("featureConfig"):
+            raise ValueError(f"{c.name}: feature configuration differs from {target.name}")
+        keep = [i for i in range(c.n) if c.labels[c.y[i]] in target.labels]
+        mfcc += [c.mfcc[i] for i in keep]
+        ms += [c.ms[i] for i in keep]
+        vad += [c.vad[i] for i in keep]
+        st.append(c.ms_stats[keep])
+        spk += [f"{c.name}:{c.speakers[i]}" for i in keep]
+        y += [target.labels.index(c.labels[c.y[i]]) for i in keep]
+        paths += [f"{c.name}:{c.paths[i]}" for i in keep]
+    return Corpus(target.root, target.index, target.labels, mfcc, ms, vad, np.concatenate(st), np.array(spk),
+                  np.array(y, dtype=np.int64), paths)

@@ -38,13 +38,25 @@ def run(cfg, features_dir, out_dir, log=print):
     torch.set_num_threads(int(os.environ.get("RTSER_THREADS", "1")))
     from . import baselines, data, folds as foldlib, metrics, stats
 
+    kind = cfg["kind"]
     corpus = data.load(features_dir)
     folds = foldlib.make_folds(corpus.speakers)
+    n_extra = 0
+    if cfg.get("extra_corpora") and kind == "torch":
+        # cross-corpus training: the other corpora's files (labels in this corpus's set) join every training
+        # fold; folds, validation and test stay this corpus's own speakers
+        root = os.path.dirname(os.path.abspath(features_dir))
+        extra = [data.load(os.path.join(root, c)) for c in cfg["extra_corpora"] if c != corpus.name]
+        n_target = corpus.n
+        corpus = data.merge(corpus, extra)
+        n_extra = corpus.n - n_target
+        for fo in folds:
+            fo["train"] = np.concatenate([fo["train"], np.arange(n_target, corpus.n)])
+        log(f"[{cfg['name']}] + {n_extra} training files from {cfg['extra_corpora']}")
     K = len(corpus.labels)
     fold_results, fold_meta = [], []
-    preds = np.full(corpus.n, -1)
+    preds = np.full(corpus.n - n_extra, -1)
     t0 = time.time()
-    kind = cfg["kind"]
     if kind in ("mlr", "svm"):
         fs = cfg.get("feature_set", "all")
         X = stats.utterance_matrix(corpus, fs)
@@ -75,7 +87,7 @@ def run(cfg, features_dir, out_dir, log=print):
             + f"({time.time() - t0:.0f}s)")
     agg = metrics.aggregate(fold_results, corpus.labels)
     out = {"name": cfg["name"], "corpus": corpus.name, "config": cfg, "labels": corpus.labels,
-           "n_files": corpus.n, "n_folds": len(folds), "seconds": round(time.time() - t0, 1),
+           "n_files": corpus.n - n_extra, "n_extra_training_files": n_extra, "n_folds": len(folds), "seconds": round(time.time() - t0, 1),
            "aggregate": agg, "folds": fold_results, "fold_meta": fold_meta,
            "predictions": preds.tolist(), "featureConfig": corpus.index.get("featureConfig")}
     if cfg.get("selection") and kind in ("mlr", "svm"):

@@ -143,18 +143,33 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
             epochs = max(epochs, 5) if not cfg.get("smoke") else 1
         else:
             epochs = cfg["train"]["epochs"]
-        log(f"[{mid}] training on all {corpus.n} files for {epochs} epochs")
-        model, norm, info = train_model(cfg, corpus, allidx, None, seed, epochs=epochs, log=log)
+        train_corpus = corpus
+        if cfg.get("extra_corpora"):  # cross-corpus training data, as in the evaluation (experiment.py)
+            root = os.path.dirname(os.path.abspath(features))
+            train_corpus = data.merge(corpus, [data.load(os.path.join(root, c)) for c in cfg["extra_corpora"]
+                                               if c != corpus.name])
+            card_extra["extra_training_files"] = {"corpora": [c for c in cfg["extra_corpora"] if c != corpus.name],
+                                                  "files": int(train_corpus.n - corpus.n)}
+        log(f"[{mid}] training on all {train_corpus.n} files for {epochs} epochs")
+        model, norm, info = train_model(cfg, train_corpus, np.arange(train_corpus.n), None, seed, epochs=epochs,
+                                        log=log)
         model.eval()
         torch.save({"config": cfg, "state_dict": model.state_dict(), "norm": norm, "labels": corpus.labels,
                     "featureConfig": corpus.index.get("featureConfig"), "epochs": epochs,
                     "dims": {"A": corpus.acoustic_bands, "M": corpus.modulation_bands}},
                    os.path.join(checkpoints_dir, f"{mid}.pt"))
-        mf0 = torch.from_numpy(corpus.mfcc[picks[0]][None])
-        ms0 = torch.from_numpy(corpus.ms[picks[0]][None])
-        torch.onnx.export(model, (mf0, ms0), onnx_path, input_names=["mfcc", "ms"], output_names=["probabilities"],
-                          dynamic_axes={"mfcc": {0: "batch", 1: "frames"}, "ms": {0: "batch", 1: "ms_frames"},
-                                        "probabilities": {0: "batch"}},
+        names = model.input_names  # ["mfcc", "ms"] (+ "vad", "ms_stats" with a statistics branch)
+
+        def tensors(mf, vad, ms, st):
+            t = {"mfcc": mf[None], "ms": ms[None], "vad": vad[None].astype(np.float32), "ms_stats": st[None]}
+            return [torch.from_numpy(np.ascontiguousarray(t[n], dtype=np.float32)) for n in names]
+
+        i0 = picks[0]
+        axes = {"mfcc": {0: "batch", 1: "frames"}, "ms": {0: "batch", 1: "ms_frames"},
+                "vad": {0: "batch", 1: "frames"}, "ms_stats": {0: "batch"}}
+        torch.onnx.export(model, tuple(tensors(corpus.mfcc[i0], corpus.vad[i0], corpus.ms[i0], corpus.ms_stats[i0])),
+                          onnx_path, input_names=names, output_names=["probabilities"],
+                          dynamic_axes={**{n: axes[n] for n in names}, "probabilities": {0: "batch"}},
                           opset_version=17, do_constant_folding=True)
         import onnx
         om = onnx.load(onnx_path)
@@ -164,32 +179,37 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
         onnx.checker.check_model(om)
         onnx.save(om, onnx_path)
 
-        def case(mf, ms, timing=False):
+        def case(mf, vad, ms, st, timing=False):
+            ts = tensors(mf, vad, ms, st)
             with torch.no_grad():
-                p = model(torch.from_numpy(mf[None]), torch.from_numpy(ms[None]))[0].numpy()
-            return {"inputs": {"mfcc": tensor_json(mf[None]), "ms": tensor_json(ms[None])},
+                p = model(*ts)[0].numpy()
+            return {"inputs": {n: tensor_json(t.numpy()) for n, t in zip(names, ts)},
                     "probabilities": [float(x) for x in p], "timing": timing}
 
         for i in picks:
-            c = case(corpus.mfcc[i], corpus.ms[i])
+            c = case(corpus.mfcc[i], corpus.vad[i], corpus.ms[i], corpus.ms_stats[i])
             c["file"] = corpus.paths[i]
             cases.append(c)
-        mf3, _, ms3, _ = three_second_case(corpus, picks[0])
-        cases.append(case(mf3, ms3, timing=True))
+        cases.append(case(*three_second_case(corpus, picks[0]), timing=True))
         n_par = n_params(model)
         macs = count_macs(model, T=int(round(1 / corpus.mfcc_shift)))
         inputs = [{"name": "mfcc", "shape": ["batch", "frames", 13], "dtype": "float32",
                    "note": "raw MFCC frames from the C# extractor, 100 Hz; no normalisation (inside the graph)"},
                   {"name": "ms", "shape": ["batch", "ms_frames", corpus.ms[0].shape[1]], "dtype": "float32",
                    "note": "raw modulation-spectral frames (acoustic-major a*M+m), 64 ms hop"}]
+        if model.uses_stats:
+            inputs += [{"name": "vad", "shape": ["batch", "frames"], "dtype": "float32",
+                        "note": "1.0 = speech frame (vad.npy); for the MFCC statistics of the statistics branch"},
+                       {"name": "ms_stats", "shape": ["batch", corpus.ms_stats.shape[1]], "dtype": "float32",
+                        "note": "C# utterance statistics of the MS frames, order = statisticNames"}]
         outputs = [{"name": "probabilities", "shape": ["batch", K]}]
-        card_extra = {"epochs": epochs, "architecture": cfg["model"], "augmentation": cfg.get("augment", {}),
+        card_extra.update({"epochs": epochs, "architecture": cfg["model"], "augmentation": cfg.get("augment", {}),
                       "train": cfg["train"],
                       "preprocessing": "none outside the graph: per-dimension mean/std of the training data are "
                                        "constants in the graph; MS frames are mapped onto the model's 40 ms grid "
                                        "inside the graph by k = clamp(floor(40 j / 64) - 1, 0, Tms - 1); needs "
                                        "at least 4 MFCC frames and 1 MS frame",
-                      "training_seconds": info["seconds"]}
+                      "training_seconds": info["seconds"]})
         if info.get("selection"):
             card_extra["frame_selection"] = info["selection"]
     par = {"id": mid, "tolerance": 1e-4, "outputName": "probabilities", "labels": corpus.labels,

@@ -47,6 +47,30 @@ class Norm(nn.Module):
         return x
 
 
+def mfcc_stats(mfcc, vad):
+    """Torch twin of stats.mfcc_block for a batch: mfcc [B, T, 13], vad [B, T] float (1 = speech) -> [B, 65]
+    = mean, std, min, max of the MFCCs over speech frames (all frames if < 2 are speech) and the std of
+    their deltas (c[t+1] - c[t-1]) / 2 (edge-padded). Exported into the ONNX graph as is."""
+    m = vad.unsqueeze(-1)                                    # [B, T, 1]
+    cnt = m.sum(1, keepdim=True)                             # [B, 1, 1]
+    m = torch.where(cnt < 2.0, torch.ones_like(m), m)
+    n = m.sum(1, keepdim=True)
+    mean = (mfcc * m).sum(1, keepdim=True) / n
+    dev = (mfcc - mean) * m
+    n2 = n.squeeze(1)                                        # [B, 1]
+    std = torch.sqrt((dev * dev).sum(1) / n2)
+    speech = m > 0.5
+    big = torch.full_like(mfcc, 1e9)
+    mx = torch.where(speech, mfcc, -big).amax(1)
+    mn = torch.where(speech, mfcc, big).amin(1)
+    p = torch.cat([mfcc[:, :1], mfcc, mfcc[:, -1:]], 1)
+    d = (p[:, 2:] - p[:, :-2]) * 0.5
+    dmean = (d * m).sum(1, keepdim=True) / n
+    ddev = (d - dmean) * m
+    dstd = torch.sqrt((ddev * ddev).sum(1) / n2)
+    return torch.cat([mean.squeeze(1), std, mn, mx, dstd], 1)
+
+
 class AttentivePool(nn.Module):
     """Attentive statistics pooling over time (Okabe et al. 2018): weighted mean (+ weighted std)."""
 
@@ -94,8 +118,14 @@ class Base(nn.Module):
             self.n_ms = len(norm["ms_cols"]) if norm.get("ms_cols") is not None else len(norm["ms_mean"])
         self.n_classes = n_classes
 
-    def forward(self, mfcc, ms):
-        return torch.softmax(self.logits(mfcc, ms), dim=-1)
+    uses_stats = False
+
+    @property
+    def input_names(self):
+        return ["mfcc", "ms", "vad", "ms_stats"] if self.uses_stats else ["mfcc", "ms"]
+
+    def forward(self, mfcc, ms, vad=None, ms_stats=None):
+        return torch.softmax(self.logits(mfcc, ms, vad=vad, ms_stats=ms_stats), dim=-1)
 
 
 class RNN(Base):
@@ -115,7 +145,7 @@ class RNN(Base):
         self.drop = nn.Dropout(m.get("dropout", 0.2))
         self.out = nn.Linear(self.poolt.out_dim, n_classes)
 
-    def logits(self, mfcc, ms):
+    def logits(self, mfcc, ms, **_):
         parts = []
         if self.use_mfcc:
             x = self.mfcc_norm(mfcc)
@@ -201,12 +231,38 @@ class CNN(Base):
         self.poolt = AttentivePool(d) if m.get("temporal_pool", "asp") == "asp" else MeanPool(d)
         self.out = nn.Sequential(nn.Dropout(m.get("dropout", 0.2)), nn.Linear(self.poolt.out_dim, n_classes))
 
-    def logits(self, mfcc, ms):
+    def logits(self, mfcc, ms, **_):
         return self.out(self.poolt(self.front(mfcc, ms)))
 
 
+class StatsBranch(nn.Module):
+    """Utterance statistics (the MLR/SVM inputs: 65 MFCC statistics computed in the graph from mfcc + vad,
+    and the C# ms_stats) standardised with training constants -> dropout -> linear -> ReLU."""
+
+    def __init__(self, norm, sc):
+        super().__init__()
+        self.register_buffer("mean", torch.as_tensor(norm["stats_mean"], dtype=torch.float32))
+        self.register_buffer("inv_std", 1.0 / torch.as_tensor(norm["stats_std"], dtype=torch.float32))
+        d = len(norm["stats_mean"])
+        h = sc.get("hidden", 32)
+        if h > 0:
+            self.net = nn.Sequential(nn.Dropout(sc.get("dropout", 0.3)), nn.Linear(d, h), nn.ReLU())
+        else:  # no hidden layer: the standardised statistics themselves (for a linear head)
+            self.net = nn.Dropout(sc.get("dropout", 0.3))
+        self.out_dim = h if h > 0 else d
+
+    @staticmethod
+    def raw(mfcc, vad, ms_stats):
+        return torch.cat([mfcc_stats(mfcc, vad), ms_stats], 1)
+
+    def forward(self, stats):
+        return self.net((stats - self.mean) * self.inv_std)
+
+
 class CNNRNN(Base):
-    """Conv front-end (frequency-only pooling) -> GRU over the 25 Hz grid -> attention pooling -> softmax."""
+    """Conv front-end (frequency-only pooling) -> GRU over the 25 Hz grid -> attention pooling -> softmax.
+    Optional (model.stats_branch): a small branch on the utterance statistics, concatenated with the
+    pooled GRU output before the classifier (then the graph also takes vad and ms_stats)."""
 
     def __init__(self, cfg, norm, n_classes, dims):
         super().__init__(cfg, norm, n_classes, dims)
@@ -216,11 +272,36 @@ class CNNRNN(Base):
         self.gru = nn.GRU(self.front.out_dim, h, batch_first=True, bidirectional=m.get("bidirectional", False))
         d = h * (2 if m.get("bidirectional", False) else 1)
         self.poolt = AttentivePool(d, with_std=m.get("asp_std", False))
-        self.out = nn.Sequential(nn.Dropout(m.get("dropout", 0.2)), nn.Linear(self.poolt.out_dim, n_classes))
+        d_out = self.poolt.out_dim
+        self.uses_stats = bool(m.get("stats_branch"))
+        # fusion 'concat': [pooled GRU ; stats branch] -> one linear classifier;
+        # fusion 'logits': each branch has its own linear classifier, the output is the sum of their logits
+        # (a product of experts), each branch also trained on its own by an auxiliary loss (train.py)
+        self.fusion = m["stats_branch"].get("fusion", "concat") if self.uses_stats else None
+        if self.uses_stats:
+            self.stats = StatsBranch(norm, m["stats_branch"])
+            if self.fusion == "concat":
+                d_out += self.stats.out_dim
+            else:
+                self.stats_out = nn.Linear(self.stats.out_dim, n_classes)
+        self.out = nn.Sequential(nn.Dropout(m.get("dropout", 0.2)), nn.Linear(d_out, n_classes))
 
-    def logits(self, mfcc, ms):
+    def branch_logits(self, mfcc, ms, vad=None, ms_stats=None, stats=None):
+        """(output logits, [per-branch logits] for the auxiliary losses; empty unless fusion = 'logits')."""
         h, _ = self.gru(self.front(mfcc, ms))
-        return self.out(self.poolt(h))
+        z = self.poolt(h)
+        if not self.uses_stats:
+            return self.out(z), []
+        if stats is None:
+            stats = StatsBranch.raw(mfcc, vad, ms_stats)
+        s = self.stats(stats)
+        if self.fusion == "concat":
+            return self.out(torch.cat([z, s], 1)), []
+        a, b = self.out(z), self.stats_out(s)
+        return a + b, [a, b]
+
+    def logits(self, mfcc, ms, vad=None, ms_stats=None, stats=None):
+        return self.branch_logits(mfcc, ms, vad, ms_stats, stats)[0]
 
 
 ARCHS = {"rnn": RNN, "cnn": CNN, "cnn_rnn": CNNRNN}
@@ -264,8 +345,11 @@ def count_macs(model, T=100, Tms=None, dims=None):
         elif isinstance(mod, nn.GRU):
             hooks.append(mod.register_forward_hook(gru_hook))
     model.eval()
+    extra = {}
+    if model.uses_stats:
+        extra = {"vad": torch.ones(1, T), "ms_stats": torch.zeros(1, model.stats.mean.numel() - 65)}
     with torch.no_grad():
-        model(torch.zeros(1, T, 13), torch.zeros(1, Tms, model.A * model.M))
+        model(torch.zeros(1, T, 13), torch.zeros(1, Tms, model.A * model.M), **extra)
     for h in hooks:
         h.remove()
     return macs[0]

@@ -37,6 +37,26 @@ def frame_selection(corpus, idx, k, seed):
     return mf, ms, mi
 
 
+def utterance_stats(corpus):
+    """[N, 65 + S] float32: the stats branch's input for every file, by the same torch function the ONNX
+    graph runs (models.mfcc_stats on the full utterance + the C# ms_stats). Cached on the corpus."""
+    if getattr(corpus, "_utt_stats", None) is None:
+        import torch
+        from .models import mfcc_stats
+        with torch.no_grad():
+            rows = [mfcc_stats(torch.from_numpy(corpus.mfcc[i][None]),
+                               torch.from_numpy(corpus.vad[i][None].astype(np.float32)))[0].numpy()
+                    for i in range(corpus.n)]
+        corpus._utt_stats = np.concatenate([np.stack(rows), corpus.ms_stats], 1).astype(np.float32)
+    return corpus._utt_stats
+
+
+def stats_norm(corpus, idx):
+    X = utterance_stats(corpus)[idx].astype(np.float64)
+    sd = X.std(0)
+    return {"stats_mean": X.mean(0), "stats_std": np.where(sd < 1e-6, 1.0, sd)}
+
+
 def dims_of(corpus):
     return {"A": corpus.acoustic_bands, "M": corpus.modulation_bands,
             "ms_shift": corpus.ms_shift, "mfcc_shift": corpus.mfcc_shift}
@@ -92,7 +112,8 @@ def augment(mf, ms, norm, aug, rng, ratio):
 
 
 def predict(model, corpus, idx, batch=64):
-    """Full-length utterances; batches of equal shapes."""
+    """Full-length utterances; batches of equal shapes. Models with a statistics branch get vad and ms_stats
+    and compute the statistics in the graph, as in ONNX."""
     model.eval()
     groups = {}
     for i in idx:
@@ -104,7 +125,12 @@ def predict(model, corpus, idx, batch=64):
                 mb = members[s:s + batch]
                 mf = torch.from_numpy(np.stack([corpus.mfcc[i] for i in mb]))
                 ms = torch.from_numpy(np.stack([corpus.ms[i] for i in mb]))
-                p = model(mf, ms).numpy()
+                if getattr(model, "uses_stats", False):
+                    vad = torch.from_numpy(np.stack([corpus.vad[i] for i in mb]).astype(np.float32))
+                    st = torch.from_numpy(corpus.ms_stats[mb])
+                    p = model(mf, ms, vad, st).numpy()
+                else:
+                    p = model(mf, ms).numpy()
                 for i, pi in zip(mb, p):
                     probs[i] = pi
     return np.stack([probs[i] for i in idx])
@@ -117,6 +143,10 @@ def train_model(cfg, corpus, train_idx, val_idx, seed, epochs=None, log=print):
     tcfg, aug = cfg["train"], dict(cfg.get("augment", {}))
     aug["_A"], aug["_M"] = corpus.acoustic_bands, corpus.modulation_bands
     norm = frame_norm(corpus, train_idx)
+    sb = cfg["model"].get("stats_branch")
+    if sb:
+        norm.update(stats_norm(corpus, train_idx))
+        S_all = utterance_stats(corpus)
     sel = None
     if cfg.get("selection"):
         mf_cols, ms_cols, mi = frame_selection(corpus, train_idx, cfg["selection"]["k_frame"], seed)
@@ -155,16 +185,29 @@ def train_model(cfg, corpus, train_idx, val_idx, seed, epochs=None, log=print):
             y = torch.from_numpy(corpus.y[mb])
             mf, ms = torch.from_numpy(mf), torch.from_numpy(ms)
             target = F.one_hot(y, K).float()
+            st = None
+            if sb:  # full-utterance statistics (the sequence branch sees the crop), optional noise
+                st = S_all[mb].copy()
+                if sb.get("noise", 0) > 0:
+                    st += (rng.normal(0, 1, st.shape) * sb["noise"] * norm["stats_std"]).astype(np.float32)
+                st = torch.from_numpy(st)
             if aug.get("mixup", 0) > 0:
                 lam = float(rng.beta(aug["mixup"], aug["mixup"]))
                 perm = torch.from_numpy(rng.permutation(len(mb)))
                 mf = lam * mf + (1 - lam) * mf[perm]
                 ms = lam * ms + (1 - lam) * ms[perm]
                 target = lam * target + (1 - lam) * target[perm]
+                if st is not None:
+                    st = lam * st + (1 - lam) * st[perm]
             ls = tcfg.get("label_smoothing", 0.1)
             target = target * (1 - ls) + ls / K
-            logp = F.log_softmax(model.logits(mf, ms), -1)
-            loss = -(target * logp * cw).sum(1).mean()
+            if sb:
+                out, branches = model.branch_logits(mf, ms, stats=st)
+            else:
+                out, branches = model.logits(mf, ms), []
+            loss = -(target * F.log_softmax(out, -1) * cw).sum(1).mean()
+            for bl in branches:  # auxiliary losses: every branch must classify on its own too
+                loss = loss - sb.get("aux_weight", 0.5) * (target * F.log_softmax(bl, -1) * cw).sum(1).mean()
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)

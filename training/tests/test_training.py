@@ -84,6 +84,27 @@ class TorchModelTests(unittest.TestCase):
                 self.assertEqual(tuple(p.shape), (2, 5))
                 np.testing.assert_allclose(p.sum(1).detach().numpy(), 1.0, rtol=1e-5)
 
+    def test_statistics_branch_twin_and_inputs(self):
+        import torch
+        from training.models import build, mfcc_stats
+        rng = np.random.default_rng(0)
+        x = rng.normal(size=(2, 50, 13)).astype(np.float32)
+        vad = (rng.random((2, 50)) > 0.4).astype(np.float32)
+        vad[1] = 0  # < 2 speech frames: all frames
+        got = mfcc_stats(torch.from_numpy(x), torch.from_numpy(vad)).numpy()
+        for b in range(2):
+            np.testing.assert_allclose(got[b], stats.mfcc_block(x[b], vad[b].astype(np.uint8)), rtol=1e-4, atol=1e-5)
+        S = 7
+        norm = {"mfcc_mean": np.zeros(13), "mfcc_std": np.ones(13), "ms_mean": np.zeros(12), "ms_std": np.ones(12),
+                "stats_mean": np.zeros(65 + S), "stats_std": np.ones(65 + S)}
+        dims = {"A": 4, "M": 3, "ms_shift": 0.064, "mfcc_shift": 0.01}
+        m = build({"model": {"arch": "cnn_rnn", "stats_branch": {"hidden": 8}}}, norm, 5, dims).eval()
+        self.assertEqual(m.input_names, ["mfcc", "ms", "vad", "ms_stats"])
+        for T, Tm in ((8, 1), (200, 28)):
+            p = m(torch.randn(2, T, 13), torch.randn(2, Tm, 12), torch.ones(2, T), torch.randn(2, S))
+            self.assertEqual(tuple(p.shape), (2, 5))
+            np.testing.assert_allclose(p.sum(1).detach().numpy(), 1.0, rtol=1e-5)
+
 
 if __name__ == "__main__":
     unittest.main()
