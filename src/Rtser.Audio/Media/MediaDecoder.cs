@@ -20,12 +20,14 @@ public sealed class MediaDecoder : IAudioDecoder
 
     private readonly WavDecoder _wav;
     private readonly FfmpegDecoder? _ffmpeg;
+    private readonly long _maxPackets;
 
     public MediaDecoder(MediaDecoderOptions? options = null)
     {
         Options = options ?? MediaDecoderOptions.Default;
         Options.Validate();
         _wav = new WavDecoder(Options.ToWavOptions());
+        _maxPackets = OpusDecoding.MaxPackets(Options.MaxDurationSeconds);
         if (Options.UseFfmpeg && FfmpegDecoder.Locate(Options.FfmpegPath) is { } path)
         {
             _ffmpeg = new FfmpegDecoder(path, Options.FfmpegTimeout, Options.MaxDurationSeconds);
@@ -81,8 +83,8 @@ public sealed class MediaDecoder : IAudioDecoder
             return container switch
             {
                 MediaContainer.Wav => Managed(input, container, () => _wav.Decode(input)),
-                MediaContainer.WebM => Managed(input, container, () => OpusDecoding.Decode(WebMOpusReader.Read(input), Options.MaxDurationSeconds)),
-                MediaContainer.Ogg => Managed(input, container, () => OpusDecoding.Decode(OggOpusReader.Read(input), Options.MaxDurationSeconds)),
+                MediaContainer.WebM => Managed(input, container, () => OpusDecoding.Decode(WebMOpusReader.Read(input, _maxPackets), Options.MaxDurationSeconds)),
+                MediaContainer.Ogg => Managed(input, container, () => OpusDecoding.Decode(OggOpusReader.Read(input, maxPackets: _maxPackets), Options.MaxDurationSeconds)),
                 _ => _ffmpeg?.Decode(input, container) ?? throw Unsupported(Describe(container)),
             };
         }

@@ -5,7 +5,7 @@ namespace Rtser.Audio;
 /// <summary>Takes the first Opus stream out of an Ogg file (RFC 7845): OpusHead, OpusTags, then audio packets.</summary>
 internal static class OggOpusReader
 {
-    public static OpusStream Read(ReadOnlyMemory<byte> file, bool verifyCrc = true)
+    public static OpusStream Read(ReadOnlyMemory<byte> file, bool verifyCrc = true, long maxPackets = long.MaxValue)
     {
         var pages = OggReader.ReadPages(file, verifyCrc);
         if (pages.Count == 0)
@@ -39,7 +39,7 @@ internal static class OggOpusReader
                 other is null ? "the Ogg file has no stream beginning (BOS) page" : $"the Ogg file holds {other}, not Opus");
         }
 
-        var packets = OggReader.ReadPackets(pages, opusSerial);
+        var packets = OggReader.ReadPackets(pages, opusSerial, maxPackets == long.MaxValue ? long.MaxValue : maxPackets + 2);
         if (packets.Count == 0)
         {
             throw new AudioFormatException(AudioProblem.Malformed, "the Ogg Opus stream ends before its OpusHead packet is complete");

@@ -97,9 +97,10 @@ internal static class OggReader
     /// <summary>
     /// The packets of logical stream <paramref name="serial"/>, joined across pages. A packet continued past a page
     /// must be continued by the next page of the stream (continuation flag set, next sequence number); a packet
-    /// left open at the end of the file is dropped, as libogg does.
+    /// left open at the end of the file is dropped, as libogg does. More than <paramref name="maxPackets"/> packets
+    /// is <see cref="AudioProblem.TooLong"/>.
     /// </summary>
-    public static List<OggPacket> ReadPackets(IReadOnlyList<OggPage> pages, uint serial)
+    public static List<OggPacket> ReadPackets(IReadOnlyList<OggPage> pages, uint serial, long maxPackets = long.MaxValue)
     {
         var packets = new List<OggPacket>();
         List<byte>? pending = null;
@@ -153,6 +154,11 @@ internal static class OggReader
                         pending.AddRange(data.Span);
                         data = pending.ToArray();
                         pending = null;
+                    }
+
+                    if (packets.Count >= maxPackets)
+                    {
+                        throw OpusDecoding.TooManyPackets(maxPackets);
                     }
 
                     packets.Add(new OggPacket(data, page.Granule, false, p == lastPageIndex));

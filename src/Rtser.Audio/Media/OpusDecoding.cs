@@ -17,6 +17,19 @@ internal static class OpusDecoding
 
     private const int DefaultPacketSamples = 960;
 
+    /// <summary>The shortest Opus frame, 2.5 ms at 48 kHz: no packet, not even an empty (lost) one, decodes to less.</summary>
+    private const int MinPacketSamples = 120;
+
+    /// <summary>
+    /// More packets than this cannot fit in <paramref name="maxDurationSeconds"/> (plus the largest pre-skip), so the
+    /// readers stop collecting there: a file of tiny or empty packets cannot make the packet list outgrow the limit.
+    /// </summary>
+    public static long MaxPackets(double maxDurationSeconds) =>
+        (long)Math.Ceiling(maxDurationSeconds * OpusHead.SampleRate / MinPacketSamples) + (ushort.MaxValue / MinPacketSamples) + 1;
+
+    public static AudioFormatException TooManyPackets(long maxPackets) =>
+        new(AudioProblem.TooLong, $"the audio has more than {maxPackets} Opus packets, so it is longer than the duration limit");
+
     public static DecodedAudio Decode(OpusStream stream, double maxDurationSeconds)
     {
         var head = stream.Head;

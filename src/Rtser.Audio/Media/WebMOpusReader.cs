@@ -43,7 +43,8 @@ internal static class WebMOpusReader
     /// <summary>Elements that may appear directly in a Cluster; any other ends an unknown-size Cluster.</summary>
     private static readonly HashSet<uint> ClusterChildren = [0xE7, 0x5854, 0xA7, 0xAB, SimpleBlockId, BlockGroupId, 0xAF, Ebml.VoidId, Ebml.Crc32Id];
 
-    public static OpusStream Read(ReadOnlyMemory<byte> file)
+    /// <summary>The Opus track's header and packets; more than <paramref name="maxPackets"/> packets is TooLong.</summary>
+    public static OpusStream Read(ReadOnlyMemory<byte> file, long maxPackets = long.MaxValue)
     {
         var span = file.Span;
         var header = Ebml.ReadHeader(span, 0, span.Length);
@@ -61,8 +62,8 @@ internal static class WebMOpusReader
 
         var segment = FindSegment(span, (int)header.End);
         int segmentEnd = segment.UnknownSize ? span.Length : (int)segment.End;
-        var tracks = new List<Track>();
-        var blocks = new List<Block>();
+        Track? track = null;
+        var packets = new List<OpusPacket>();
         int position = segment.DataOffset;
         while (position < segmentEnd)
         {
@@ -74,37 +75,31 @@ internal static class WebMOpusReader
 
             if (element.Id == Ebml.ClusterId)
             {
+                // Tracks come first in every muxer we know (Matroska says SHOULD); blocks are only kept for the
+                // chosen track, so memory follows the audio, not the number of blocks in the file.
+                var opus = track ?? throw Malformed($"a Cluster at byte {element.Offset} comes before the Tracks element");
                 if (element.UnknownSize)
                 {
-                    position = WalkCluster(file, element.DataOffset, segmentEnd, unknownSize: true, blocks);
+                    position = WalkCluster(file, element.DataOffset, segmentEnd, unknownSize: true, opus.Number, packets, maxPackets);
                     continue;
                 }
 
                 CheckKnownAndPresent(element, segmentEnd, "a Cluster");
-                WalkCluster(file, element.DataOffset, (int)element.End, unknownSize: false, blocks);
+                WalkCluster(file, element.DataOffset, (int)element.End, unknownSize: false, opus.Number, packets, maxPackets);
             }
             else
             {
                 CheckKnownAndPresent(element, segmentEnd, $"element 0x{element.Id:X}");
-                if (element.Id == Ebml.TracksId && tracks.Count == 0)
+                if (element.Id == Ebml.TracksId && track is null)
                 {
-                    tracks = ReadTracks(file.Slice(element.DataOffset, (int)element.Size));
+                    track = ChooseTrack(ReadTracks(file.Slice(element.DataOffset, (int)element.Size)));
                 }
             }
 
             position = (int)element.End;
         }
 
-        var track = ChooseTrack(tracks);
-        var packets = new List<OpusPacket>();
-        foreach (var block in blocks)
-        {
-            if (block.Track == track.Number)
-            {
-                AddFrames(block, packets);
-            }
-        }
-
+        track ??= ChooseTrack([]);
         return new OpusStream(track.Head!, packets, "WebM");
     }
 
@@ -130,8 +125,8 @@ internal static class WebMOpusReader
         throw Malformed("the file has no Segment element");
     }
 
-    /// <summary>Collects the blocks of one Cluster and returns where it ends.</summary>
-    private static int WalkCluster(ReadOnlyMemory<byte> file, int position, int end, bool unknownSize, List<Block> blocks)
+    /// <summary>Collects the frames of track <paramref name="track"/> in one Cluster and returns where the Cluster ends.</summary>
+    private static int WalkCluster(ReadOnlyMemory<byte> file, int position, int end, bool unknownSize, ulong track, List<OpusPacket> packets, long maxPackets)
     {
         var span = file.Span;
         while (position < end)
@@ -144,16 +139,20 @@ internal static class WebMOpusReader
 
             CheckKnownAndPresent(element, end, $"Cluster child 0x{element.Id:X}");
             var data = file.Slice(element.DataOffset, (int)element.Size);
-            if (element.Id == SimpleBlockId)
+            var block = element.Id switch
             {
-                blocks.Add(ParseBlock(data, discardPaddingNs: 0));
-            }
-            else if (element.Id == BlockGroupId)
+                SimpleBlockId => ParseBlock(data, discardPaddingNs: 0),
+                BlockGroupId => ReadBlockGroup(data),
+                _ => null,
+            };
+            if (block is not null && block.Track == track)
             {
-                if (ReadBlockGroup(data) is { } block)
+                if (packets.Count + block.Frames.Count > maxPackets)
                 {
-                    blocks.Add(block);
+                    throw OpusDecoding.TooManyPackets(maxPackets);
                 }
+
+                AddFrames(block, packets);
             }
 
             position = (int)element.End;

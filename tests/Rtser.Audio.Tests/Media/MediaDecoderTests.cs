@@ -96,20 +96,53 @@ public class MediaDecoderTests
     }
 
     [Fact]
-    public void Refuses_ten_hours_of_Opus_from_the_packet_headers_without_decoding_them()
+    public void Refuses_hours_of_Opus_from_the_packet_headers_before_decoding_any()
     {
-        // 300,000 two-byte packets of 120 ms each (TOC code 3, six empty 20 ms frames): 10 hours in 900 kB.
-        var packets = Enumerable.Repeat(new byte[] { 0xFB, 0x06 }, 300_000).ToList();
-        var ogg = new OggBuilder().Page([OpusTestPackets.Head()], 0, 2).Page([OpusTestPackets.Tags], 0).Packets(packets, 5760, endOfStream: true).Build();
-        var webm = WebMBuilder.OpusFile(packets, live: true, packetsPerCluster: 5000);
+        // The first packet has a valid TOC (code 2, two 20 ms frames) but a first-frame length past its end, which only
+        // decoding finds; then 200,000 two-byte packets of 120 ms (TOC code 3, six empty frames): 6.7 hours in 600 kB.
+        // TooLong rather than "packet 0 could not be decoded" shows the length is checked before decoding starts.
+        byte[] undecodable = [0xFA, 250, 0];
+        var shortFiles = Files([undecodable, .. Enumerable.Repeat(new byte[] { 0xFB, 0x06 }, 10)]);
+        var longFiles = Files([undecodable, .. Enumerable.Repeat(new byte[] { 0xFB, 0x06 }, 200_000)]);
 
-        foreach (var file in new[] { ogg, webm })
+        foreach (var file in shortFiles)
         {
-            // Decoding 10 hours would take minutes; the bound is generous for a slow machine and far below that.
+            var error = Assert.Throws<AudioFormatException>(() => NoFfmpeg.Decode(file));
+            Assert.Contains("Opus packet 0 could not be decoded", error.Message, StringComparison.Ordinal);
+        }
+
+        foreach (var file in longFiles)
+        {
             var error = Assert.Throws<AudioFormatException>(() => Bounded.Run(() => NoFfmpeg.Decode(file), TimeSpan.FromSeconds(20)));
 
             Assert.Equal(AudioProblem.TooLong, error.Problem);
-            Assert.Contains("the audio is 35999.994 s long; the limit is 600 s", error.Message, StringComparison.Ordinal); // 10 h less the 312-sample pre-skip
+            Assert.Contains("the audio is 24000.034 s long; the limit is 600 s", error.Message, StringComparison.Ordinal); // 40 ms + 24000 s - pre-skip
+        }
+
+        static byte[][] Files(List<byte[]> packets) =>
+        [
+            new OggBuilder().Page([OpusTestPackets.Head()], 0, 2).Page([OpusTestPackets.Tags], 0).Packets(packets, 5760, endOfStream: true).Build(),
+            WebMBuilder.OpusFile(packets, live: true, packetsPerCluster: 5000),
+        ];
+    }
+
+    [Fact]
+    public void Stops_collecting_empty_packets_once_they_cannot_fit_the_duration_limit()
+    {
+        // A million zero-length (lost) packets, each concealed as at least 2.5 ms: 256 per 6-byte fixed-laced block
+        // in WebM, one lacing byte each in Ogg. The readers stop at the most packets the limit allows.
+        var decoder = new MediaDecoder(new MediaDecoderOptions { UseFfmpeg = false, MaxDurationSeconds = 1 });
+        byte[] lacedBlock = WebMBuilder.Element(WebMBuilder.SimpleBlock, WebMBuilder.BlockBody(1, 0, 0x80 | (2 << 1), [255]));
+        byte[] cluster = WebMBuilder.Element(WebMBuilder.Cluster, [.. Enumerable.Repeat(lacedBlock, 4000).SelectMany(b => b)], WebMBuilder.UnknownSize);
+        byte[] webm = [.. WebMBuilder.Header(), .. WebMBuilder.Element(WebMBuilder.Segment, [.. WebMBuilder.Master(WebMBuilder.Tracks, WebMBuilder.OpusTrack()), .. cluster], WebMBuilder.UnknownSize)];
+        var ogg = new OggBuilder().Page([OpusTestPackets.Head()], 0, 2).Page([OpusTestPackets.Tags], 0).Packets(Enumerable.Repeat(Array.Empty<byte>(), 1_000_000).ToList(), 960, endOfStream: true).Build();
+
+        foreach (var file in new[] { webm, ogg })
+        {
+            var error = Assert.Throws<AudioFormatException>(() => Bounded.Run(() => decoder.Decode(file), TimeSpan.FromSeconds(20)));
+
+            Assert.Equal(AudioProblem.TooLong, error.Problem);
+            Assert.Contains("Opus packets, so it is longer than the duration limit", error.Message, StringComparison.Ordinal);
         }
     }
 

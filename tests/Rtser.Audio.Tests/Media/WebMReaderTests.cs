@@ -116,12 +116,13 @@ public class WebMReaderTests
     public static TheoryData<string, byte[], AudioProblem, string> RejectedFiles => new()
     {
         { "a Segment declaring 2^56 - 2 bytes", [.. Header(), .. Element(Segment, [.. Master(Tracks, OpusTrack())], [0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFE])], AudioProblem.Malformed, "the Segment at byte" },
-        { "a Cluster declaring 2^56 - 2 bytes", Live(Element(Cluster, SimpleBlockOf([0xF8]), [0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFE])), AudioProblem.Malformed, "a Cluster at byte" },
-        { "a SimpleBlock declaring 2 GB", Live(Element(Cluster, [.. Id(SimpleBlock), 0x08, 0x7F, 0xFF, 0xFF, 0xFF, 0x81, 0, 0, 0x80, 0xF8], UnknownSize)), AudioProblem.Malformed, "Cluster child 0xA3 at byte" },
+        { "a Cluster declaring 2^56 - 2 bytes", Live(Master(Tracks, OpusTrack()), Element(Cluster, SimpleBlockOf([0xF8]), [0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFE])), AudioProblem.Malformed, "a Cluster at byte" },
+        { "a SimpleBlock declaring 2 GB", Live(Master(Tracks, OpusTrack()), Element(Cluster, [.. Id(SimpleBlock), 0x08, 0x7F, 0xFF, 0xFF, 0xFF, 0x81, 0, 0, 0x80, 0xF8], UnknownSize)), AudioProblem.Malformed, "Cluster child 0xA3 at byte" },
         { "a CodecPrivate declaring more bytes than its track", [.. Header(), .. Element(Segment, Master(Tracks, Master(TrackEntry, Uint(TrackNumber, 1), Element(CodecPrivate, [1, 2], [0x88]))))], AudioProblem.Malformed, "WebM: an element could not be read" },
         { "an unknown-size Tracks element", [.. Header(), .. Element(Segment, Element(Tracks, OpusTrack(), UnknownSize), UnknownSize)], AudioProblem.Malformed, "has an unknown size; only Segment and Cluster may" },
         { "an element ID starting with a zero byte", [.. Header(), .. Element(Segment, [0x00, 0x81, 0x00], UnknownSize)], AudioProblem.Malformed, "an element ID at byte" },
-        { "no Tracks element", [.. Header(), .. Element(Segment, Element(Cluster, SimpleBlockOf([0xF8]), UnknownSize), UnknownSize)], AudioProblem.Malformed, "no Tracks element" },
+        { "a Cluster before the Tracks element", [.. Header(), .. Element(Segment, Element(Cluster, SimpleBlockOf([0xF8]), UnknownSize), UnknownSize)], AudioProblem.Malformed, "a Cluster at byte 48 comes before the Tracks element" },
+        { "no Tracks element", [.. Header(), .. Element(Segment, Master(Info, Uint(TimecodeScale, 1_000_000)), UnknownSize)], AudioProblem.Malformed, "no Tracks element" },
         { "no Segment", Header(), AudioProblem.Malformed, "no Segment element" },
         { "a Matroska document type that is not WebM", [.. Header("mka-custom"), .. Element(Segment, [])], AudioProblem.Unsupported, "document type 'mka-custom'" },
         { "a Vorbis track", Live(Master(Tracks, OpusTrack(codec: "A_VORBIS")), Element(Cluster, SimpleBlockOf([1]), UnknownSize)), AudioProblem.Unsupported, "the audio track's codec is A_VORBIS, not Opus" },
