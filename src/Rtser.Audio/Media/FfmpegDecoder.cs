@@ -243,10 +243,12 @@ public sealed partial class FfmpegDecoder
     private List<string> Arguments(string? inputPath, MediaContainer container)
     {
         var args = new List<string> { "-nostdin", "-hide_banner", "-nostats", "-loglevel", "info", "-protocol_whitelist", inputPath is null ? "pipe" : "file" };
+        // The demuxer is fixed where the signature is certain; with the file protocol allowed (temporary MP4 file)
+        // this also keeps ffmpeg from reading the upload as a playlist that names other local files. An ID3 tag can
+        // front MP3, AAC or FLAC, so "Mp3" is left to ffmpeg's probe, as is Unknown (pipe protocol only).
         string? demuxer = container switch
         {
             MediaContainer.Mp4 => "mov",
-            MediaContainer.Mp3 => "mp3",
             MediaContainer.Flac => "flac",
             MediaContainer.Ogg => "ogg",
             MediaContainer.WebM => "matroska",
