@@ -32,18 +32,18 @@ public class OpusFileTests
     }
 
     [Theory]
-    [InlineData("speech-20ms.webm", 0.95)]
-    [InlineData("speech-60ms.webm", 0.95)]
-    [InlineData("speech-20ms.ogg", 0.95)]
-    public void Decoded_speech_matches_the_source_sentence(string file, double threshold)
+    [InlineData("speech-20ms.webm")]
+    [InlineData("speech-60ms.webm")]
+    [InlineData("speech-20ms.ogg")]
+    public void Decoded_speech_matches_the_source_sentence(string file)
     {
         var source = MediaFiles.SpeechSource16k();
 
         var audio = Decoder.DecodeFile(MediaFiles.Path(file));
         var decoded = Resampler.ToRate(audio.Samples, audio.SampleRate);
 
-        var (correlation, lag) = MediaFiles.BestCorrelation(source, decoded, 160);
-        Assert.True(correlation > threshold, $"{file}: correlation {correlation:0.000} at lag {lag}");
+        var (correlation, lag) = MediaFiles.BestCorrelation(source, decoded, 160); // 0.979 for all three when made
+        Assert.True(correlation > 0.95, $"{file}: correlation {correlation:0.000} at lag {lag}");
         Assert.InRange(lag, -2, 2); // pre-skip honoured: no delay left
         Assert.InRange(decoded.Length, source.Length - 480, source.Length + 480);
     }
@@ -59,7 +59,7 @@ public class OpusFileTests
 
         Assert.Equal(2, audio.SourceChannels);
         Assert.Equal(3.0, audio.Duration.TotalSeconds, 3);
-        var (correlation, lag) = MediaFiles.AlignedCorrelation16k(source, decoded, maxLagSeconds: 1.5);
+        var (correlation, lag) = MediaFiles.AlignedCorrelation16k(source, decoded, maxLagSeconds: 1.5); // 0.981 when made
         Assert.True(correlation > 0.95, $"correlation {correlation:0.000} at lag {lag}");
     }
 
