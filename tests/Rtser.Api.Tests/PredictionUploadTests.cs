@@ -158,6 +158,25 @@ public sealed class PredictionUploadTests : IDisposable
         Assert.False(File.Exists(kept));
     }
 
+    [Fact]
+    public async Task A_request_cancelled_by_the_client_stores_nothing()
+    {
+        float[] speech = Send.Samples();
+        float[] long4min = new float[240 * Send.Rate];
+        for (int at = 0; at + speech.Length <= long4min.Length; at += speech.Length)
+        {
+            speech.CopyTo(long4min, at);
+        }
+
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        var content = new ByteArrayContent(Send.Wav(long4min));
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("audio/wav");
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _client.PostAsync("/api/predictions", content, cancel.Token));
+
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Equal(0, (await _client.GetFromJsonAsync<PredictionPage>("/api/predictions"))!.Total);
+    }
+
     private static byte[] WavStereo(float[] samples, int rate)
     {
         float[] interleaved = new float[samples.Length * 2];

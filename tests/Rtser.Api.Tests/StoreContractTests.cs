@@ -1,0 +1,168 @@
+using Rtser.Api.Predictions;
+using Rtser.Api.Store;
+using Rtser.Inference;
+
+namespace Rtser.Api.Tests;
+
+/// <summary>What every store must do; each engine runs the same tests through a subclass.</summary>
+public abstract class StoreContractTests : IAsyncLifetime
+{
+    protected abstract IPredictionStore Store { get; }
+
+    public virtual Task InitializeAsync() => Store.InitializeAsync(CancellationToken.None);
+
+    public virtual Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task A_prediction_reads_back_exactly_as_written()
+    {
+        Prediction p = Make(0, "angry");
+
+        await Store.AddAsync(p, null, default);
+        Prediction back = (await Store.GetAsync(p.Id, default))!;
+
+        Assert.Equal(p with { Probabilities = back.Probabilities, Segments = back.Segments }, back);
+        Assert.Equal(p.Probabilities, back.Probabilities);
+        Assert.Equal(p.Segments.Count, back.Segments.Count);
+        Assert.Equal(p.Segments[1] with { Probabilities = back.Segments[1].Probabilities }, back.Segments[1]);
+        Assert.Equal(p.Segments[1].Probabilities, back.Segments[1].Probabilities);
+    }
+
+    [Fact]
+    public async Task Initializing_twice_keeps_the_data()
+    {
+        Prediction p = Make(0, "sad");
+        await Store.AddAsync(p, null, default);
+
+        await Store.InitializeAsync(default);
+
+        Assert.NotNull(await Store.GetAsync(p.Id, default));
+        Assert.True(await Store.PingAsync(default));
+    }
+
+    [Fact]
+    public async Task Listing_is_newest_first_with_filters_and_a_total()
+    {
+        for (int i = 0; i < 6; i++)
+        {
+            await Store.AddAsync(Make(i, i % 2 == 0 ? "happy" : "sad"), null, default);
+        }
+
+        PredictionPage happy = await Store.ListAsync(new PredictionQuery(Label: "happy", Skip: 1, Take: 1), default);
+        PredictionPage window = await Store.ListAsync(new PredictionQuery(From: At(2), To: At(4), Take: 10), default);
+
+        Assert.Equal(3, happy.Total);
+        Assert.Equal(At(2), Assert.Single(happy.Items).CreatedAt);
+        Assert.Equal([At(3), At(2)], window.Items.Select(p => p.CreatedAt));
+    }
+
+    [Fact]
+    public async Task Streaming_yields_every_row_newest_first()
+    {
+        for (int i = 0; i < 50; i++)
+        {
+            await Store.AddAsync(Make(i, "neutral"), null, default);
+        }
+
+        var seen = new List<DateTimeOffset>();
+        await foreach (Prediction p in Store.StreamAsync(new PredictionQuery(), default))
+        {
+            seen.Add(p.CreatedAt);
+        }
+
+        Assert.Equal(Enumerable.Range(0, 50).Reverse().Select(At), seen);
+    }
+
+    [Fact]
+    public async Task Delete_reports_the_kept_audio_and_really_deletes()
+    {
+        Prediction p = Make(0, "angry");
+        await Store.AddAsync(p, "/data/audio/x.wav", default);
+
+        Assert.Equal((true, "/data/audio/x.wav"), await Store.DeleteAsync(p.Id, default));
+        Assert.Null(await Store.GetAsync(p.Id, default));
+        Assert.Equal((false, null), await Store.DeleteAsync(p.Id, default));
+        Assert.Equal(0, (await Store.ListAsync(new PredictionQuery(), default)).Total);
+    }
+
+    [Fact]
+    public async Task Concurrent_writers_lose_nothing()
+    {
+        await Task.WhenAll(Enumerable.Range(0, 40).Select(i => Task.Run(() => Store.AddAsync(Make(i, "happy"), null, default))));
+
+        Assert.Equal(40, (await Store.ListAsync(new PredictionQuery(), default)).Total);
+    }
+
+    [Fact]
+    public async Task Text_with_quotes_and_unicode_survives()
+    {
+        Prediction p = Make(0, "neutral") with { FileName = "Zoë's \"call\"; DROP TABLE predictions;--.wav" };
+
+        await Store.AddAsync(p, null, default);
+
+        Assert.Equal(p.FileName, (await Store.GetAsync(p.Id, default))!.FileName);
+    }
+
+    internal static DateTimeOffset At(int minute) => new DateTimeOffset(2026, 3, 1, 8, 0, 0, TimeSpan.Zero).AddMinutes(minute);
+
+    internal static Prediction Make(int minute, string label)
+    {
+        var probabilities = new Dictionary<string, double> { [label] = 0.75, ["other"] = 0.25 };
+        return new Prediction(
+            Guid.CreateVersion7(At(minute)),
+            At(minute),
+            $"clip-{minute}.wav",
+            "cnn-rnn-emodb",
+            label,
+            0.75,
+            probabilities,
+            3.25,
+            2.5,
+            [new EmotionSegment(0, 2, "no_speech", 0, new Dictionary<string, double>()), new EmotionSegment(0.5, 2.5, label, 0.75, probabilities)],
+            1.5);
+    }
+}
+
+public sealed class SqliteStoreTests : StoreContractTests, IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "rtser-store-tests", Guid.NewGuid().ToString("N"));
+    private readonly SqlitePredictionStore _store;
+
+    public SqliteStoreTests() => _store = new SqlitePredictionStore(Path.Combine(_folder, "nested", "rtser.db"));
+
+    protected override IPredictionStore Store => _store;
+
+    [Fact]
+    public async Task The_file_is_created_in_wal_mode_with_the_current_schema_version()
+    {
+        Assert.True(File.Exists(_store.Path));
+        await using var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_store.Path}");
+        await c.OpenAsync();
+        await using var mode = c.CreateCommand();
+        mode.CommandText = "PRAGMA journal_mode";
+        Assert.Equal("wal", await mode.ExecuteScalarAsync());
+        mode.CommandText = "SELECT MAX(version) FROM schema_version";
+        Assert.Equal((long)SqlPredictionStore.SchemaVersion, await mode.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task A_store_from_a_newer_version_is_refused_rather_than_misread()
+    {
+        await using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_store.Path}"))
+        {
+            await c.OpenAsync();
+            await using var bump = c.CreateCommand();
+            bump.CommandText = "INSERT INTO schema_version (version) VALUES (99)";
+            await bump.ExecuteNonQueryAsync();
+        }
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => _store.InitializeAsync(default));
+        Assert.Contains("schema version 99", error.Message, StringComparison.Ordinal);
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+}
