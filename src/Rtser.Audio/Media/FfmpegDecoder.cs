@@ -47,6 +47,9 @@ public sealed partial class FfmpegDecoder
 
     public double MaxDurationSeconds { get; }
 
+    /// <summary>Where temporary MP4 files go (tests point it at a folder of their own).</summary>
+    internal string TempDirectory { get; init; } = Path.GetTempPath();
+
     /// <summary>
     /// <paramref name="configuredPath"/> when that file exists, otherwise (when none is configured) the first
     /// executable "ffmpeg" on PATH, otherwise null.
@@ -130,7 +133,7 @@ public sealed partial class FfmpegDecoder
 
     private DecodedAudio RunWithTempFile(ReadOnlyMemory<byte> input, MediaContainer container)
     {
-        string path = Path.Combine(Path.GetTempPath(), $"rtser-{Guid.NewGuid():N}.media");
+        string path = Path.Combine(TempDirectory, $"rtser-{Guid.NewGuid():N}.media");
         try
         {
             var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.Read };

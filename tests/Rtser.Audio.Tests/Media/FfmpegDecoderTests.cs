@@ -10,13 +10,14 @@ public class FfmpegDecoderTests
     {
         var bytes = MediaFiles.Read("speech-aac.mp4");
         Assert.True(FfmpegDecoder.MoovAfterMediaData(bytes));
-        var ffmpeg = new FfmpegDecoder(FfmpegDecoder.Locate()!);
-        var tempFiles = TempFiles();
+        var folder = Directory.CreateTempSubdirectory("rtser-test-");
+        var ffmpeg = new FfmpegDecoder(FfmpegDecoder.Locate()!) { TempDirectory = folder.FullName };
 
         var (audio, usedTempFile) = ffmpeg.DecodeReportingPath(bytes, MediaContainer.Mp4);
 
         Assert.True(usedTempFile);
-        Assert.Equal(tempFiles, TempFiles()); // deleted afterwards
+        Assert.Empty(folder.GetFiles()); // deleted afterwards
+        folder.Delete();
         AssertSpeech(audio);
         Assert.StartsWith("aac", audio.SourceEncoding, StringComparison.Ordinal);
     }
@@ -153,8 +154,6 @@ public class FfmpegDecoderTests
         Assert.True(correlation > 0.9, $"correlation {correlation:0.000} at lag {lag}");
         Assert.InRange(audio.Samples.Length, source.Length - 1600, source.Length + 1600);
     }
-
-    private static string[] TempFiles() => Directory.GetFiles(Path.GetTempPath(), "rtser-*.media");
 
     /// <summary>Moves the moov box in front of the mdat box, fixing the chunk offsets (stco) it holds.</summary>
     private static byte[] FastStart(byte[] mp4)
