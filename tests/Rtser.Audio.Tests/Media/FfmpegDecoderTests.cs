@@ -97,6 +97,19 @@ public class FfmpegDecoderTests
     }
 
     [Fact]
+    public void Retries_an_MP4_through_a_temporary_file_when_the_pipe_run_fails()
+    {
+        // Fails on "-i pipe:0", succeeds (one second of 16 kHz silence) on "-i file:...".
+        using var fake = new FakeFfmpeg("cat >/dev/null\nfor a in \"$@\"; do [ \"$a\" = pipe:0 ] && { echo 'moov atom not found' >&2; exit 1; }; done\nhead -c 32000 /dev/zero\n");
+        var mp4 = FastStart(MediaFiles.Read("speech-aac.mp4"));
+
+        var (audio, usedTempFile) = new FfmpegDecoder(fake.Path).DecodeReportingPath(mp4, MediaContainer.Mp4);
+
+        Assert.True(usedTempFile);
+        Assert.Equal(16000, audio.Samples.Length);
+    }
+
+    [Fact]
     public void Kills_an_ffmpeg_that_hangs_when_the_timeout_passes()
     {
         // A child that sleeps too: only killing the whole process tree closes the pipes.
