@@ -26,6 +26,12 @@ public sealed class RtserOptions
 
     public TimelineOptions Timeline { get; set; } = new();
 
+    /// <summary>Decode MP4/AAC, MP3, FLAC and other types through ffmpeg when it is installed (WAV and Opus never need it).</summary>
+    public bool UseFfmpeg { get; set; } = true;
+
+    /// <summary>ffmpeg executable; empty: looked up on PATH.</summary>
+    public string? FfmpegPath { get; set; }
+
     /// <summary>
     /// Connection string of the results store. Empty: a SQLite file in <see cref="DataDirectory"/>.
     /// "Host=..." (an Npgsql connection string): PostgreSQL.

@@ -33,7 +33,14 @@ public static class ServiceSetup
         services.AddSingleton(sp => ModelRegistry.Load(Options(sp).ModelsDirectory, sp.GetRequiredService<SpeechFeatureExtractor>()));
         services.AddSingleton(sp => new EmotionPredictor(sp.GetRequiredService<SpeechFeatureExtractor>()));
         services.AddSingleton(sp => new EmotionAnalyzer(sp.GetRequiredService<EmotionPredictor>(), Options(sp).Timeline));
-        services.AddSingleton<IAudioDecoder>(sp => new WavDecoder(new WavDecoderOptions { MaxDurationSeconds = Options(sp).MaxDurationSeconds, MaxInputBytes = Options(sp).MaxUploadBytes, RejectTruncatedData = true }));
+        services.AddSingleton<IAudioDecoder>(sp => new MediaDecoder(new MediaDecoderOptions
+        {
+            MaxDurationSeconds = Options(sp).MaxDurationSeconds,
+            MaxInputBytes = Options(sp).MaxUploadBytes,
+            RejectTruncatedData = true,
+            UseFfmpeg = Options(sp).UseFfmpeg,
+            FfmpegPath = Options(sp).FfmpegPath,
+        }));
         services.AddSingleton<AnalysisService>();
         services.AddSingleton<IPredictionStore>(sp => CreateStore(Options(sp)));
         return services;
