@@ -4,6 +4,7 @@
         --out training/results/runs [--smoke]
 """
 import argparse
+import glob
 import json
 import os
 import time
@@ -30,7 +31,87 @@ def apply_smoke(cfg):
     return cfg
 
 
+IDENTITY_KEYS = ("name", "title", "priority", "export", "export_corpora", "seeds")
+
+
+def _same_model(a, b):
+    """Two configs train the same models (names, titles, export ids and the seed list aside)."""
+    strip = lambda c: {k: v for k, v in c.items() if k not in IDENTITY_KEYS}
+    return strip(a) == strip(b)
+
+
+def member_runs(cfg, features_dir, out_dir, log=print):
+    """Seed ensemble ("seeds": [s1, s2, ...]): one single-seed run per seed (member seed s: torch seed s + fold,
+    as in every single run). A stored run with the same config, that seed and test probabilities is reused
+    (from out_dir or out_dir/members); new member runs go to out_dir/members."""
+    with open(os.path.join(features_dir, "index.json")) as f:
+        corpus_name = json.load(f)["corpus"]
+    runs = []
+    for s in cfg["seeds"]:
+        member = {k: v for k, v in cfg.items() if k != "seeds"}
+        member["seed"] = int(s)
+        member["name"] = f"{cfg['name']}__seed{s}"
+        found = None
+        for d in (out_dir, os.path.join(out_dir, "members")):
+            for p in sorted(glob.glob(os.path.join(d, f"*__{corpus_name}.json"))):
+                with open(p) as f:
+                    r = json.load(f)
+                if "probabilities" in r and not r["config"].get("seeds") and _same_model(r["config"], member):
+                    found = (p, r)
+                    break
+            if found:
+                break
+        if found:
+            log(f"[{cfg['name']}/{corpus_name}] seed {s}: reusing {found[0]}")
+            runs.append(found[1])
+        else:
+            runs.append(run(member, features_dir, os.path.join(out_dir, "members"), log=log))
+    return runs
+
+
+def run_ensemble(cfg, features_dir, out_dir, log=print):
+    """Evaluate the average of the members' probabilities on the same folds; also the members' own spread."""
+    from . import data, folds as foldlib, metrics
+    members = member_runs(cfg, features_dir, out_dir, log)
+    corpus = data.load(features_dir)
+    folds = foldlib.make_folds(corpus.speakers)
+    P = np.mean([np.array(r["probabilities"], dtype=np.float64) for r in members], 0)
+    preds = P.argmax(1)
+    fold_results = []
+    for fo in folds:
+        te = fo["test"]
+        r = metrics.evaluate(corpus.y[te], preds[te], corpus.labels)
+        r.update({"fold": fo["fold"], "test_speakers": fo["test_speakers"], "val_speakers": fo["val_speakers"]})
+        fold_results.append(r)
+    agg = metrics.aggregate(fold_results, corpus.labels)
+    mu = np.array([r["aggregate"]["uar_mean"] for r in members])
+    ma = np.array([r["aggregate"]["accuracy_mean"] for r in members])
+    out = {"name": cfg["name"], "corpus": corpus.name, "config": cfg, "labels": corpus.labels,
+           "n_files": corpus.n, "n_extra_training_files": members[0].get("n_extra_training_files", 0),
+           "n_folds": len(folds), "seconds": round(sum(r["seconds"] for r in members), 1),
+           "aggregate": agg, "folds": fold_results,
+           "fold_meta": [{"best_epoch": int(np.median([r["fold_meta"][i]["best_epoch"] for r in members])),
+                          "member_best_epochs": [r["fold_meta"][i]["best_epoch"] for r in members]}
+                         for i in range(len(folds))],
+           "members": [{"seed": r["config"]["seed"], "uar_mean": r["aggregate"]["uar_mean"],
+                        "uar_sd": r["aggregate"]["uar_sd"], "accuracy_mean": r["aggregate"]["accuracy_mean"],
+                        "per_fold_uar": [f["uar"] for f in r["folds"]]} for r in members],
+           "member_uar_mean": float(mu.mean()), "member_uar_sd": float(mu.std(ddof=1)) if len(mu) > 1 else 0.0,
+           "member_accuracy_mean": float(ma.mean()),
+           "predictions": preds.tolist(), "probabilities": [[round(float(v), 6) for v in row] for row in P],
+           "featureConfig": corpus.index.get("featureConfig")}
+    os.makedirs(out_dir, exist_ok=True)
+    path = os.path.join(out_dir, f"{cfg['name']}__{corpus.name}.json")
+    with open(path, "w") as f:
+        json.dump(out, f, indent=1)
+    log(f"[{cfg['name']}/{corpus.name}] ensemble of {len(members)}: UAR {agg['uar_mean']:.3f}±{agg['uar_sd']:.3f} "
+        f"(members {mu.mean():.3f}±{out['member_uar_sd']:.3f}: {', '.join(f'{u:.3f}' for u in mu)}) -> {path}")
+    return out
+
+
 def run(cfg, features_dir, out_dir, log=print):
+    if cfg.get("seeds") and cfg["kind"] == "torch":
+        return run_ensemble(cfg, features_dir, out_dir, log)
     seed = int(cfg.get("seed", 1))
     import torch  # seed first, before anything random is built
     torch.manual_seed(seed)
@@ -56,6 +137,7 @@ def run(cfg, features_dir, out_dir, log=print):
     K = len(corpus.labels)
     fold_results, fold_meta = [], []
     preds = np.full(corpus.n - n_extra, -1)
+    probs = np.full((corpus.n - n_extra, K), np.nan)  # torch models: test probabilities (for seed ensembles)
     t0 = time.time()
     if kind in ("mlr", "svm"):
         fs = cfg.get("feature_set", "all")
@@ -73,7 +155,9 @@ def run(cfg, features_dir, out_dir, log=print):
         else:
             from .train import predict, train_model
             model, norm, info = train_model(cfg, corpus, fo["train"], fo["val"], seed + fo["fold"], log=log)
-            p = predict(model, corpus, te).argmax(1)
+            pr = predict(model, corpus, te)
+            probs[te] = pr
+            p = pr.argmax(1)
             meta = {k: info[k] for k in ("best_epoch", "best_val_uar", "seconds", "selection")}
             meta["history"] = info["history"]
         preds[te] = p
@@ -90,6 +174,8 @@ def run(cfg, features_dir, out_dir, log=print):
            "n_files": corpus.n - n_extra, "n_extra_training_files": n_extra, "n_folds": len(folds), "seconds": round(time.time() - t0, 1),
            "aggregate": agg, "folds": fold_results, "fold_meta": fold_meta,
            "predictions": preds.tolist(), "featureConfig": corpus.index.get("featureConfig")}
+    if kind == "torch":
+        out["probabilities"] = [[round(float(v), 6) for v in row] for row in probs]
     if cfg.get("selection") and kind in ("mlr", "svm"):
         from collections import Counter
         cnt = Counter(n for m in fold_meta for n in m["selected"])

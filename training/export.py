@@ -151,8 +151,22 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
             card_extra["extra_training_files"] = {"corpora": [c for c in cfg["extra_corpora"] if c != corpus.name],
                                                   "files": int(train_corpus.n - corpus.n)}
         log(f"[{mid}] training on all {train_corpus.n} files for {epochs} epochs")
-        model, norm, info = train_model(cfg, train_corpus, np.arange(train_corpus.n), None, seed, epochs=epochs,
-                                        log=log)
+        if cfg.get("seeds"):  # seed ensemble: one member per seed, all on all speakers, averaged in one graph
+            from .models import Ensemble
+            members, infos = [], []
+            for s in cfg["seeds"]:
+                mcfg = dict(cfg, seed=int(s))
+                m, norm, info = train_model(mcfg, train_corpus, np.arange(train_corpus.n), None, int(s),
+                                            epochs=epochs, log=log)
+                members.append(m.eval())
+                infos.append(info)
+            model = Ensemble(members)
+            info = {"seconds": round(sum(i["seconds"] for i in infos), 1), "selection": infos[0].get("selection")}
+            card_extra["ensemble"] = {"seeds": [int(s) for s in cfg["seeds"]],
+                                      "note": "output = mean of the members' probabilities"}
+        else:
+            model, norm, info = train_model(cfg, train_corpus, np.arange(train_corpus.n), None, seed, epochs=epochs,
+                                            log=log)
         model.eval()
         torch.save({"config": cfg, "state_dict": model.state_dict(), "norm": norm, "labels": corpus.labels,
                     "featureConfig": corpus.index.get("featureConfig"), "epochs": epochs,

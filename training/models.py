@@ -304,6 +304,23 @@ class CNNRNN(Base):
         return self.branch_logits(mfcc, ms, vad, ms_stats, stats)[0]
 
 
+class Ensemble(nn.Module):
+    """Seed ensemble exported as one graph: the average of the members' probabilities."""
+
+    def __init__(self, members):
+        super().__init__()
+        self.members = nn.ModuleList(members)
+        m0 = members[0]
+        self.uses_stats, self.input_names = m0.uses_stats, m0.input_names
+        self.A, self.M, self.mfcc_ms, self.hop_ms = m0.A, m0.M, m0.mfcc_ms, m0.hop_ms
+        if self.uses_stats:
+            self.stats = m0.stats
+
+    def forward(self, mfcc, ms, vad=None, ms_stats=None):
+        ps = [m(mfcc, ms, vad, ms_stats) for m in self.members]
+        return torch.stack(ps, 0).mean(0)
+
+
 ARCHS = {"rnn": RNN, "cnn": CNN, "cnn_rnn": CNNRNN}
 
 
@@ -356,4 +373,4 @@ def count_macs(model, T=100, Tms=None, dims=None):
 
 
 def n_params(model):
-    return sum(p.numel() for p in model.parameters())
+    return sum(p.numel() for p in model.parameters())  # shared modules (Ensemble.stats) count once

@@ -70,7 +70,8 @@ def write(runs_dir, results_dir, models_dir=None, log=print):
     lines = ["# Results (speaker-independent)", "",
              "EmoDB: leave-one-speaker-out, 10 folds. RAVDESS actors 01-18: 6 folds of 3 actors, 7 classes (calm→neutral). "
              "Same folds for every model; mean ± sd over folds; min–max = worst/best fold UAR. "
-             "UAR = unweighted average recall. Single seed (1).", ""]
+             "UAR = unweighted average recall. Single seed (1) unless the row is a seed ensemble (then the ensemble's "
+             "numbers, and its single members' listed below the table).", ""]
     for corpus in sorted(set(r["corpus"] for r in runs)):
         rs = [r for r in runs if r["corpus"] == corpus]
         lines += [f"## {corpus} ({rs[0]['n_files']} files, {rs[0]['n_folds']} folds)", "",
@@ -91,7 +92,23 @@ def write(runs_dir, results_dir, models_dir=None, log=print):
                                                  "uar_max", "pooled_uar", "pooled_accuracy")},
                             "per_class": a["per_class"], "confusion": a["confusion"],
                             "per_fold_uar": [f["uar"] for f in r["folds"]],
-                            "selection_summary": r.get("selection_summary")})
+                            "selection_summary": r.get("selection_summary"),
+                            **({"members": r["members"], "member_uar_mean": r["member_uar_mean"],
+                                "member_uar_sd": r["member_uar_sd"]} if r.get("members") else {}),
+                            "extra_training_files": r.get("n_extra_training_files", 0)})
+        lines.append("")
+        for r in rs:
+            if r.get("members"):
+                ms = r["members"]
+                lines.append(f"- **{r['config'].get('title', r['name'])}**: ensemble of {len(ms)} seeds "
+                             f"UAR {_pct(r['aggregate']['uar_mean'])}; its single members (seeds "
+                             + ", ".join(str(m["seed"]) for m in ms) + ") "
+                             + " / ".join(_pct(m["uar_mean"]) for m in ms)
+                             + f", mean {_pct(r['member_uar_mean'])} ± {_pct(r['member_uar_sd'])} (sd over seeds)")
+            if r.get("n_extra_training_files"):
+                lines.append(f"- **{r['config'].get('title', r['name'])}**: + {r['n_extra_training_files']} training "
+                             f"files from {', '.join(r['config'].get('extra_corpora', []))} in every fold "
+                             f"(test and validation speakers are this corpus's own)")
         lines.append("")
         labels = rs[0]["labels"]
         lines += [f"### {corpus}: per-class recall / precision (%, pooled over folds)", "",
