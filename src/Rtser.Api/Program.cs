@@ -1,5 +1,6 @@
 using Rtser.Api;
 using Rtser.Api.Health;
+using Rtser.Api.Live;
 using Rtser.Api.Models;
 using Rtser.Api.Predictions;
 using Rtser.Inference;
@@ -23,5 +24,6 @@ app.UseRtser();
 app.MapHealthApi();
 app.MapModelsApi();
 app.MapPredictionsApi();
+app.MapStreamApi();
 await app.RunAsync();
 return 0;

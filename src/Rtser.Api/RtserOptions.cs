@@ -26,6 +26,9 @@ public sealed class RtserOptions
 
     public TimelineOptions Timeline { get; set; } = new();
 
+    /// <summary>A live stream that sends nothing for this long is closed.</summary>
+    public double LiveIdleSeconds { get; set; } = 30;
+
     /// <summary>Decode MP4/AAC, MP3, FLAC and other types through ffmpeg when it is installed (WAV and Opus never need it).</summary>
     public bool UseFfmpeg { get; set; } = true;
 

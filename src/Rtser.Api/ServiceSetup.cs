@@ -65,6 +65,7 @@ public static class ServiceSetup
     public static WebApplication UseRtser(this WebApplication app)
     {
         app.UseExceptionHandler();
+        app.UseWebSockets();
         app.UseStatusCodePages();
         app.UseSwagger();
         app.UseSwaggerUI();

@@ -8,7 +8,12 @@ public sealed record EmotionSegment(
     double End,
     string Label,
     double Confidence,
-    IReadOnlyDictionary<string, double> Probabilities);
+    IReadOnlyDictionary<string, double> Probabilities)
+{
+    /// <summary>Speech found in this window (not serialised: the recording's total is what clients get).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public double SpeechSeconds { get; init; }
+}
 
 /// <summary>The overall reading of a recording and its timeline.</summary>
 public sealed record EmotionAnalysis(EmotionPrediction Overall, IReadOnlyList<EmotionSegment> Segments);
@@ -61,37 +66,59 @@ public sealed class EmotionAnalyzer
         ArgumentNullException.ThrowIfNull(model);
         IReadOnlyList<(int Start, int Length)> windows = Windows(samples16k.Length);
         var segments = new List<EmotionSegment>(windows.Count);
-        var sum = new double[model.Labels.Count];
-        int speechWindows = 0;
-        EmotionPrediction? only = null;
         foreach ((int start, int length) in windows)
         {
             cancel.ThrowIfCancellationRequested();
-            EmotionPrediction p = _predictor.Predict(model, samples16k.Slice(start, length));
-            only ??= p;
-            segments.Add(new EmotionSegment(
-                start / (double)FeatureConfig.SampleRate,
-                (start + length) / (double)FeatureConfig.SampleRate,
-                p.Label,
-                p.Confidence,
-                p.Probabilities));
-            if (p.Label != EmotionPrediction.NoSpeech)
+            segments.Add(Score(model, samples16k.Slice(start, length), start));
+        }
+
+        double speechSeconds = windows.Count == 1 ? 0 : _predictor.Extractor.MeasureSpeechSeconds(samples16k);
+        return Summarize(model, segments, samples16k.Length, speechSeconds);
+    }
+
+    /// <summary>One window scored as a single clip; <paramref name="startSample"/> places it in the recording.</summary>
+    public EmotionSegment Score(EmotionModel model, ReadOnlySpan<float> window, long startSample)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        EmotionPrediction p = _predictor.Predict(model, window);
+        return new EmotionSegment(
+            startSample / (double)FeatureConfig.SampleRate,
+            (startSample + window.Length) / (double)FeatureConfig.SampleRate,
+            p.Label,
+            p.Confidence,
+            p.Probabilities)
+        {
+            SpeechSeconds = p.SpeechSeconds,
+        };
+    }
+
+    /// <summary>
+    /// The overall reading of a recording of <paramref name="samples"/> from the timeline <see cref="Windows"/>
+    /// gives it: a single window is the whole clip and speaks for itself; otherwise the mean of the windows with
+    /// speech. <paramref name="speechSeconds"/> is the whole recording's (ignored for a single window).
+    /// </summary>
+    public static EmotionAnalysis Summarize(EmotionModel model, IReadOnlyList<EmotionSegment> segments, long samples, double speechSeconds)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(segments);
+        double duration = samples / (double)FeatureConfig.SampleRate;
+        if (segments.Count == 1)
+        {
+            EmotionSegment only = segments[0];
+            return new EmotionAnalysis(new EmotionPrediction(model.Id, only.Label, only.Confidence, only.Probabilities, duration, only.SpeechSeconds), segments);
+        }
+
+        var sum = new double[model.Labels.Count];
+        int speechWindows = 0;
+        foreach (EmotionSegment s in segments.Where(s => s.Label != EmotionPrediction.NoSpeech))
+        {
+            speechWindows++;
+            for (int i = 0; i < sum.Length; i++)
             {
-                speechWindows++;
-                for (int i = 0; i < sum.Length; i++)
-                {
-                    sum[i] += p.Probabilities[model.Labels[i]];
-                }
+                sum[i] += s.Probabilities[model.Labels[i]];
             }
         }
 
-        if (windows.Count == 1)
-        {
-            return new EmotionAnalysis(only!, segments);
-        }
-
-        double duration = samples16k.Length / (double)FeatureConfig.SampleRate;
-        double speechSeconds = _predictor.Extractor.MeasureSpeechSeconds(samples16k);
         if (speechWindows == 0)
         {
             return new EmotionAnalysis(

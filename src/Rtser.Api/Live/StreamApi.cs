@@ -1,0 +1,243 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Net.WebSockets;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Rtser.Api.Analysis;
+using Rtser.Api.Predictions;
+using Rtser.Api.Store;
+using Rtser.Features.Pipeline;
+using Rtser.Inference;
+
+namespace Rtser.Api.Live;
+
+/// <summary>
+/// /api/stream: live mode over a WebSocket. Binary frames carry 16 kHz mono Int16 little-endian PCM; the
+/// server answers with JSON text frames: "ready", a "reading" every hop, and on {"type":"stop"} a "summary"
+/// (saved as a prediction when save=true) before a normal close.
+/// </summary>
+public static class StreamApi
+{
+    public const int MaxMessageBytes = 64 * 1024;
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static IEndpointRouteBuilder MapStreamApi(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGet("/api/stream", ConnectAsync)
+            .WithTags("Live")
+            .WithSummary("Live emotion readings over a WebSocket (16 kHz mono Int16 LE PCM in, JSON readings out)");
+        return routes;
+    }
+
+    /// <param name="model">Model id; the default when absent.</param>
+    /// <param name="save">Save the session as one prediction with its timeline when it is stopped.</param>
+    internal static async Task<Results<EmptyHttpResult, ProblemHttpResult>> ConnectAsync(
+        HttpContext http,
+        AnalysisService analysis,
+        EmotionAnalyzer analyzer,
+        SpeechFeatureExtractor extractor,
+        IPredictionStore store,
+        IOptions<RtserOptions> options,
+        TimeProvider clock,
+        ILogger<LiveSession> log,
+        string? model = null,
+        bool save = false)
+    {
+        if (!http.WebSockets.IsWebSocketRequest)
+        {
+            return Problems.Problems.BadRequest("/api/stream is a WebSocket endpoint: connect with ws:// or wss://");
+        }
+
+        if (!analysis.TryGetModel(model, out EmotionModel chosen))
+        {
+            return Problems.Problems.BadRequest($"unknown model '{model}'; available: {string.Join(", ", analysis.ModelIds)}");
+        }
+
+        using WebSocket socket = await http.WebSockets.AcceptWebSocketAsync();
+        var session = new LiveSession(analyzer, chosen, extractor);
+        var connection = new Connection(socket, session, options.Value, http.RequestAborted);
+        try
+        {
+            await connection.SendAsync(new
+            {
+                type = "ready",
+                model = chosen.Id,
+                labels = chosen.Labels,
+                sampleRate = FeatureConfig.SampleRate,
+                windowSeconds = analyzer.Options.WindowSeconds,
+                hopSeconds = analyzer.Options.HopSeconds,
+            });
+            if (await connection.RunAsync() is { } summary)
+            {
+                Guid? id = null;
+                if (save && session.AudioSeconds > 0)
+                {
+                    Prediction saved = ToPrediction(summary, clock);
+                    await store.AddAsync(saved, null, http.RequestAborted);
+                    id = saved.Id;
+                }
+
+                EmotionPrediction o = summary.Overall;
+                await connection.SendAsync(new { type = "summary", label = o.Label, confidence = o.Confidence, probabilities = o.Probabilities, durationSeconds = o.DurationSeconds, speechSeconds = o.SpeechSeconds, id });
+                await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "stopped", http.RequestAborted);
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+        {
+            // The client went away (closed the tab, lost the network): nothing to answer, nothing to keep.
+            log.LogDebug("Live stream ended abruptly after {Seconds:0.0} s: {Reason}", session.AudioSeconds, e.Message);
+        }
+
+        return TypedResults.Empty;
+    }
+
+    private static Prediction ToPrediction(EmotionAnalysis a, TimeProvider clock)
+    {
+        var now = DateTimeOffset.FromUnixTimeMilliseconds(clock.GetUtcNow().ToUnixTimeMilliseconds());
+        EmotionPrediction o = a.Overall;
+        return new Prediction(Guid.CreateVersion7(now), now, "live session", o.Model, o.Label, o.Confidence, o.Probabilities, o.DurationSeconds, o.SpeechSeconds, a.Segments, 0);
+    }
+
+    /// <summary>The receive loop of one connection.</summary>
+    private sealed class Connection(WebSocket socket, LiveSession session, RtserOptions options, CancellationToken aborted)
+    {
+        private readonly byte[] _buffer = new byte[MaxMessageBytes];
+        private float[] _samples = new float[MaxMessageBytes / 2];
+        private int _carry = -1; // an odd trailing byte waiting for its partner in the next frame
+
+        /// <summary>Runs until stop (returns the summary), a client close or an error (returns null).</summary>
+        public async Task<EmotionAnalysis?> RunAsync()
+        {
+            while (true)
+            {
+                using var idle = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+                idle.CancelAfter(TimeSpan.FromSeconds(options.LiveIdleSeconds));
+                ValueWebSocketReceiveResult r;
+                int length = 0;
+                do
+                {
+                    if (length == _buffer.Length)
+                    {
+                        await FailAsync(WebSocketCloseStatus.MessageTooBig, $"messages are limited to {MaxMessageBytes} bytes; send smaller chunks");
+                        return null;
+                    }
+
+                    try
+                    {
+                        r = await socket.ReceiveAsync(_buffer.AsMemory(length), idle.Token);
+                    }
+                    catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+                    {
+                        await FailAsync(WebSocketCloseStatus.PolicyViolation, $"no audio for {options.LiveIdleSeconds} s; closing");
+                        return null;
+                    }
+
+                    length += r.Count;
+                }
+                while (!r.EndOfMessage && r.MessageType != WebSocketMessageType.Close);
+
+                switch (r.MessageType)
+                {
+                    case WebSocketMessageType.Close:
+                        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", aborted);
+                        return null;
+                    case WebSocketMessageType.Text when IsStop(_buffer.AsSpan(0, length)):
+                        (EmotionSegment? last, EmotionAnalysis summary) = session.Finish();
+                        if (last is not null)
+                        {
+                            await SendReadingAsync(last, 0);
+                        }
+
+                        return summary;
+                    case WebSocketMessageType.Text:
+                        await FailAsync(WebSocketCloseStatus.InvalidMessageType, "text messages other than {\"type\":\"stop\"} are not understood; audio goes in binary frames of Int16 PCM");
+                        return null;
+                    default:
+                        if (session.AudioSeconds + (length / 2.0 / FeatureConfig.SampleRate) > options.MaxDurationSeconds)
+                        {
+                            await FailAsync(WebSocketCloseStatus.PolicyViolation, $"the stream reached the {options.MaxDurationSeconds} s limit");
+                            return null;
+                        }
+
+                        long start = Stopwatch.GetTimestamp();
+                        IReadOnlyList<EmotionSegment> readings = session.Push(Decode(_buffer.AsSpan(0, length)));
+                        double ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                        foreach (EmotionSegment reading in readings)
+                        {
+                            await SendReadingAsync(reading, ms / readings.Count);
+                        }
+
+                        break;
+                }
+            }
+        }
+
+        public Task SendAsync(object message) =>
+            socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(message, Json), WebSocketMessageType.Text, endOfMessage: true, aborted);
+
+        private Task SendReadingAsync(EmotionSegment s, double processingMs) => SendAsync(new
+        {
+            type = "reading",
+            start = s.Start,
+            end = s.End,
+            label = s.Label,
+            confidence = s.Confidence,
+            probabilities = s.Probabilities,
+            audioSeconds = session.AudioSeconds,
+            processingMs,
+        });
+
+        private async Task FailAsync(WebSocketCloseStatus status, string detail)
+        {
+            await SendAsync(new { type = "error", detail });
+            await socket.CloseAsync(status, detail.Length > 120 ? detail[..120] : detail, aborted);
+        }
+
+        /// <summary>Int16 little-endian to floats, carrying an odd byte over to the next frame.</summary>
+        private ReadOnlySpan<float> Decode(ReadOnlySpan<byte> bytes)
+        {
+            int n = 0;
+            if (_carry >= 0 && !bytes.IsEmpty)
+            {
+                _samples[n++] = (short)(_carry | (bytes[0] << 8)) / 32768f;
+                bytes = bytes[1..];
+                _carry = -1;
+            }
+
+            if (_samples.Length < n + (bytes.Length / 2))
+            {
+                Array.Resize(ref _samples, n + (bytes.Length / 2));
+            }
+
+            for (int i = 0; i + 1 < bytes.Length; i += 2)
+            {
+                _samples[n++] = BinaryPrimitives.ReadInt16LittleEndian(bytes[i..]) / 32768f;
+            }
+
+            if ((bytes.Length & 1) == 1)
+            {
+                _carry = bytes[^1];
+            }
+
+            return _samples.AsSpan(0, n);
+        }
+
+        private static bool IsStop(ReadOnlySpan<byte> text)
+        {
+            try
+            {
+                using JsonDocument doc = JsonDocument.Parse(text.ToArray());
+                return doc.RootElement.ValueKind == JsonValueKind.Object
+                    && doc.RootElement.TryGetProperty("type", out JsonElement t)
+                    && t.ValueKind == JsonValueKind.String
+                    && t.GetString() == "stop";
+            }
+            catch (JsonException)
+            {
+                return false;
+            }
+        }
+    }
+}
