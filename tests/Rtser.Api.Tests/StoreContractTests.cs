@@ -166,3 +166,24 @@ public sealed class SqliteStoreTests : StoreContractTests, IDisposable
         Directory.Delete(_folder, recursive: true);
     }
 }
+
+public sealed class PostgresStoreTests(PostgresServer server) : StoreContractTests, IClassFixture<PostgresServer>
+{
+    private PostgresPredictionStore? _store;
+
+    protected override IPredictionStore Store => _store!;
+
+    public override async Task InitializeAsync()
+    {
+        _store = new PostgresPredictionStore(await server.CreateDatabaseAsync());
+        await base.InitializeAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        if (_store is not null)
+        {
+            await _store.DisposeAsync();
+        }
+    }
+}
