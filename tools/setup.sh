@@ -3,7 +3,7 @@
 set -euo pipefail
 # numpy reads the feature export in tests; the rest runs training's unit tests and its CI smoke run.
 # ffmpeg decodes uploads the managed decoders do not (MP4/AAC from Safari, MP3, FLAC); its tests run in CI.
-# ffmpeg decodes MP4/MP3 uploads; postgresql runs the store suite on a real PostgreSQL (tools/postgres.sh).
+# postgresql runs the store suite on a real PostgreSQL (tools/postgres.sh).
 packages=(python3-numpy python3-scipy python3-sklearn python3-torch python3-onnx python3-matplotlib ffmpeg postgresql)
 missing=()
 for p in "${packages[@]}"; do
