@@ -5,6 +5,9 @@ set -euo pipefail
 # ffmpeg decodes uploads the managed decoders do not (MP4/AAC from Safari, MP3, FLAC); its tests run in CI.
 # postgresql runs the store suite on a real PostgreSQL (tools/postgres.sh).
 packages=(python3-numpy python3-scipy python3-sklearn python3-torch python3-onnx python3-matplotlib ffmpeg postgresql)
+# chromium runs the page's tests (tests/Rtser.Web.Tests) through Playwright, which never downloads a browser here;
+# fonts-dejavu-core gives its headless pages and the README screenshot a font.
+packages+=(chromium fonts-dejavu-core)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

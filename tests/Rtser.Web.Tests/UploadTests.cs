@@ -1,0 +1,104 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Rtser.Web.Tests;
+
+[Collection(WebAppCollection.Name)]
+public sealed class UploadTests(WebAppFixture app)
+{
+    [Fact]
+    public async Task An_uploaded_file_shows_its_label_a_bar_per_class_and_a_timeline_with_a_playback_cursor()
+    {
+        await using BrowserPage b = await app.NewPageAsync();
+        IPage page = b.Page;
+        await page.GotoAsync("/");
+        await Expect(page.Locator("#model option")).Not.ToHaveCountAsync(1, new() { Timeout = 10_000 });
+
+        await page.Locator("#file").SetInputFilesAsync(new FilePayload { Name = "five-sentences.wav", MimeType = "audio/wav", Buffer = app.SpeechWav });
+
+        await Expect(page.Locator("#result")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        string label = (await page.Locator("#result-label").GetAttributeAsync("data-label"))!;
+        string[] labels = ["neutral", "happy", "sad", "angry", "fearful", "disgust", "bored"];
+        Assert.Contains(label, labels);
+        await Expect(page.Locator("#result-label")).ToContainTextAsync("confidence");
+        await Expect(page.Locator("#result-bars li")).ToHaveCountAsync(7);
+        await Expect(page.Locator("#result-source")).ToContainTextAsync("five-sentences.wav");
+        // 10 s in 2 s windows every 0.5 s: 17 windows, each a bar on the timeline and a row of its table.
+        await Expect(page.Locator("#result-timeline svg rect.seg")).ToHaveCountAsync(17);
+        await Expect(page.Locator("#segments-table tbody tr")).ToHaveCountAsync(17);
+
+        // Playback moves the cursor over the timeline.
+        await Expect(page.Locator("#result-audio")).ToBeVisibleAsync();
+        await page.EvalOnSelectorAsync("#result-audio", "a => new Promise(r => { a.addEventListener('seeked', r, { once: true }); a.currentTime = 5; })");
+        await Expect(page.Locator("#result-timeline line.cursor")).ToHaveAttributeAsync("visibility", "visible");
+        double x = double.Parse((await page.Locator("#result-timeline line.cursor").GetAttributeAsync("x1"))!, System.Globalization.CultureInfo.InvariantCulture);
+        double width = await page.Locator("#result-timeline svg").EvaluateAsync<double>("s => s.width.baseVal.value");
+        Assert.InRange(x / width, 0.45, 0.55);
+        Assert.Empty(b.ErrorsSoFar());
+    }
+
+    [Fact]
+    public async Task A_file_dropped_on_the_page_is_analysed()
+    {
+        await using BrowserPage b = await app.NewPageAsync();
+        IPage page = b.Page;
+        await page.GotoAsync("/");
+        await Expect(page.Locator("body[data-ready=true]")).ToHaveCountAsync(1);
+        string wav = Convert.ToBase64String(TestAudio.Wav(app.SpeechWav[44..(44 + 2 * 22050 * 2)], 22050));
+
+        await page.EvaluateAsync(
+            @"b64 => {
+                const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+                const dt = new DataTransfer();
+                dt.items.add(new File([bytes], 'dropped.wav', { type: 'audio/wav' }));
+                const drop = document.getElementById('drop');
+                drop.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+                drop.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+            }",
+            wav);
+
+        await Expect(page.Locator("#result-source")).ToContainTextAsync("dropped.wav", new() { Timeout = 30_000 });
+        await Expect(page.Locator("#result-timeline svg rect.seg")).ToHaveCountAsync(1);
+        Assert.Empty(b.ErrorsSoFar());
+    }
+
+    [Fact]
+    public async Task A_file_that_is_not_audio_shows_the_services_415_detail()
+    {
+        byte[] text = "this is not audio\n"u8.ToArray();
+        using var form = new MultipartFormDataContent();
+        var part = new ByteArrayContent(text);
+        part.Headers.ContentType = new MediaTypeHeaderValue("text/plain");
+        form.Add(part, "file", "notes.txt");
+        using HttpResponseMessage direct = await app.Http.PostAsync("/api/predictions", form);
+        Assert.Equal(415, (int)direct.StatusCode);
+        string detail = JsonDocument.Parse(await direct.Content.ReadAsStringAsync()).RootElement.GetProperty("detail").GetString()!;
+
+        await using BrowserPage b = await app.NewPageAsync();
+        IPage page = b.Page;
+        await page.GotoAsync("/");
+        await page.Locator("#file").SetInputFilesAsync(new FilePayload { Name = "notes.txt", MimeType = "text/plain", Buffer = text });
+
+        ILocator error = page.Locator("#error");
+        await Expect(error).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        await Expect(error).ToHaveAttributeAsync("role", "alert");
+        await Expect(error).ToContainTextAsync("notes.txt: This type of file is not supported");
+        await Expect(error).ToContainTextAsync(detail);
+        await Expect(page.Locator("#result")).ToBeHiddenAsync();
+    }
+
+    [Fact]
+    public async Task Silence_is_reported_as_no_speech_detected_rather_than_an_emotion()
+    {
+        await using BrowserPage b = await app.NewPageAsync();
+        IPage page = b.Page;
+        await page.GotoAsync("/");
+        await page.Locator("#file").SetInputFilesAsync(new FilePayload { Name = "silence.wav", MimeType = "audio/wav", Buffer = TestAudio.Silence(3) });
+
+        await Expect(page.Locator("#result-label")).ToContainTextAsync("No speech detected", new() { Timeout = 30_000 });
+        await Expect(page.Locator("#result-bars")).ToBeHiddenAsync();
+        Assert.Empty(b.ErrorsSoFar());
+    }
+}
