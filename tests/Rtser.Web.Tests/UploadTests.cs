@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -100,5 +101,50 @@ public sealed class UploadTests(WebAppFixture app)
         await Expect(page.Locator("#result-label")).ToContainTextAsync("No speech detected", new() { Timeout = 30_000 });
         await Expect(page.Locator("#result-bars")).ToBeHiddenAsync();
         Assert.Empty(b.ErrorsSoFar());
+    }
+
+    [Fact]
+    public async Task The_model_picker_shows_each_models_language_and_labels_and_the_upload_uses_the_chosen_one()
+    {
+        await using BrowserPage b = await app.NewPageAsync();
+        IPage page = b.Page;
+        await page.GotoAsync("/");
+        await Expect(page.Locator("#model")).ToHaveValueAsync("cnn-rnn-emodb");
+        await Expect(page.Locator("#model option[value='cnn-rnn-emodb']")).ToHaveTextAsync("cnn-rnn-emodb (German, default)");
+        await Expect(page.Locator("#model-info")).ToContainTextAsync("German speech");
+
+        await page.Locator("#model").SelectOptionAsync("cnn-rnn-ravdess");
+
+        await Expect(page.Locator("#model-info")).ToContainTextAsync("English speech (ravdess)");
+        await Expect(page.Locator("#model-info")).ToContainTextAsync("neutral, happy, sad, angry, fearful, disgust, surprised");
+        await page.Locator("#file").SetInputFilesAsync(new FilePayload { Name = "for-ravdess.wav", MimeType = "audio/wav", Buffer = app.SpeechWav });
+        await Expect(page.Locator("#result-source")).ToContainTextAsync("model cnn-rnn-ravdess", new() { Timeout = 30_000 });
+        await Expect(page.Locator("#result-bars li[data-label='surprised']")).ToHaveCountAsync(1);
+        Assert.Empty(b.ErrorsSoFar());
+    }
+
+    /// <summary>The service's problem answers (RFC 7807) as the page shows them: a plain title and the service's detail.</summary>
+    [Theory]
+    [InlineData(413, "The file is too large", "the upload is larger than the 26214400-byte limit (25 MiB)")]
+    [InlineData(422, "The audio cannot be analysed", "the audio is 612.0 s long; the limit is 600 s")]
+    [InlineData(400, "The service could not read this input", "the WAV data chunk is cut short")]
+    public async Task Each_problem_the_service_answers_is_shown_with_its_detail(int status, string title, string detail)
+    {
+        await using BrowserPage b = await app.NewPageAsync();
+        IPage page = b.Page;
+        await page.RouteAsync("**/api/predictions", route => route.FulfillAsync(new()
+        {
+            Status = status,
+            ContentType = "application/problem+json",
+            Body = JsonSerializer.Serialize(new { title = "x", status, detail }),
+        }));
+        await page.GotoAsync("/");
+
+        await page.Locator("#file").SetInputFilesAsync(new FilePayload { Name = "clip.wav", MimeType = "audio/wav", Buffer = TestAudio.Silence(0.5) });
+
+        await Expect(page.Locator("#error")).ToHaveTextAsync(new Regex($"clip.wav: {Regex.Escape(title)}: {Regex.Escape(detail)}"));
+        await Expect(page.Locator("#upload-progress")).ToBeHiddenAsync();
+        await page.Locator("#error-close").ClickAsync();
+        await Expect(page.Locator("#error")).ToBeHiddenAsync();
     }
 }

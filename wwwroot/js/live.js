@@ -28,7 +28,13 @@ export function initLive(page) {
   };
   consent.addEventListener('change', sync);
 
+  let announced = '';
   function showNow(reading) {
+    // Screen readers hear the emotion when it changes, not every half second.
+    if (reading.label !== announced) {
+      announced = reading.label;
+      $('live-announce').textContent = `Now ${labelText(reading.label)}`;
+    }
     const out = $('live-label');
     out.replaceChildren();
     out.dataset.label = reading.label;
@@ -131,6 +137,7 @@ export function initLive(page) {
     $('live-count').textContent = '0';
     $('live-delay').textContent = '–';
     $('live-label').textContent = '–';
+    announced = '';
     status.textContent = 'Connecting…';
 
     const params = new URLSearchParams({ save: String($('live-save').checked) });
