@@ -3,12 +3,39 @@
 
 const TITLES = {
   400: 'The service could not read this input',
+  401: 'This service needs an API key',
   404: 'Not found',
   413: 'The file is too large',
   415: 'This type of file is not supported',
   422: 'The audio cannot be analysed',
-  503: 'The service is not ready',
+  429: 'Too many requests',
+  503: 'The service is busy or not ready',
 };
+
+// The API key, when the service is configured to need one (Rtser:ApiKeys). Kept for this tab only.
+const KEY_STORE = 'rtser.apiKey';
+const unauthorizedListeners = [];
+
+export const apiKey = {
+  get() { return sessionStorage.getItem(KEY_STORE) ?? ''; },
+  set(key) {
+    if (key) sessionStorage.setItem(KEY_STORE, key);
+    else sessionStorage.removeItem(KEY_STORE);
+  },
+  /** Called with the ApiError whenever the service answers 401, so the page can ask for a key. */
+  onUnauthorized(listener) { unauthorizedListeners.push(listener); },
+};
+
+function headers(extra = {}) {
+  const key = apiKey.get();
+  return key ? { ...extra, 'X-Api-Key': key } : extra;
+}
+
+function failed(status, text) {
+  const error = new ApiError(status, detailOf(status, text));
+  if (status === 401) for (const l of unauthorizedListeners) l(error);
+  return error;
+}
 
 export class ApiError extends Error {
   constructor(status, detail) {
@@ -32,23 +59,23 @@ function detailOf(status, text) {
 export async function getJson(url) {
   let response;
   try {
-    response = await fetch(url, { headers: { Accept: 'application/json' } });
+    response = await fetch(url, { headers: headers({ Accept: 'application/json' }) });
   } catch {
     throw new ApiError(0, 'check your connection and that the service is running');
   }
   const text = await response.text();
-  if (!response.ok) throw new ApiError(response.status, detailOf(response.status, text));
+  if (!response.ok) throw failed(response.status, text);
   return text ? JSON.parse(text) : null;
 }
 
 export async function deletePrediction(id) {
   let response;
   try {
-    response = await fetch(`/api/predictions/${encodeURIComponent(id)}`, { method: 'DELETE' });
+    response = await fetch(`/api/predictions/${encodeURIComponent(id)}`, { method: 'DELETE', headers: headers() });
   } catch {
     throw new ApiError(0, 'check your connection and that the service is running');
   }
-  if (!response.ok && response.status !== 404) throw new ApiError(response.status, detailOf(response.status, await response.text()));
+  if (!response.ok && response.status !== 404) throw failed(response.status, await response.text());
 }
 
 /**
@@ -62,7 +89,7 @@ export function postPrediction(blob, fileName, model, onProgress = () => {}) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', '/api/predictions');
-    xhr.setRequestHeader('Accept', 'application/json');
+    for (const [k, v] of Object.entries(headers({ Accept: 'application/json' }))) xhr.setRequestHeader(k, v);
     xhr.upload.addEventListener('progress', (e) => {
       if (e.lengthComputable) onProgress(e.loaded / e.total);
     });
@@ -75,11 +102,40 @@ export function postPrediction(blob, fileName, model, onProgress = () => {}) {
           reject(new ApiError(xhr.status, 'the answer was not JSON'));
         }
       } else {
-        reject(new ApiError(xhr.status, detailOf(xhr.status, xhr.responseText)));
+        reject(failed(xhr.status, xhr.responseText));
       }
     });
     xhr.addEventListener('error', () => reject(new ApiError(0, 'the upload was interrupted')));
     xhr.addEventListener('abort', () => reject(new ApiError(0, 'the upload was cancelled')));
     xhr.send(form);
   });
+}
+
+/** Downloads an export with the API key header (a plain link cannot send it) under the service's file name. */
+export async function download(url) {
+  let response;
+  try {
+    response = await fetch(url, { headers: headers() });
+  } catch {
+    throw new ApiError(0, 'check your connection and that the service is running');
+  }
+  if (!response.ok) throw failed(response.status, await response.text());
+  const disposition = response.headers.get('Content-Disposition') ?? '';
+  const name = /filename="?([^";]+)"?/.exec(disposition)?.[1] ?? 'predictions';
+  const href = URL.createObjectURL(await response.blob());
+  const a = document.createElement('a');
+  a.href = href;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(href), 10_000);
+}
+
+/** The WebSocket URL for live mode (browsers cannot send headers there, so the key goes in the query). */
+export function streamUrl(params) {
+  const key = apiKey.get();
+  if (key) params.set('key', key);
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  return `${scheme}://${location.host}/api/stream?${params}`;
 }

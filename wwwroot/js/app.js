@@ -1,5 +1,5 @@
 // Wires the page: model picker, tabs, error banner, upload, recording, live mode and history.
-import { getJson } from './api.js';
+import { apiKey, download, getJson } from './api.js';
 import { languageName } from './labels.js';
 import { initUpload } from './upload.js';
 import { initRecord } from './record.js';
@@ -75,7 +75,38 @@ function initTabs() {
   });
 }
 
+function initApiKey() {
+  const form = $('key-form');
+  apiKey.onUnauthorized(() => {
+    if (!form.hidden) return;
+    form.hidden = false;
+    $('api-key').value = '';
+    $('api-key').focus();
+  });
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    apiKey.set($('api-key').value.trim());
+    form.hidden = true;
+    page.clearError();
+    await loadModels();
+    await page.history.first();
+  });
+  // A plain link cannot carry the key: with one, download through fetch.
+  for (const link of [$('export-csv'), $('export-json')]) {
+    link.addEventListener('click', async (e) => {
+      if (!apiKey.get()) return;
+      e.preventDefault();
+      try {
+        await download(link.href);
+      } catch (err) {
+        page.showError(`The download failed. ${err.message}`);
+      }
+    });
+  }
+}
+
 $('error-close').addEventListener('click', () => page.clearError());
+initApiKey();
 $('model').addEventListener('change', describeModel);
 initTabs();
 page.history = initHistory(page);

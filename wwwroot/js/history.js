@@ -93,8 +93,13 @@ export function initHistory(page) {
       await previous?.catch(() => {});
       try {
         await load();
+        if (status.dataset.error) {
+          status.textContent = '';
+          delete status.dataset.error;
+        }
       } catch (e) {
         status.textContent = `The history could not be loaded. ${e.message}`;
+        status.dataset.error = 'true';
       }
     })();
     return loading;

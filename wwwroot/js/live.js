@@ -3,6 +3,7 @@
 import { openMicrophone, releaseStream, levelMeter } from './mic.js';
 import { colour, labelText, percent, seconds, NO_SPEECH } from './labels.js';
 import { liveTimeline } from './timeline.js';
+import { streamUrl } from './api.js';
 
 const $ = (id) => document.getElementById(id);
 const RATE = 16000;
@@ -142,8 +143,7 @@ export function initLive(page) {
 
     const params = new URLSearchParams({ save: String($('live-save').checked) });
     if (page.model) params.set('model', page.model);
-    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-    const ws = new WebSocket(`${scheme}://${location.host}/api/stream?${params}`);
+    const ws = new WebSocket(streamUrl(params));
     ws.binaryType = 'arraybuffer';
     s.ws = ws;
     s.timer = setTimeout(() => { if (!s.ready) finish(s, 'The live service did not answer within 10 seconds.'); }, 10000);
