@@ -2,6 +2,7 @@ using Rtser.Api;
 using Rtser.Api.Health;
 using Rtser.Api.Live;
 using Rtser.Api.Models;
+using Rtser.Api.Observability;
 using Rtser.Api.Predictions;
 using Rtser.Inference;
 
@@ -25,5 +26,6 @@ app.MapHealthApi();
 app.MapModelsApi();
 app.MapPredictionsApi();
 app.MapStreamApi();
+app.MapMetricsApi();
 await app.RunAsync();
 return 0;

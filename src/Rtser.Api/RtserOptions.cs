@@ -26,6 +26,24 @@ public sealed class RtserOptions
 
     public TimelineOptions Timeline { get; set; } = new();
 
+    /// <summary>API keys by name (the name owns the predictions made with the key). Empty: no keys, one shared history.</summary>
+    public Dictionary<string, string> ApiKeys { get; set; } = [];
+
+    /// <summary>Requests per minute per API key (or per address without keys) to /api; 0 turns the limit off.</summary>
+    public int RateLimitPerMinute { get; set; } = 1200;
+
+    /// <summary>Uploads analysed at once; 0 means one per processor core.</summary>
+    public int MaxConcurrentAnalyses { get; set; }
+
+    /// <summary>Uploads allowed to wait for an analysis slot; beyond that a request gets 503 with Retry-After.</summary>
+    public int MaxQueuedAnalyses { get; set; } = 64;
+
+    /// <summary>Live streams open at once; beyond that a new one gets 503.</summary>
+    public int MaxLiveStreams { get; set; } = 100;
+
+    /// <summary>Predictions older than this many days are deleted (checked hourly); 0 keeps them.</summary>
+    public double RetentionDays { get; set; }
+
     /// <summary>A live stream that sends nothing for this long is closed.</summary>
     public double LiveIdleSeconds { get; set; } = 30;
 
@@ -51,6 +69,16 @@ public sealed class RtserOptions
         if (o.MaxUploadBytes is < 1024 or > 1L << 31)
         {
             yield return "Rtser:MaxUploadBytes must be between 1 KiB and 2 GiB";
+        }
+
+        if (o.RateLimitPerMinute < 0 || o.MaxConcurrentAnalyses < 0 || o.MaxQueuedAnalyses < 0 || o.MaxLiveStreams < 1)
+        {
+            yield return "Rtser:RateLimitPerMinute, MaxConcurrentAnalyses and MaxQueuedAnalyses must be >= 0, MaxLiveStreams >= 1";
+        }
+
+        if (!double.IsFinite(o.RetentionDays) || o.RetentionDays < 0)
+        {
+            yield return "Rtser:RetentionDays must be >= 0";
         }
 
         if (!double.IsFinite(o.MaxDurationSeconds) || o.MaxDurationSeconds <= 0 || o.MaxDurationSeconds > 4 * 3600)

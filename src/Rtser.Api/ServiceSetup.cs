@@ -1,6 +1,8 @@
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
+using Rtser.Api.Access;
 using Rtser.Api.Analysis;
+using Rtser.Api.Observability;
 using Rtser.Api.Predictions;
 using Rtser.Api.Problems;
 using Rtser.Api.Store;
@@ -42,6 +44,10 @@ public static class ServiceSetup
             FfmpegPath = Options(sp).FfmpegPath,
         }));
         services.AddSingleton<AnalysisService>();
+        services.AddSingleton<InferenceGate>();
+        services.AddSingleton<RtserMetrics>();
+        services.AddHostedService<RetentionService>();
+        services.AddRateLimiter(RateLimits.Configure);
         services.AddSingleton<IPredictionStore>(sp => CreateStore(Options(sp)));
         return services;
     }
@@ -65,8 +71,10 @@ public static class ServiceSetup
     public static WebApplication UseRtser(this WebApplication app)
     {
         app.UseExceptionHandler();
-        app.UseWebSockets();
         app.UseStatusCodePages();
+        app.UseSecurityHeaders();
+        app.UseRequestMetrics();
+        app.UseWebSockets();
         app.UseSwagger();
         app.UseSwaggerUI();
         string webRoot = Path.GetFullPath(app.Configuration["WebRoot"] ?? Path.Combine(AppContext.BaseDirectory, "wwwroot"));
@@ -76,6 +84,9 @@ public static class ServiceSetup
             app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
             app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
         }
+
+        app.UseMiddleware<ApiKeyMiddleware>();
+        app.UseRateLimiter();
 
         return app;
     }

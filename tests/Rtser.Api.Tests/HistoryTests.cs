@@ -130,13 +130,15 @@ public sealed class HistoryTests : IDisposable
     [Fact]
     public async Task Export_of_a_large_history_streams_every_row()
     {
+        using var app = new RtserApp(new() { ["Rtser:RateLimitPerMinute"] = "0" });
+        using HttpClient client = app.CreateClient();
         byte[] wav = Send.Wav(new float[Send.Rate / 2]);
         for (int i = 0; i < 300; i++)
         {
-            await Send.Created(await Send.Raw(_client, wav));
+            await Send.Created(await Send.Raw(client, wav));
         }
 
-        using Stream body = await _client.GetStreamAsync("/api/predictions/export?format=csv");
+        using Stream body = await client.GetStreamAsync("/api/predictions/export?format=csv");
         using var reader = new StreamReader(body);
         int rows = 0;
         while (await reader.ReadLineAsync() is not null)

@@ -3,7 +3,9 @@ using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
+using System.Text;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Rtser.Api.Predictions;
 using Rtser.Audio;
 using Rtser.Tests.Shared;
@@ -44,6 +46,9 @@ internal sealed class RtserApp : WebApplicationFactory<Program>
 
     public ManualClock Clock { get; } = new();
 
+    /// <summary>Everything the app logged (messages, exceptions and scopes), for tests about what must never be logged.</summary>
+    public StringBuilder Log { get; } = new();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         foreach (var kv in _settings)
@@ -52,6 +57,7 @@ internal sealed class RtserApp : WebApplicationFactory<Program>
         }
 
         builder.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(Clock));
+        builder.ConfigureLogging(l => l.AddProvider(new CaptureLoggerProvider(Log)));
     }
 
     protected override void Dispose(bool disposing)
@@ -61,6 +67,40 @@ internal sealed class RtserApp : WebApplicationFactory<Program>
         if (disposing && Directory.Exists(DataDirectory))
         {
             Directory.Delete(DataDirectory, recursive: true);
+        }
+    }
+}
+
+/// <summary>Appends every log entry, scopes included, to one buffer.</summary>
+internal sealed class CaptureLoggerProvider(StringBuilder sink) : ILoggerProvider, ISupportExternalScope
+{
+    private IExternalScopeProvider _scopes = new LoggerExternalScopeProvider();
+
+    private StringBuilder Sink => sink;
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    public void SetScopeProvider(IExternalScopeProvider scopeProvider) => _scopes = scopeProvider;
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(CaptureLoggerProvider owner, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => owner._scopes.Push(state);
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            var line = new StringBuilder($"{logLevel} {category}: {formatter(state, exception)} {exception}");
+            owner._scopes.ForEachScope((scope, b) => b.Append(" | ").Append(scope), line);
+            lock (owner)
+            {
+                owner.Sink.AppendLine(line.ToString());
+            }
         }
     }
 }

@@ -18,8 +18,8 @@ public abstract class StoreContractTests : IAsyncLifetime
     {
         Prediction p = Make(0, "angry");
 
-        await Store.AddAsync(p, null, default);
-        Prediction back = (await Store.GetAsync(p.Id, default))!;
+        await Store.AddAsync(p, null, null, default);
+        Prediction back = (await Store.GetAsync(p.Id, null, default))!;
 
         Assert.Equal(p with { Probabilities = back.Probabilities, Segments = back.Segments }, back);
         Assert.Equal(p.Probabilities, back.Probabilities);
@@ -32,11 +32,11 @@ public abstract class StoreContractTests : IAsyncLifetime
     public async Task Initializing_twice_keeps_the_data()
     {
         Prediction p = Make(0, "sad");
-        await Store.AddAsync(p, null, default);
+        await Store.AddAsync(p, null, null, default);
 
         await Store.InitializeAsync(default);
 
-        Assert.NotNull(await Store.GetAsync(p.Id, default));
+        Assert.NotNull(await Store.GetAsync(p.Id, null, default));
         Assert.True(await Store.PingAsync(default));
     }
 
@@ -45,7 +45,7 @@ public abstract class StoreContractTests : IAsyncLifetime
     {
         for (int i = 0; i < 6; i++)
         {
-            await Store.AddAsync(Make(i, i % 2 == 0 ? "happy" : "sad"), null, default);
+            await Store.AddAsync(Make(i, i % 2 == 0 ? "happy" : "sad"), null, null, default);
         }
 
         PredictionPage happy = await Store.ListAsync(new PredictionQuery(Label: "happy", Skip: 1, Take: 1), default);
@@ -61,7 +61,7 @@ public abstract class StoreContractTests : IAsyncLifetime
     {
         for (int i = 0; i < 50; i++)
         {
-            await Store.AddAsync(Make(i, "neutral"), null, default);
+            await Store.AddAsync(Make(i, "neutral"), null, null, default);
         }
 
         var seen = new List<DateTimeOffset>();
@@ -77,18 +77,18 @@ public abstract class StoreContractTests : IAsyncLifetime
     public async Task Delete_reports_the_kept_audio_and_really_deletes()
     {
         Prediction p = Make(0, "angry");
-        await Store.AddAsync(p, "/data/audio/x.wav", default);
+        await Store.AddAsync(p, "/data/audio/x.wav", null, default);
 
-        Assert.Equal((true, "/data/audio/x.wav"), await Store.DeleteAsync(p.Id, default));
-        Assert.Null(await Store.GetAsync(p.Id, default));
-        Assert.Equal((false, null), await Store.DeleteAsync(p.Id, default));
+        Assert.Equal((true, "/data/audio/x.wav"), await Store.DeleteAsync(p.Id, null, default));
+        Assert.Null(await Store.GetAsync(p.Id, null, default));
+        Assert.Equal((false, null), await Store.DeleteAsync(p.Id, null, default));
         Assert.Equal(0, (await Store.ListAsync(new PredictionQuery(), default)).Total);
     }
 
     [Fact]
     public async Task Concurrent_writers_lose_nothing()
     {
-        await Task.WhenAll(Enumerable.Range(0, 40).Select(i => Task.Run(() => Store.AddAsync(Make(i, "happy"), null, default))));
+        await Task.WhenAll(Enumerable.Range(0, 40).Select(i => Task.Run(() => Store.AddAsync(Make(i, "happy"), null, null, default))));
 
         Assert.Equal(40, (await Store.ListAsync(new PredictionQuery(), default)).Total);
     }
@@ -98,9 +98,38 @@ public abstract class StoreContractTests : IAsyncLifetime
     {
         Prediction p = Make(0, "neutral") with { FileName = "Zoë's \"call\"; DROP TABLE predictions;--.wav" };
 
-        await Store.AddAsync(p, null, default);
+        await Store.AddAsync(p, null, null, default);
 
-        Assert.Equal(p.FileName, (await Store.GetAsync(p.Id, default))!.FileName);
+        Assert.Equal(p.FileName, (await Store.GetAsync(p.Id, null, default))!.FileName);
+    }
+
+    [Fact]
+    public async Task An_owner_sees_lists_and_deletes_only_its_own_predictions()
+    {
+        Prediction mine = Make(0, "happy");
+        Prediction theirs = Make(1, "sad");
+        await Store.AddAsync(mine, null, "clinic-a", default);
+        await Store.AddAsync(theirs, null, "clinic-b", default);
+
+        Assert.Null(await Store.GetAsync(theirs.Id, "clinic-a", default));
+        Assert.NotNull(await Store.GetAsync(mine.Id, "clinic-a", default));
+        Assert.Equal([mine.Id], (await Store.ListAsync(new PredictionQuery(Owner: "clinic-a"), default)).Items.Select(p => p.Id));
+        Assert.False((await Store.DeleteAsync(theirs.Id, "clinic-a", default)).Found);
+        Assert.NotNull(await Store.GetAsync(theirs.Id, null, default));
+        Assert.Equal(2, (await Store.ListAsync(new PredictionQuery(), default)).Total);
+    }
+
+    [Fact]
+    public async Task Retention_deletes_what_is_older_than_the_cutoff_and_returns_kept_audio()
+    {
+        await Store.AddAsync(Make(0, "sad"), "/a/0.wav", null, default);
+        await Store.AddAsync(Make(1, "sad"), null, null, default);
+        await Store.AddAsync(Make(2, "sad"), "/a/2.wav", null, default);
+
+        IReadOnlyList<string> audio = await Store.DeleteOlderThanAsync(At(2), default);
+
+        Assert.Equal(["/a/0.wav"], audio);
+        Assert.Equal([At(2)], (await Store.ListAsync(new PredictionQuery(), default)).Items.Select(p => p.CreatedAt));
     }
 
     internal static DateTimeOffset At(int minute) => new DateTimeOffset(2026, 3, 1, 8, 0, 0, TimeSpan.Zero).AddMinutes(minute);
@@ -160,10 +189,34 @@ public sealed class SqliteStoreTests : StoreContractTests, IDisposable
         Assert.Contains("schema version 99", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_deleted_prediction_leaves_no_trace_in_the_database_files()
+    {
+        Prediction p = Make(0, "angry") with { FileName = "patient-7f3a-session.wav" };
+        await Store.AddAsync(p, null, null, default);
+        Assert.True(ContainsInFiles("patient-7f3a-session"));
+
+        await Store.DeleteAsync(p.Id, null, default);
+
+        Assert.False(ContainsInFiles("patient-7f3a-session"));
+    }
+
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(_folder, recursive: true);
+    }
+
+    private bool ContainsInFiles(string text)
+    {
+        byte[] needle = System.Text.Encoding.UTF8.GetBytes(text);
+        return Directory.GetFiles(Path.GetDirectoryName(_store.Path)!).Any(f =>
+        {
+            using var stream = new FileStream(f, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            return copy.ToArray().AsSpan().IndexOf(needle) >= 0;
+        });
     }
 }
 

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Rtser.Api.Analysis;
+using Rtser.Api.Observability;
 using Rtser.Api.Predictions;
 using Rtser.Api.Store;
 using Rtser.Features.Pipeline;
@@ -41,6 +42,7 @@ public static class StreamApi
         IPredictionStore store,
         IOptions<RtserOptions> options,
         TimeProvider clock,
+        RtserMetrics metrics,
         ILogger<LiveSession> log,
         string? model = null,
         bool save = false)
@@ -55,9 +57,30 @@ public static class StreamApi
             return Problems.Problems.BadRequest($"unknown model '{model}'; available: {string.Join(", ", analysis.ModelIds)}");
         }
 
+        if (metrics.LiveStreams >= options.Value.MaxLiveStreams)
+        {
+            http.Response.Headers.RetryAfter = "5";
+            return Problems.Problems.Create(StatusCodes.Status503ServiceUnavailable, "Busy", $"{options.Value.MaxLiveStreams} live streams are open; retry shortly");
+        }
+
+        metrics.LiveStream(+1);
+        try
+        {
+            await RunAsync(http, chosen, analyzer, extractor, store, options.Value, clock, log, save);
+        }
+        finally
+        {
+            metrics.LiveStream(-1);
+        }
+
+        return TypedResults.Empty;
+    }
+
+    private static async Task RunAsync(HttpContext http, EmotionModel chosen, EmotionAnalyzer analyzer, SpeechFeatureExtractor extractor, IPredictionStore store, RtserOptions options, TimeProvider clock, ILogger log, bool save)
+    {
         using WebSocket socket = await http.WebSockets.AcceptWebSocketAsync();
         var session = new LiveSession(analyzer, chosen, extractor);
-        var connection = new Connection(socket, session, options.Value, http.RequestAborted);
+        var connection = new Connection(socket, session, options, http.RequestAborted);
         try
         {
             await connection.SendAsync(new
@@ -75,7 +98,7 @@ public static class StreamApi
                 if (save && session.AudioSeconds > 0)
                 {
                     Prediction saved = ToPrediction(summary, clock);
-                    await store.AddAsync(saved, null, http.RequestAborted);
+                    await store.AddAsync(saved, null, Access.Caller.Owner(http), http.RequestAborted);
                     id = saved.Id;
                 }
 
@@ -89,8 +112,6 @@ public static class StreamApi
             // The client went away (closed the tab, lost the network): nothing to answer, nothing to keep.
             log.LogDebug("Live stream ended abruptly after {Seconds:0.0} s: {Reason}", session.AudioSeconds, e.Message);
         }
-
-        return TypedResults.Empty;
     }
 
     private static Prediction ToPrediction(EmotionAnalysis a, TimeProvider clock)

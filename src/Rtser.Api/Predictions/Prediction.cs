@@ -21,5 +21,5 @@ public sealed record Prediction(
 /// <summary>One page of the history, newest first.</summary>
 public sealed record PredictionPage(IReadOnlyList<Prediction> Items, long Total, int Skip, int Take);
 
-/// <summary>Which predictions a list or export covers.</summary>
-public sealed record PredictionQuery(string? Label = null, DateTimeOffset? From = null, DateTimeOffset? To = null, int Skip = 0, int Take = int.MaxValue);
+/// <summary>Which predictions a list or export covers; <paramref name="Owner"/> null means every owner's (no API keys configured).</summary>
+public sealed record PredictionQuery(string? Label = null, DateTimeOffset? From = null, DateTimeOffset? To = null, int Skip = 0, int Take = int.MaxValue, string? Owner = null);

@@ -23,7 +23,7 @@ public static class PredictionExport
     internal static Results<PushStreamHttpResult, ProblemHttpResult> ExportAsync(
         IPredictionStore store, ModelRegistry models, HttpContext http, string? format = "csv", string? label = null, DateTimeOffset? from = null, DateTimeOffset? to = null)
     {
-        var query = new PredictionQuery(label, from, to);
+        var query = new PredictionQuery(label, from, to, Owner: Access.Caller.Owner(http));
         string stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
         return (format ?? "csv").ToLowerInvariant() switch
         {

@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Rtser.Api.Access;
 using Rtser.Api.Analysis;
+using Rtser.Api.Observability;
 using Rtser.Api.Problems;
 using Rtser.Api.Store;
 using Rtser.Audio;
@@ -9,7 +11,7 @@ using Rtser.Inference;
 namespace Rtser.Api.Predictions;
 
 /// <summary>/api/predictions: upload audio for a label and timeline, list, fetch, delete and export the history.</summary>
-public static class PredictionsApi
+public static partial class PredictionsApi
 {
     public const int MaxTake = 200;
 
@@ -43,7 +45,10 @@ public static class PredictionsApi
         string? model,
         AnalysisService analysis,
         IPredictionStore store,
+        InferenceGate gate,
+        RtserMetrics metrics,
         IOptions<RtserOptions> options,
+        ILogger<Prediction> log,
         CancellationToken cancel)
     {
         RtserOptions o = options.Value;
@@ -64,6 +69,14 @@ public static class PredictionsApi
             return Problems.Problems.BadRequest($"unknown model '{modelId}'; available: {string.Join(", ", analysis.ModelIds)}");
         }
 
+        using IDisposable? slot = await gate.EnterAsync(cancel);
+        if (slot is null)
+        {
+            metrics.Rejected();
+            request.HttpContext.Response.Headers.RetryAfter = "1";
+            return Problems.Problems.Create(StatusCodes.Status503ServiceUnavailable, "Busy", $"{gate.Concurrency} uploads are being analysed and the queue is full; retry in a second");
+        }
+
         Prediction prediction;
         try
         {
@@ -74,8 +87,12 @@ public static class PredictionsApi
             return Problems.Problems.ForAudio(e);
         }
 
+        slot.Dispose();
+        string? owner = Caller.Owner(request.HttpContext);
         string? audioPath = o.StoreAudio ? await SaveAudioAsync(o, prediction.Id, upload.Bytes, cancel) : null;
-        await store.AddAsync(prediction, audioPath, cancel);
+        await store.AddAsync(prediction, audioPath, owner, cancel);
+        metrics.Prediction(prediction.Model, prediction.Label, prediction.ProcessingMs / 1000);
+        Log.Created(log, prediction.Id, owner ?? "-", prediction.Model, prediction.Label, prediction.DurationSeconds, prediction.ProcessingMs);
         return TypedResults.Created($"/api/predictions/{prediction.Id}", prediction);
     }
 
@@ -85,22 +102,22 @@ public static class PredictionsApi
     /// <param name="from">Only predictions made at or after this time (ISO 8601).</param>
     /// <param name="to">Only predictions made before this time (ISO 8601).</param>
     internal static async Task<Results<Ok<PredictionPage>, ProblemHttpResult>> ListAsync(
-        IPredictionStore store, CancellationToken cancel, int skip = 0, int take = 20, string? label = null, DateTimeOffset? from = null, DateTimeOffset? to = null)
+        IPredictionStore store, HttpContext http, CancellationToken cancel, int skip = 0, int take = 20, string? label = null, DateTimeOffset? from = null, DateTimeOffset? to = null)
     {
         if (skip < 0 || take < 1 || take > MaxTake)
         {
             return Problems.Problems.BadRequest($"skip must be >= 0 and take between 1 and {MaxTake}");
         }
 
-        return TypedResults.Ok(await store.ListAsync(new PredictionQuery(label, from, to, skip, take), cancel));
+        return TypedResults.Ok(await store.ListAsync(new PredictionQuery(label, from, to, skip, take, Caller.Owner(http)), cancel));
     }
 
-    internal static async Task<Results<Ok<Prediction>, ProblemHttpResult>> GetAsync(Guid id, IPredictionStore store, CancellationToken cancel) =>
-        await store.GetAsync(id, cancel) is { } p ? TypedResults.Ok(p) : Problems.Problems.NotFound($"no prediction with id {id}");
+    internal static async Task<Results<Ok<Prediction>, ProblemHttpResult>> GetAsync(Guid id, IPredictionStore store, HttpContext http, CancellationToken cancel) =>
+        await store.GetAsync(id, Caller.Owner(http), cancel) is { } p ? TypedResults.Ok(p) : Problems.Problems.NotFound($"no prediction with id {id}");
 
-    internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(Guid id, IPredictionStore store, CancellationToken cancel)
+    internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(Guid id, IPredictionStore store, HttpContext http, CancellationToken cancel)
     {
-        (bool found, string? audio) = await store.DeleteAsync(id, cancel);
+        (bool found, string? audio) = await store.DeleteAsync(id, Caller.Owner(http), cancel);
         if (!found)
         {
             return Problems.Problems.NotFound($"no prediction with id {id}");
@@ -126,4 +143,11 @@ public static class PredictionsApi
 
     private static string MediaExtension(ReadOnlySpan<byte> head) =>
         head.StartsWith("RIFF"u8) ? "wav" : head.StartsWith("OggS"u8) ? "ogg" : head.StartsWith((ReadOnlySpan<byte>)[0x1A, 0x45, 0xDF, 0xA3]) ? "webm" : "bin";
+
+    private static partial class Log
+    {
+        // File names stay out of the log: they can name the person recorded.
+        [LoggerMessage(LogLevel.Information, "Prediction {PredictionId} for {Owner}: {Model} says {Label} over {DurationSeconds:0.00} s in {ProcessingMs:0.0} ms")]
+        public static partial void Created(ILogger logger, Guid predictionId, string owner, string model, string label, double durationSeconds, double processingMs);
+    }
 }

@@ -11,9 +11,11 @@ public interface IPredictionStore
     /// <summary>Creates or upgrades the schema; called once at start-up.</summary>
     Task InitializeAsync(CancellationToken cancel);
 
-    Task AddAsync(Prediction prediction, string? audioPath, CancellationToken cancel);
+    /// <param name="owner">The API key name that made it; null when keys are off.</param>
+    Task AddAsync(Prediction prediction, string? audioPath, string? owner, CancellationToken cancel);
 
-    Task<Prediction?> GetAsync(Guid id, CancellationToken cancel);
+    /// <summary>The prediction, if it exists and belongs to <paramref name="owner"/> (any owner when null).</summary>
+    Task<Prediction?> GetAsync(Guid id, string? owner, CancellationToken cancel);
 
     Task<PredictionPage> ListAsync(PredictionQuery query, CancellationToken cancel);
 
@@ -21,7 +23,10 @@ public interface IPredictionStore
     IAsyncEnumerable<Prediction> StreamAsync(PredictionQuery query, CancellationToken cancel);
 
     /// <summary>Deletes the row; returns the stored audio path (if any) so it can be deleted too, or false when absent.</summary>
-    Task<(bool Found, string? AudioPath)> DeleteAsync(Guid id, CancellationToken cancel);
+    Task<(bool Found, string? AudioPath)> DeleteAsync(Guid id, string? owner, CancellationToken cancel);
+
+    /// <summary>Deletes everything created before <paramref name="cutoff"/>; returns the kept audio files to delete.</summary>
+    Task<IReadOnlyList<string>> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancel);
 
     /// <summary>True when the store answers a trivial query.</summary>
     Task<bool> PingAsync(CancellationToken cancel);

@@ -37,6 +37,11 @@ public abstract class SqlPredictionStore : IPredictionStore
             "CREATE INDEX ix_predictions_created_at ON predictions (created_at DESC, id DESC)",
             "CREATE INDEX ix_predictions_label ON predictions (label, created_at DESC)",
         ],
+        [
+            // API keys: each prediction belongs to the key (by its configured name) that made it.
+            "ALTER TABLE predictions ADD COLUMN owner TEXT NULL",
+            "CREATE INDEX ix_predictions_owner ON predictions (owner, created_at DESC)",
+        ],
     ];
 
     private const string Columns = "id, created_at, file_name, model, label, confidence, duration_seconds, speech_seconds, processing_ms, probabilities, segments";
@@ -46,6 +51,9 @@ public abstract class SqlPredictionStore : IPredictionStore
     public static int SchemaVersion => Migrations.Length;
 
     protected abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancel);
+
+    /// <summary>Run after a committed delete, e.g. to purge copies of the deleted rows the engine still holds.</summary>
+    protected virtual Task AfterDeleteAsync(DbConnection connection, CancellationToken cancel) => Task.CompletedTask;
 
     /// <summary>SQL run first inside the migration transaction so two instances never migrate at once.</summary>
     protected virtual string? MigrationLockSql => null;
@@ -83,11 +91,11 @@ public abstract class SqlPredictionStore : IPredictionStore
         await tx.CommitAsync(cancel);
     }
 
-    public async Task AddAsync(Prediction p, string? audioPath, CancellationToken cancel)
+    public async Task AddAsync(Prediction p, string? audioPath, string? owner, CancellationToken cancel)
     {
         ArgumentNullException.ThrowIfNull(p);
         await using DbConnection c = await OpenAsync(cancel);
-        await using DbCommand cmd = Command(c, null, $"INSERT INTO predictions ({Columns}, audio_path) VALUES (@id, @created_at, @file_name, @model, @label, @confidence, @duration_seconds, @speech_seconds, @processing_ms, @probabilities, @segments, @audio_path)");
+        await using DbCommand cmd = Command(c, null, $"INSERT INTO predictions ({Columns}, audio_path, owner) VALUES (@id, @created_at, @file_name, @model, @label, @confidence, @duration_seconds, @speech_seconds, @processing_ms, @probabilities, @segments, @audio_path, @owner)");
         Add(cmd, "id", p.Id.ToString("D"));
         Add(cmd, "created_at", p.CreatedAt.ToUnixTimeMilliseconds());
         Add(cmd, "file_name", p.FileName);
@@ -100,14 +108,16 @@ public abstract class SqlPredictionStore : IPredictionStore
         Add(cmd, "probabilities", JsonSerializer.Serialize(p.Probabilities, Json));
         Add(cmd, "segments", JsonSerializer.Serialize(p.Segments, Json));
         Add(cmd, "audio_path", audioPath);
+        Add(cmd, "owner", owner);
         await cmd.ExecuteNonQueryAsync(cancel);
     }
 
-    public async Task<Prediction?> GetAsync(Guid id, CancellationToken cancel)
+    public async Task<Prediction?> GetAsync(Guid id, string? owner, CancellationToken cancel)
     {
         await using DbConnection c = await OpenAsync(cancel);
-        await using DbCommand cmd = Command(c, null, $"SELECT {Columns} FROM predictions WHERE id = @id");
+        await using DbCommand cmd = Command(c, null, $"SELECT {Columns} FROM predictions WHERE id = @id" + OwnerClause(owner));
         Add(cmd, "id", id.ToString("D"));
+        AddOwner(cmd, owner);
         await using DbDataReader r = await cmd.ExecuteReaderAsync(cancel);
         return await r.ReadAsync(cancel) ? Read(r) : null;
     }
@@ -156,14 +166,15 @@ public abstract class SqlPredictionStore : IPredictionStore
         }
     }
 
-    public async Task<(bool Found, string? AudioPath)> DeleteAsync(Guid id, CancellationToken cancel)
+    public async Task<(bool Found, string? AudioPath)> DeleteAsync(Guid id, string? owner, CancellationToken cancel)
     {
         await using DbConnection c = await OpenAsync(cancel);
         await using DbTransaction tx = await c.BeginTransactionAsync(cancel);
         string? audio = null;
-        await using (DbCommand find = Command(c, tx, "SELECT audio_path FROM predictions WHERE id = @id"))
+        await using (DbCommand find = Command(c, tx, "SELECT audio_path FROM predictions WHERE id = @id" + OwnerClause(owner)))
         {
             Add(find, "id", id.ToString("D"));
+            AddOwner(find, owner);
             await using DbDataReader r = await find.ExecuteReaderAsync(cancel);
             if (!await r.ReadAsync(cancel))
             {
@@ -180,7 +191,34 @@ public abstract class SqlPredictionStore : IPredictionStore
         }
 
         await tx.CommitAsync(cancel);
+        await AfterDeleteAsync(c, cancel);
         return (true, audio);
+    }
+
+    public async Task<IReadOnlyList<string>> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancel)
+    {
+        await using DbConnection c = await OpenAsync(cancel);
+        await using DbTransaction tx = await c.BeginTransactionAsync(cancel);
+        var audio = new List<string>();
+        await using (DbCommand find = Command(c, tx, "SELECT audio_path FROM predictions WHERE created_at < @cutoff AND audio_path IS NOT NULL"))
+        {
+            Add(find, "cutoff", cutoff.ToUnixTimeMilliseconds());
+            await using DbDataReader r = await find.ExecuteReaderAsync(cancel);
+            while (await r.ReadAsync(cancel))
+            {
+                audio.Add(r.GetString(0));
+            }
+        }
+
+        await using (DbCommand delete = Command(c, tx, "DELETE FROM predictions WHERE created_at < @cutoff"))
+        {
+            Add(delete, "cutoff", cutoff.ToUnixTimeMilliseconds());
+            await delete.ExecuteNonQueryAsync(cancel);
+        }
+
+        await tx.CommitAsync(cancel);
+        await AfterDeleteAsync(c, cancel);
+        return audio;
     }
 
     public async Task<bool> PingAsync(CancellationToken cancel)
@@ -219,7 +257,23 @@ public abstract class SqlPredictionStore : IPredictionStore
             parameters.Add(("to", to.ToUnixTimeMilliseconds()));
         }
 
+        if (q.Owner is { } owner)
+        {
+            clauses.Add("owner = @owner");
+            parameters.Add(("owner", owner));
+        }
+
         return clauses.Count == 0 ? "" : " WHERE " + string.Join(" AND ", clauses);
+    }
+
+    private static string OwnerClause(string? owner) => owner is null ? "" : " AND owner = @owner";
+
+    private static void AddOwner(DbCommand cmd, string? owner)
+    {
+        if (owner is not null)
+        {
+            Add(cmd, "owner", owner);
+        }
     }
 
     private static Prediction Read(DbDataReader r) => new(

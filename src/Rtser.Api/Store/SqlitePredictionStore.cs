@@ -33,6 +33,17 @@ public sealed class SqlitePredictionStore(string path) : SqlPredictionStore
         await base.InitializeAsync(cancel);
     }
 
+    /// <summary>
+    /// The write-ahead log still holds the deleted rows' old pages until a checkpoint; truncating it after a
+    /// delete means a deleted prediction is gone from every file, not just from queries.
+    /// </summary>
+    protected override async Task AfterDeleteAsync(DbConnection connection, CancellationToken cancel)
+    {
+        await using DbCommand checkpoint = connection.CreateCommand();
+        checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+        await checkpoint.ExecuteNonQueryAsync(cancel);
+    }
+
     protected override async ValueTask<DbConnection> OpenAsync(CancellationToken cancel)
     {
         var c = new SqliteConnection(_connectionString);
@@ -40,7 +51,8 @@ public sealed class SqlitePredictionStore(string path) : SqlPredictionStore
         {
             await c.OpenAsync(cancel);
             await using DbCommand sync = c.CreateCommand();
-            sync.CommandText = "PRAGMA synchronous=FULL";
+            // secure_delete overwrites deleted rows, so "delete" leaves no copy of them in the file's free pages.
+            sync.CommandText = "PRAGMA synchronous=FULL; PRAGMA secure_delete=ON";
             await sync.ExecuteNonQueryAsync(cancel);
             return c;
         }

@@ -1,0 +1,87 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+
+namespace Rtser.Api.Access;
+
+/// <summary>Who is calling: the configured name of their API key, or null when keys are off.</summary>
+public static class Caller
+{
+    private const string Key = "rtser.owner";
+
+    public static string? Owner(HttpContext http) => http?.Items[Key] as string;
+
+    internal static void SetOwner(HttpContext http, string owner) => http.Items[Key] = owner;
+}
+
+/// <summary>
+/// Optional API keys (Rtser:ApiKeys, name -> key). With keys configured every /api request needs one, in the
+/// X-Api-Key header, as "Authorization: Bearer", or (for the WebSocket, which browsers cannot give headers)
+/// the "key" query parameter; each key then sees only its own predictions. The page, /healthz and /metrics
+/// stay open. Keys are compared by hash in constant time and never logged.
+/// </summary>
+public sealed class ApiKeyMiddleware(RequestDelegate next, IOptions<RtserOptions> options, IProblemDetailsService problems)
+{
+    private readonly (string Name, byte[] Hash)[] _keys = [.. options.Value.ApiKeys
+        .Where(kv => !string.IsNullOrEmpty(kv.Value))
+        .Select(kv => (kv.Key, SHA256.HashData(Encoding.UTF8.GetBytes(kv.Value))))];
+
+    public async Task InvokeAsync(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        if (_keys.Length == 0 || !http.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase))
+        {
+            await next(http);
+            return;
+        }
+
+        string? presented = Presented(http.Request);
+        string? owner = presented is null ? null : Match(presented);
+        if (owner is null)
+        {
+            http.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            http.Response.Headers.WWWAuthenticate = "ApiKey header=\"X-Api-Key\"";
+            await problems.WriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = http,
+                ProblemDetails = { Status = 401, Title = "Unauthorized", Detail = presented is null ? "this service needs an API key: send it in the X-Api-Key header" : "the API key is not valid" },
+            });
+            return;
+        }
+
+        Caller.SetOwner(http, owner);
+        await next(http);
+    }
+
+    private static string? Presented(HttpRequest request)
+    {
+        if (request.Headers.TryGetValue("X-Api-Key", out var header) && !string.IsNullOrEmpty(header))
+        {
+            return header.ToString();
+        }
+
+        string authorization = request.Headers.Authorization.ToString();
+        if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return authorization["Bearer ".Length..].Trim();
+        }
+
+        return request.Path.StartsWithSegments("/api/stream", StringComparison.OrdinalIgnoreCase) && request.Query.TryGetValue("key", out var q) ? q.ToString() : null;
+    }
+
+    private string? Match(string presented)
+    {
+        byte[] hash = SHA256.HashData(Encoding.UTF8.GetBytes(presented));
+        string? owner = null;
+        foreach ((string name, byte[] keyHash) in _keys)
+        {
+            // Every key is compared, so timing says nothing about which one (or how much of one) matched.
+            if (CryptographicOperations.FixedTimeEquals(hash, keyHash))
+            {
+                owner = name;
+            }
+        }
+
+        return owner;
+    }
+}

@@ -1,0 +1,33 @@
+namespace Rtser.Api.Access;
+
+/// <summary>Headers that keep the page from being framed, sniffed or fed scripts from elsewhere.</summary>
+public static class SecurityHeaders
+{
+    /// <summary>Only our own scripts; media and workers from blobs (recordings, the audio worklet); WebSockets to us.</summary>
+    public const string ContentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' blob:; " +
+        "worker-src 'self' blob:; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+    public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.Use(async (http, next) =>
+    {
+        http.Response.OnStarting(() =>
+        {
+            var h = http.Response.Headers;
+            h.XContentTypeOptions = "nosniff";
+            h.XFrameOptions = "DENY";
+            h["Referrer-Policy"] = "no-referrer";
+            h["Permissions-Policy"] = "microphone=(self), camera=(), geolocation=()";
+            h["Cross-Origin-Opener-Policy"] = "same-origin";
+            h["X-Request-Id"] = http.TraceIdentifier;
+
+            // Swagger UI ships its own inline bootstrap; everything else gets the strict policy.
+            if (!http.Request.Path.StartsWithSegments("/swagger", StringComparison.OrdinalIgnoreCase))
+            {
+                h.ContentSecurityPolicy = ContentSecurityPolicy;
+            }
+
+            return Task.CompletedTask;
+        });
+        await next(http);
+    });
+}

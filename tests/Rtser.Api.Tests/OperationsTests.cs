@@ -1,0 +1,146 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Rtser.Api.Analysis;
+using Rtser.Api.Store;
+
+namespace Rtser.Api.Tests;
+
+public sealed class OperationsTests
+{
+    [Fact]
+    public async Task A_caller_over_the_rate_limit_gets_429_with_retry_after()
+    {
+        using var app = new RtserApp(new() { ["Rtser:RateLimitPerMinute"] = "60" });
+        using HttpClient client = app.CreateClient();
+
+        HttpResponseMessage[] responses = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => client.GetAsync("/api/predictions")));
+
+        // A bucket holds a tenth of a minute's allowance: 6 pass at once, the rest wait for refills.
+        Assert.Equal(6, responses.Count(r => r.StatusCode == HttpStatusCode.OK));
+        Assert.Equal(6, responses.Count(r => r.StatusCode == HttpStatusCode.TooManyRequests));
+        HttpResponseMessage refused = responses.First(r => r.StatusCode == HttpStatusCode.TooManyRequests);
+        await Problem.AssertAsync(refused, HttpStatusCode.TooManyRequests, "rate limit");
+        Assert.True(refused.Headers.RetryAfter!.Delta >= TimeSpan.FromSeconds(1));
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_burst_beyond_the_analysis_queue_gets_503_with_retry_after_and_the_rest_succeed()
+    {
+        using var app = new RtserApp(new()
+        {
+            ["Rtser:MaxConcurrentAnalyses"] = "1",
+            ["Rtser:MaxQueuedAnalyses"] = "1",
+            ["Rtser:RateLimitPerMinute"] = "0",
+        });
+        using HttpClient client = app.CreateClient();
+        InferenceGate gate = app.Services.GetRequiredService<InferenceGate>();
+        using IDisposable held = (await gate.EnterAsync(default))!;
+
+        Task<HttpResponseMessage> queued = Send.Raw(client, Send.Speech());
+        await WaitUntilAsync(() => gate.Waiting == 1);
+        HttpResponseMessage refused = await Send.Raw(client, Send.Speech());
+        held.Dispose();
+
+        await Problem.AssertAsync(refused, HttpStatusCode.ServiceUnavailable, "queue is full");
+        Assert.Equal(TimeSpan.FromSeconds(1), refused.Headers.RetryAfter!.Delta);
+        Assert.Equal(HttpStatusCode.Created, (await queued).StatusCode);
+        Assert.Contains("rtser_rejected_total 1", await client.GetStringAsync("/metrics"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Metrics_count_requests_predictions_per_label_and_inference_time_per_model()
+    {
+        using var app = new RtserApp();
+        using HttpClient client = app.CreateClient();
+        await Send.Created(await Send.Raw(client, Send.Speech()));
+        await Send.Created(await Send.Raw(client, Send.Wav(new float[16000])));
+        await client.GetAsync($"/api/predictions/{Guid.NewGuid()}");
+
+        string metrics = await client.GetStringAsync("/metrics");
+
+        Assert.Contains("rtser_http_requests_total{method=\"POST\",route=\"/api/predictions/\",status=\"201\"} 2", metrics, StringComparison.Ordinal);
+        Assert.Contains("rtser_http_requests_total{method=\"GET\",route=\"/api/predictions/{id:guid}\",status=\"404\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("rtser_predictions_total{model=\"cnn-rnn-emodb\",label=\"no_speech\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("rtser_inference_seconds_count{model=\"cnn-rnn-emodb\"} 2", metrics, StringComparison.Ordinal);
+        Assert.Contains("rtser_inference_queue_depth 0", metrics, StringComparison.Ordinal);
+        Assert.Contains("# TYPE rtser_http_request_duration_seconds histogram", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_page_carries_security_headers_and_no_cors_is_offered()
+    {
+        using var app = new RtserApp();
+        using HttpClient client = app.CreateClient();
+        using var preflight = new HttpRequestMessage(HttpMethod.Options, "/api/predictions");
+        preflight.Headers.Add("Origin", "https://evil.example");
+        preflight.Headers.Add("Access-Control-Request-Method", "POST");
+
+        HttpResponseMessage page = await client.GetAsync("/");
+        HttpResponseMessage cors = await client.SendAsync(preflight);
+
+        Assert.Contains("frame-ancestors 'none'", page.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        Assert.Contains("script-src 'self'", page.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        Assert.Equal("nosniff", page.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal("DENY", page.Headers.GetValues("X-Frame-Options").Single());
+        Assert.Equal("no-referrer", page.Headers.GetValues("Referrer-Policy").Single());
+        Assert.True(page.Headers.Contains("X-Request-Id"));
+        Assert.False(cors.Headers.Contains("Access-Control-Allow-Origin"));
+    }
+
+    [Fact]
+    public async Task Retention_deletes_old_predictions_and_their_audio()
+    {
+        using var app = new RtserApp(new() { ["Rtser:StoreAudio"] = "true" });
+        using HttpClient client = app.CreateClient();
+        app.Clock.Now = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        await Send.Created(await Send.Raw(client, Send.Speech()));
+        app.Clock.Now = app.Clock.Now.AddDays(10);
+        await Send.Created(await Send.Raw(client, Send.Speech()));
+
+        int purged = await RetentionService.PurgeAsync(app.Services.GetRequiredService<IPredictionStore>(), app.Clock.Now.AddDays(-7), default);
+
+        Assert.Equal(1, purged);
+        Assert.Single(Directory.GetFiles(Path.Combine(app.DataDirectory, "audio")));
+        Assert.Contains("\"total\":1", await client.GetStringAsync("/api/predictions"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Retention_runs_at_start_up_when_configured()
+    {
+        string data = Path.Combine(Path.GetTempPath(), "rtser-retention-tests", Guid.NewGuid().ToString("N"));
+        try
+        {
+            using (var before = new RtserApp(new() { ["Rtser:DataDirectory"] = data }))
+            {
+                using HttpClient client = before.CreateClient();
+                before.Clock.Now = DateTimeOffset.UtcNow.AddDays(-40);
+                await Send.Created(await Send.Raw(client, Send.Wav(new float[8000])));
+                before.Clock.Now = DateTimeOffset.UtcNow;
+                await Send.Created(await Send.Raw(client, Send.Wav(new float[8000])));
+            }
+
+            using var after = new RtserApp(new() { ["Rtser:DataDirectory"] = data, ["Rtser:RetentionDays"] = "30" });
+            after.Clock.Now = DateTimeOffset.UtcNow;
+            using HttpClient again = after.CreateClient();
+            IPredictionStore store = after.Services.GetRequiredService<IPredictionStore>();
+
+            await WaitUntilAsync(() => store.ListAsync(new(), default).Result.Total == 1);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        for (int i = 0; i < 200 && !condition(); i++)
+        {
+            await Task.Delay(25);
+        }
+
+        Assert.True(condition());
+    }
+}
