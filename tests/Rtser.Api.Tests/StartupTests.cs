@@ -1,8 +1,4 @@
-using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Sockets;
-using System.Text;
 using System.Text.Json.Nodes;
 using Rtser.Tests.Shared;
 
@@ -24,25 +20,12 @@ public sealed class StartupTests : IDisposable
     [Fact]
     public async Task The_service_listens_on_the_urls_given_and_predicts_with_the_models_beside_it()
     {
-        int port = FreePort();
-        var output = new StringBuilder();
-        using Process p = Start($"--urls http://127.0.0.1:{port} --Rtser:DataDirectory {_data}", output);
-        try
-        {
-            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            await WaitReadyAsync(client, p, output);
-            var body = new ByteArrayContent(File.ReadAllBytes(Path.Combine(TestPaths.Datasets, "emodb", "wav", "03a01Wa.wav")));
-            body.Headers.ContentType = new MediaTypeHeaderValue("audio/wav");
+        using ServiceProcess service = await ServiceProcess.StartReadyAsync($"--Rtser:DataDirectory {_data}");
 
-            HttpResponseMessage response = await client.PostAsync("/api/predictions", body);
+        HttpResponseMessage response = await Send.Raw(service.Client, Send.Speech());
 
-            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-            Assert.True(File.Exists(Path.Combine(_data, "rtser.db")));
-        }
-        finally
-        {
-            p.Kill(entireProcessTree: true);
-        }
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.True(File.Exists(Path.Combine(_data, "rtser.db")));
     }
 
     [Fact]
@@ -50,84 +33,39 @@ public sealed class StartupTests : IDisposable
     {
         string models = Path.Combine(_data, "models");
         Directory.CreateDirectory(models);
-        string card = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "models", "mlr-emodb.json"));
-        JsonNode node = JsonNode.Parse(card)!;
-        node["featureConfig"]!["mfcc"]!["coefficients"] = 20;
-        File.WriteAllText(Path.Combine(models, "mlr-emodb.json"), node.ToJsonString());
+        JsonNode card = JsonNode.Parse(File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "models", "mlr-emodb.json")))!;
+        card["featureConfig"]!["mfcc"]!["coefficients"] = 20;
+        File.WriteAllText(Path.Combine(models, "mlr-emodb.json"), card.ToJsonString());
         File.Copy(Path.Combine(TestPaths.RepoRoot, "models", "mlr-emodb.onnx"), Path.Combine(models, "mlr-emodb.onnx"));
 
-        var output = new StringBuilder();
-        using Process p = Start($"--urls http://127.0.0.1:{FreePort()} --Rtser:DataDirectory {_data} --Rtser:ModelsDirectory {models} --Rtser:DefaultModel mlr-emodb", output);
+        using ServiceProcess service = ServiceProcess.Start($"--Rtser:DataDirectory {_data} --Rtser:ModelsDirectory {models} --Rtser:DefaultModel mlr-emodb");
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await p.WaitForExitAsync(timeout.Token);
+        await service.Process.WaitForExitAsync(timeout.Token);
 
-        Assert.Equal(1, p.ExitCode);
-        string log = output.ToString();
-        Assert.Contains("Cannot start", log, StringComparison.Ordinal);
-        Assert.Contains("mlr-emodb", log, StringComparison.Ordinal);
-        Assert.Contains("other features", log, StringComparison.Ordinal);
+        Assert.Equal(1, service.Process.ExitCode);
+        Assert.Contains("Cannot start", service.Output, StringComparison.Ordinal);
+        Assert.Contains("mlr-emodb", service.Output, StringComparison.Ordinal);
+        Assert.Contains("other features", service.Output, StringComparison.Ordinal);
     }
 
-    /// <summary>Starts the service; its stdout and stderr are collected as they come so the pipes never fill.</summary>
-    private static Process Start(string arguments, StringBuilder output)
+    [Fact]
+    public async Task Stopping_the_service_lets_requests_in_flight_finish()
     {
-        string dll = Path.Combine(AppContext.BaseDirectory, "Rtser.Api.dll");
-        var info = new ProcessStartInfo("dotnet", $"\"{dll}\" {arguments}")
+        using ServiceProcess service = await ServiceProcess.StartReadyAsync($"--Rtser:DataDirectory {_data}");
+        float[] speech = Send.Samples();
+        float[] minutes = new float[180 * Send.Rate];
+        for (int at = 0; at + speech.Length <= minutes.Length; at += speech.Length)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        var p = new Process { StartInfo = info };
-        p.OutputDataReceived += (_, e) => Append(output, e.Data);
-        p.ErrorDataReceived += (_, e) => Append(output, e.Data);
-        p.Start();
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        return p;
-    }
-
-    private static void Append(StringBuilder output, string? line)
-    {
-        lock (output)
-        {
-            output.AppendLine(line);
-        }
-    }
-
-    private static async Task WaitReadyAsync(HttpClient client, Process p, StringBuilder output)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (p.HasExited)
-            {
-                Assert.Fail("the service exited: " + output);
-            }
-
-            try
-            {
-                if ((await client.GetAsync("/healthz")).IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
-
-            await Task.Delay(100);
+            speech.CopyTo(minutes, at);
         }
 
-        Assert.Fail("the service did not become ready within 60 s");
-    }
+        Task<HttpResponseMessage> inFlight = Send.Raw(service.Client, Send.Wav(minutes));
+        await Task.Delay(300);
+        service.Terminate();
 
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
+        Assert.Equal(HttpStatusCode.Created, (await inFlight).StatusCode);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await service.Process.WaitForExitAsync(timeout.Token);
+        Assert.Equal(0, service.Process.ExitCode);
     }
 }
