@@ -36,6 +36,13 @@ def corpus_config(cfg, corpus):
     return cfg
 
 
+def same_training(a, b):
+    """Stored run config vs current config: equal apart from keys that do not change what is trained."""
+    cosmetic = ("title", "priority", "export", "export_corpora")
+    strip = lambda c: {k: v for k, v in (c or {}).items() if k not in cosmetic}
+    return a is not None and strip(a) == strip(b)
+
+
 def load_configs(only=None):
     cfgs = []
     for p in sorted(glob.glob(os.path.join(HERE, "configs", "*.json"))):
@@ -143,7 +150,7 @@ def main():
             out = os.path.join(runs_dir, f"{c['name']}__{corpus}.json")
             if not a.force and os.path.exists(out):
                 with open(out) as f:
-                    if json.load(f).get("config") == rc:
+                    if same_training(json.load(f).get("config"), rc):
                         log(f"reuse {c['name']}/{corpus}")
                         continue
             argv = [py, "-m", "training.experiment", "--config", rc_path, "--features", feat, "--out", runs_dir]
