@@ -4,13 +4,16 @@ using System.Net.Sockets;
 using System.Text;
 using Microsoft.Playwright;
 
+// One browser test at a time: they share two cores with the service, and live mode measures its delay.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
 namespace Rtser.Web.Tests;
 
 /// <summary>
 /// The built service as a process on a free loopback port (the browser needs a real socket), and Debian's
 /// Chromium launched once, headless, with a fake microphone that plays <see cref="TestAudio.Speech"/> in a loop.
 /// </summary>
-public sealed class WebAppFixture : IAsyncLifetime
+public class WebAppFixture : IAsyncLifetime
 {
     /// <summary>Debian's Chromium; RTSER_CHROMIUM overrides. Playwright never downloads a browser here.</summary>
     public static string ChromiumPath => Environment.GetEnvironmentVariable("RTSER_CHROMIUM") is { Length: > 0 } p ? p : "/usr/bin/chromium";
@@ -39,6 +42,9 @@ public sealed class WebAppFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>More command-line settings for the service.</summary>
+    protected virtual string ExtraArguments => "";
+
     public async Task InitializeAsync()
     {
         if (!File.Exists(ChromiumPath))
@@ -53,7 +59,7 @@ public sealed class WebAppFixture : IAsyncLifetime
 
         int port = FreePort();
         BaseUrl = $"http://127.0.0.1:{port}";
-        _app = StartApp($"--urls {BaseUrl} --Rtser:DataDirectory {Path.Combine(_temp, "data")}");
+        _app = StartApp($"--urls {BaseUrl} --Rtser:DataDirectory {Path.Combine(_temp, "data")} {ExtraArguments}".TrimEnd());
         Http = new HttpClient { BaseAddress = new Uri(BaseUrl) };
         Task ready = WaitReadyAsync();
 
@@ -195,6 +201,14 @@ public sealed class WebAppFixture : IAsyncLifetime
     }
 }
 
+/// <summary>The service with API keys (alice, bob) configured: every /api request needs one.</summary>
+public sealed class KeyedWebAppFixture : WebAppFixture
+{
+    public const string AliceKey = "alice-key-0123456789";
+
+    protected override string ExtraArguments => $"--Rtser:ApiKeys:alice {AliceKey} --Rtser:ApiKeys:bob bob-key-9876543210";
+}
+
 [CollectionDefinition(Name)]
 public sealed class WebAppCollection : ICollectionFixture<WebAppFixture>
 {
@@ -214,4 +228,10 @@ public sealed record BrowserPage(IBrowserContext Context, IPage Page, List<strin
             return [.. Errors];
         }
     }
+}
+
+[CollectionDefinition(Name)]
+public sealed class KeyedWebAppCollection : ICollectionFixture<KeyedWebAppFixture>
+{
+    public const string Name = "web app with API keys";
 }
