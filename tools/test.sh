@@ -22,6 +22,13 @@ else
   failed=$((failed + $(grep -oE '(failures|errors)=[0-9]+' "$log" | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}')))
 fi
 
+echo "fuzz: 3,000 mutated uploads through decoders, features, models and the HTTP upload paths"
+if dotnet run -c Release --no-build --project tests/Rtser.Fuzz -- --inputs 3000 --seed "$(date +%j)" > "$log" 2>&1; then
+  passed=$((passed + 1)); tail -n 1 "$log"
+else
+  status=1; failed=$((failed + 1)); tail -n 40 "$log"
+fi
+
 echo "training smoke run (synthetic features, 1 epoch, every model exported and checked)"
 if /usr/bin/python3 -m training.run_all --smoke > "$log" 2>&1; then
   passed=$((passed + 1)); tail -n 2 "$log"
