@@ -160,4 +160,27 @@ public sealed partial class LiveTests(WebAppFixture app)
         await Expect(page.Locator("#error")).ToContainTextAsync("Live analysis stopped: no audio for 30 s; the session is closed", new() { Timeout = 5_000 });
         await MicrophoneProbe.WaitReleasedAsync(page);
     }
+
+    [Fact]
+    public async Task A_refused_live_connection_says_why_when_the_service_tells_it()
+    {
+        await using BrowserPage b = await app.NewPageAsync();
+        IPage page = b.Page;
+        await MicrophoneProbe.InstallAsync(page);
+        // The handshake fails (a browser sees only the close), and the same URL over HTTP says why.
+        await page.RouteWebSocketAsync(url => url.Contains("/api/stream", StringComparison.Ordinal), ws => _ = ws.CloseAsync(new() { Code = 1011 }));
+        await page.RouteAsync(url => url.Contains("/api/stream", StringComparison.Ordinal), route => route.FulfillAsync(new()
+        {
+            Status = 429,
+            ContentType = "application/problem+json",
+            Body = """{"title":"Too many requests","status":429,"detail":"the rate limit is 1200 requests per minute; retry after 2 s"}""",
+        }));
+        await page.GotoAsync("/");
+
+        await GoLiveAsync(page, save: false);
+
+        await Expect(page.Locator("#error")).ToContainTextAsync("Live mode could not start. Too many requests: the rate limit is 1200 requests per minute", new() { Timeout = 5_000 });
+        await MicrophoneProbe.WaitReleasedAsync(page);
+        await Expect(page.Locator("#live-start")).ToBeEnabledAsync();
+    }
 }

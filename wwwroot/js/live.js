@@ -3,7 +3,7 @@
 import { openMicrophone, releaseStream, levelMeter } from './mic.js';
 import { colour, labelText, percent, seconds, NO_SPEECH } from './labels.js';
 import { liveTimeline } from './timeline.js';
-import { streamUrl } from './api.js';
+import { ApiError, getJson, streamUrl } from './api.js';
 
 const $ = (id) => document.getElementById(id);
 const RATE = 16000;
@@ -12,6 +12,19 @@ const CHUNK = 320; // 20 ms per WebSocket frame
 function median(values) {
   const s = [...values].sort((a, b) => a - b);
   return s.length ? s[Math.floor(s.length / 2)] : NaN;
+}
+
+/**
+ * A browser does not tell a page why a WebSocket handshake failed; the same URL over plain HTTP does for what is
+ * checked before the endpoint (API key 401, rate limit 429). The endpoint itself answers that with 400.
+ */
+async function whyRefused(params, code) {
+  try {
+    await getJson(`/api/stream?${params}`);
+  } catch (e) {
+    if (e instanceof ApiError && e.status !== 400 && e.status !== 0) return `Live mode could not start. ${e.message}`;
+  }
+  return `The live service could not be reached or is busy (code ${code}). Try again shortly.`;
 }
 
 export function initLive(page) {
@@ -184,12 +197,12 @@ export function initLive(page) {
         s.error = m.detail;
       }
     });
-    ws.addEventListener('close', (e) => {
+    ws.addEventListener('close', async (e) => {
       let message = null;
       if (s.error) message = `Live analysis stopped: ${s.error}`;
       else if (!s.stopping) message = s.ready
         ? `The connection to the service was lost (code ${e.code}). Press “Go live” to start again.`
-        : `The live service could not be reached (code ${e.code}).`;
+        : await whyRefused(params, e.code);
       finish(s, message);
     });
   });
