@@ -5,10 +5,12 @@ WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props RTSER.sln ./
 COPY src/ src/
 COPY wwwroot/ wwwroot/
+COPY models/*.json models/*.onnx models/
 RUN dotnet publish src/Rtser.Api/Rtser.Api.csproj -c Release -o /app --nologo
 
 # Runtime stage: ASP.NET runtime, ffmpeg for browser formats the managed decoders do not cover,
-# curl for the health check, models baked in, running as a non-root user.
+# curl for the health check, models baked in (the publish output carries models/ and wwwroot/), running as a
+# non-root user.
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ffmpeg curl \
@@ -17,7 +19,6 @@ RUN apt-get update \
  && mkdir -p /data && chown rtser /data
 WORKDIR /app
 COPY --from=build /app ./
-COPY models/ /app/models/
 ENV ASPNETCORE_URLS=http://0.0.0.0:8080 \
     DOTNET_RUNNING_IN_CONTAINER=true \
     Rtser__DataDirectory=/data \
