@@ -6,7 +6,8 @@ using Rtser.Api.Observability;
 using Rtser.Api.Predictions;
 using Rtser.Inference;
 
-var builder = WebApplication.CreateBuilder(args);
+// appsettings.json beside the binary applies wherever the service is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.WebHost.UseUrls(builder.Configuration["urls"] ?? "http://localhost:8080");
 builder.Services.AddRtser(builder.Configuration);
 
