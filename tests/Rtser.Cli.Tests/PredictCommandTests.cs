@@ -54,6 +54,25 @@ public sealed class PredictCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_browser_recording_gets_the_service_timeline_and_overall_label()
+    {
+        string webm = TestPaths.TestData("Rtser.Audio.Tests", "chromium-live.webm");
+        var extractor = new Rtser.Features.Pipeline.SpeechFeatureExtractor();
+        using var registry = Rtser.Inference.ModelRegistry.Load(_models, extractor);
+        DecodedAudio audio = new MediaDecoder().DecodeFile(webm);
+        var expected = new Rtser.Inference.EmotionAnalyzer(new Rtser.Inference.EmotionPredictor(extractor))
+            .Analyze(registry.Get("cnn-rnn-emodb"), Resampler.ToRate(audio.Samples, audio.SampleRate, 16000));
+
+        var (code, lines, err) = Run("predict", webm, "--models", _models);
+
+        Assert.True(code == 0, err);
+        JsonElement e = JsonDocument.Parse(Assert.Single(lines)).RootElement;
+        Assert.Equal(expected.Overall.Label, e.GetProperty("label").GetString());
+        Assert.Equal(expected.Overall.Confidence, e.GetProperty("confidence").GetDouble(), 3);
+        Assert.Equal(expected.Segments.Count, e.GetProperty("segments").GetArrayLength());
+    }
+
+    [Fact]
     public void A_broken_file_gets_an_error_line_and_the_others_are_still_scored()
     {
         File.WriteAllText(Path.Combine(_temp, "a-broken.wav"), "RIFF....WAVEnothing");

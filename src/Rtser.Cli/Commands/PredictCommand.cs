@@ -6,8 +6,9 @@ using Rtser.Inference;
 namespace Rtser.Cli.Commands;
 
 /// <summary>
-/// <c>predict files-or-folders... [--model id] [--models dir]</c>: one JSON line per WAV file, from the same
-/// decoder, extractor and predictor the service runs. A file that cannot be read gets a line with its error
+/// <c>predict files-or-folders... [--model id] [--models dir]</c>: one JSON line per file (folders are walked
+/// for .wav files; named files may be any format the service reads), from the same decoder, extractor and
+/// timeline analysis the service runs: the overall label comes from the speech windows, as in the service. A file that cannot be read gets a line with its error
 /// and the exit code becomes 1; the other files are still scored.
 /// </summary>
 internal static class PredictCommand
@@ -30,14 +31,18 @@ internal static class PredictCommand
             throw new ArgumentException($"unknown model '{id}'; available: {string.Join(", ", registry.Models.Select(m => m.Id).Order(StringComparer.Ordinal))}");
         }
 
-        var predictor = new EmotionPredictor(extractor);
+        var analyzer = new EmotionAnalyzer(new EmotionPredictor(extractor));
+        var decoder = new MediaDecoder();
         int failures = 0;
         foreach (string file in ExpandInputs(a.Positional))
         {
             object line;
             try
             {
-                EmotionPrediction p = predictor.Predict(model, AudioLoader.LoadMono16k(file));
+                DecodedAudio audio = decoder.DecodeFile(file);
+                float[] samples = audio.SampleRate == Resampler.TargetRate ? audio.Samples : Resampler.ToRate(audio.Samples, audio.SampleRate, Resampler.TargetRate);
+                EmotionAnalysis analysis = analyzer.Analyze(model, samples);
+                EmotionPrediction p = analysis.Overall;
                 line = new
                 {
                     file,
@@ -47,6 +52,13 @@ internal static class PredictCommand
                     probabilities = p.Probabilities.ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 4)),
                     durationSeconds = Math.Round(p.DurationSeconds, 3),
                     speechSeconds = Math.Round(p.SpeechSeconds, 3),
+                    segments = analysis.Segments.Select(g => new
+                    {
+                        start = Math.Round(g.Start, 3),
+                        end = Math.Round(g.End, 3),
+                        label = g.Label,
+                        confidence = Math.Round(g.Confidence, 4),
+                    }),
                 };
             }
             catch (Exception e) when (e is AudioFormatException or IOException or UnauthorizedAccessException)
