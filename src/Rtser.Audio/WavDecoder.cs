@@ -31,14 +31,14 @@ public sealed class WavDecoder : IAudioDecoder
     public DecodedAudio Decode(Stream input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return Decode(ReadCapped(input, Options.MaxInputBytes));
+        return Decode(MediaInput.ReadCapped(input, Options.MaxInputBytes));
     }
 
     public DecodedAudio Decode(ReadOnlyMemory<byte> input)
     {
         if (input.Length > Options.MaxInputBytes)
         {
-            throw TooLarge(Options.MaxInputBytes);
+            throw MediaInput.TooLarge(Options.MaxInputBytes);
         }
 
         var layout = WavParser.Parse(input.Span, Options);
@@ -51,35 +51,6 @@ public sealed class WavDecoder : IAudioDecoder
         ArgumentException.ThrowIfNullOrEmpty(path);
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, CopyBufferSize, FileOptions.SequentialScan);
         return Decode(stream);
-    }
-
-    private static ReadOnlyMemory<byte> ReadCapped(Stream input, long maxBytes)
-    {
-        long expected = 0;
-        if (input.CanSeek)
-        {
-            expected = Math.Max(0, input.Length - input.Position);
-            if (expected > maxBytes)
-            {
-                throw TooLarge(maxBytes);
-            }
-        }
-
-        // Read in blocks rather than trusting any length, so a lying or endless stream stops at the cap.
-        using var buffer = new MemoryStream((int)expected);
-        var block = new byte[CopyBufferSize];
-        int read;
-        while ((read = input.Read(block)) > 0)
-        {
-            if (buffer.Length + read > maxBytes)
-            {
-                throw TooLarge(maxBytes);
-            }
-
-            buffer.Write(block, 0, read);
-        }
-
-        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 
     private static float[] ToMono(ReadOnlyMemory<byte> data, WavLayout layout) =>
@@ -170,9 +141,6 @@ public sealed class WavDecoder : IAudioDecoder
     }
 
     private static float Clean(float sample) => float.IsFinite(sample) ? Math.Clamp(sample, -1f, 1f) : 0f;
-
-    private static AudioFormatException TooLarge(long maxBytes) =>
-        new(AudioProblem.TooLarge, $"the input is larger than the {maxBytes}-byte limit");
 
     private sealed class MemoryWaveProvider(ReadOnlyMemory<byte> data, WaveFormat format) : IWaveProvider
     {
