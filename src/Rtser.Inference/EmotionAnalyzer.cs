@@ -24,6 +24,9 @@ public sealed record EmotionAnalysis(EmotionPrediction Overall, IReadOnlyList<Em
 /// </summary>
 public sealed class EmotionAnalyzer
 {
+    /// <summary>Windows whose frames are computed together: 120 hops of 0.5 s, about a minute of audio at a time.</summary>
+    private const int WindowsPerBlock = 120;
+
     private readonly EmotionPredictor _predictor;
 
     public EmotionAnalyzer(EmotionPredictor predictor, TimelineOptions? options = null)
@@ -66,9 +69,38 @@ public sealed class EmotionAnalyzer
         ArgumentNullException.ThrowIfNull(model);
         IReadOnlyList<(int Start, int Length)> windows = Windows(samples16k.Length);
         var segments = new List<EmotionSegment>(windows.Count);
-        foreach ((int start, int length) in windows)
+        int hop = (int)Math.Round(Options.HopSeconds * FeatureConfig.SampleRate);
+        int done = 0;
+        if (windows.Count > 1 && _predictor.Extractor.CanShareFrames(hop))
+        {
+            // Hop-aligned windows (all but perhaps the last) share their per-frame work (MFCC, MS band envelopes),
+            // a block at a time so memory stays bounded whatever the length; the result equals scoring each alone.
+            int aligned = 0;
+            while (aligned < windows.Count && windows[aligned].Start == aligned * hop)
+            {
+                aligned++;
+            }
+
+            int length = windows[0].Length;
+            while (done < aligned)
+            {
+                cancel.ThrowIfCancellationRequested();
+                int count = Math.Min(WindowsPerBlock, aligned - done);
+                SpeechFeatures[] features = _predictor.Extractor.ExtractWindows(samples16k[(done * hop)..], length, hop, count);
+                for (int k = 0; k < count; k++)
+                {
+                    cancel.ThrowIfCancellationRequested();
+                    segments.Add(ToSegment(_predictor.Predict(model, features[k]), (done + k) * (long)hop, length));
+                }
+
+                done += count;
+            }
+        }
+
+        for (int i = done; i < windows.Count; i++)
         {
             cancel.ThrowIfCancellationRequested();
+            (int start, int length) = windows[i];
             segments.Add(Score(model, samples16k.Slice(start, length), start));
         }
 
@@ -80,17 +112,19 @@ public sealed class EmotionAnalyzer
     public EmotionSegment Score(EmotionModel model, ReadOnlySpan<float> window, long startSample)
     {
         ArgumentNullException.ThrowIfNull(model);
-        EmotionPrediction p = _predictor.Predict(model, window);
-        return new EmotionSegment(
+        return ToSegment(_predictor.Predict(model, window), startSample, window.Length);
+    }
+
+    private static EmotionSegment ToSegment(EmotionPrediction p, long startSample, int length) =>
+        new(
             startSample / (double)FeatureConfig.SampleRate,
-            (startSample + window.Length) / (double)FeatureConfig.SampleRate,
+            (startSample + length) / (double)FeatureConfig.SampleRate,
             p.Label,
             p.Confidence,
             p.Probabilities)
         {
             SpeechSeconds = p.SpeechSeconds,
         };
-    }
 
     /// <summary>
     /// The overall reading of a recording of <paramref name="samples"/> from the timeline <see cref="Windows"/>

@@ -22,7 +22,14 @@ public sealed class EmotionPredictor(SpeechFeatureExtractor extractor)
     public EmotionPrediction Predict(EmotionModel model, ReadOnlySpan<float> samples16k)
     {
         ArgumentNullException.ThrowIfNull(model);
-        SpeechFeatures f = Extractor.Extract(samples16k);
+        return Predict(model, Extractor.Extract(samples16k));
+    }
+
+    /// <summary>The same decision on features already extracted (by <see cref="SpeechFeatureExtractor.Extract"/> or its window-sharing twin).</summary>
+    public EmotionPrediction Predict(EmotionModel model, SpeechFeatures f)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(f);
         if (f.SpeechSeconds < Extractor.Config.SpeechActivity.MinSpeechSeconds || f.Modulation.Frames == 0)
         {
             // Never a confident label on silence or noise.

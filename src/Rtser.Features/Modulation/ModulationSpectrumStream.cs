@@ -90,6 +90,36 @@ public sealed class ModulationSpectrumStream
     /// <summary>The band envelopes of the last STFT frame (for tests).</summary>
     internal ReadOnlySpan<float> Envelope => _envelope.AsSpan(0, _bands);
 
+    /// <summary>
+    /// Only the first stage: the acoustic band envelopes of <paramref name="samples"/>, one row of
+    /// <c>AcousticBands</c> per envelope step, exactly as <see cref="Push"/> computes them. With
+    /// <see cref="PushEnvelopes"/> on a fresh stream, a window that starts on an envelope step gets the same
+    /// frames as <see cref="Push"/> on its samples, so overlapping windows can share this stage.
+    /// </summary>
+    internal void PushEnvelopesOnly(ReadOnlySpan<float> samples, FeatureBuffer envelopes)
+    {
+        while (_frames.TryFill(ref samples))
+        {
+            ComputeEnvelope(_frames.Frame);
+            envelopes.Add(Envelope);
+            _frames.Advance();
+        }
+    }
+
+    /// <summary>The rest of <see cref="Push"/> on envelope rows made by <see cref="PushEnvelopesOnly"/>.</summary>
+    internal int PushEnvelopes(ReadOnlySpan<float> envelopeRows, FeatureBuffer output)
+    {
+        long before = FramesEmitted;
+        for (int at = 0; at + _bands <= envelopeRows.Length; at += _bands)
+        {
+            envelopeRows.Slice(at, _bands).CopyTo(_envelope);
+            FilterAndAccumulate(output);
+        }
+
+        return (int)(FramesEmitted - before);
+    }
+
+
     /// <summary>Band envelopes of one FftSize frame: sqrt of the gammatone-weighted power spectrum.</summary>
     internal void ComputeEnvelope(ReadOnlySpan<float> frame)
     {

@@ -47,6 +47,87 @@ public sealed class SpeechFeatureExtractor
     }
 
     /// <summary>
+    /// Whether <see cref="ExtractWindows"/> can share frames between windows <paramref name="hop"/> samples apart:
+    /// the hop is a whole number of MFCC shifts and MS envelope steps, and there are no deltas (whose edge
+    /// padding depends on where a window ends).
+    /// </summary>
+    public bool CanShareFrames(int hop) =>
+        hop > 0 && Config.Mfcc.DeltaOrder == 0 && hop % Mfcc.Options.FrameShift == 0 && hop % Modulation.Options.EnvelopeHop == 0;
+
+    /// <summary>
+    /// The features of <paramref name="count"/> windows of <paramref name="windowLength"/> samples starting every
+    /// <paramref name="hop"/> samples from the start of <paramref name="span"/>, each equal bit for bit to
+    /// <see cref="Extract"/> of that window: MFCC frames, frame levels and MS band envelopes depend only on their own
+    /// frame's samples, so they are computed once over the span and sliced; what carries state from a window's
+    /// start (speech decisions, the modulation filters and MS frames, statistics) is computed per window.
+    /// Needs <see cref="CanShareFrames"/>.
+    /// </summary>
+    public SpeechFeatures[] ExtractWindows(ReadOnlySpan<float> span, int windowLength, int hop, int count)
+    {
+        if (!CanShareFrames(hop))
+        {
+            throw new ArgumentException($"hop {hop} is not a whole number of MFCC shifts and MS envelope steps (or deltas are on)", nameof(hop));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(windowLength);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (count > 0 && ((long)(count - 1) * hop) + windowLength > span.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), count, "the windows run past the span");
+        }
+
+        if (count == 0)
+        {
+            return [];
+        }
+
+        span = span[..(((count - 1) * hop) + windowLength)];
+        int frames = Mfcc.FrameCount(span.Length);
+        var mfcc = new FeatureBuffer(Mfcc.Width, Math.Max(1, frames));
+        var levels = new FeatureBuffer(1, Math.Max(1, frames));
+        Mfcc.CreateStream().Push(span, mfcc, levels);
+
+        ModulationSpectrumOptions mo = Modulation.Options;
+        int bands = mo.AcousticBands;
+        int spanEnvelopes = span.Length < mo.FftSize ? 0 : 1 + ((span.Length - mo.FftSize) / mo.EnvelopeHop);
+        var envelopes = new FeatureBuffer(bands, Math.Max(1, spanEnvelopes));
+        Modulation.CreateStream().PushEnvelopesOnly(span, envelopes);
+
+        int windowFrames = Mfcc.FrameCount(windowLength);
+        int windowEnvelopes = windowLength < mo.FftSize ? 0 : 1 + ((windowLength - mo.FftSize) / mo.EnvelopeHop);
+        int mfccHop = hop / Mfcc.Options.FrameShift;
+        int envelopeHop = hop / mo.EnvelopeHop;
+        int width = Mfcc.Width;
+        var result = new SpeechFeatures[count];
+        for (int k = 0; k < count; k++)
+        {
+            var windowMfcc = new float[windowFrames * width];
+            mfcc.AsSpan().Slice(k * mfccHop * width, windowFrames * width).CopyTo(windowMfcc);
+            var windowLevels = new FeatureBuffer(1, Math.Max(1, windowFrames));
+            foreach (float level in levels.AsSpan().Slice(k * mfccHop, windowFrames))
+            {
+                windowLevels.AddRow()[0] = level;
+            }
+
+            bool[] speech = DecideSpeech(windowLevels);
+            double speechSeconds = speech.Count(s => s) * Mfcc.FrameShiftSeconds;
+
+            var msRows = new FeatureBuffer(Modulation.Width, Math.Max(1, Modulation.FrameCount(windowLength)));
+            Modulation.CreateStream().PushEnvelopes(envelopes.AsSpan().Slice(k * envelopeHop * bands, windowEnvelopes * bands), msRows);
+            FeatureMatrix ms = msRows.ToMatrix(Modulation.FrameShiftSeconds);
+            result[k] = new SpeechFeatures(
+                windowLength / (double)FeatureConfig.SampleRate,
+                new FeatureMatrix(windowMfcc, windowFrames, width, Mfcc.FrameShiftSeconds),
+                speech,
+                speechSeconds,
+                ms,
+                Modulation.UtteranceStatistics(ms));
+        }
+
+        return result;
+    }
+
+    /// <summary>
     /// Seconds of speech in a whole signal, decided exactly as <see cref="Extract"/> decides it (the frame
     /// levels come from the same MFCC framing) but without the modulation spectrum, for long audio whose
     /// features are taken window by window.

@@ -1,0 +1,88 @@
+using Rtser.Audio;
+using Rtser.Features.Pipeline;
+using Rtser.Tests.Shared;
+
+namespace Rtser.Inference.Tests;
+
+/// <summary>
+/// The timeline shares per-frame work between overlapping windows (ExtractWindows); the result must equal
+/// scoring every window alone, bit for bit, since live readings score windows one at a time.
+/// </summary>
+public sealed class SharedFramesTests : IDisposable
+{
+    private const int Rate = FeatureConfig.SampleRate;
+    private readonly SpeechFeatureExtractor _extractor = new();
+    private readonly ModelRegistry _registry;
+    private readonly EmotionPredictor _predictor;
+
+    public SharedFramesTests()
+    {
+        _registry = ModelRegistry.Load(ModelFiles.Directory, _extractor);
+        _predictor = new EmotionPredictor(_extractor);
+    }
+
+    public void Dispose() => _registry.Dispose();
+
+    [Fact]
+    public void Windows_extracted_together_equal_each_window_extracted_alone()
+    {
+        float[] signal = Recording(12.3);
+        const int Window = 2 * Rate, Hop = Rate / 2;
+        int count = ((signal.Length - Window) / Hop) + 1;
+
+        SpeechFeatures[] shared = _extractor.ExtractWindows(signal, Window, Hop, count);
+
+        Assert.Equal(count, shared.Length);
+        for (int k = 0; k < count; k++)
+        {
+            SpeechFeatures alone = _extractor.Extract(signal.AsSpan(k * Hop, Window));
+            Assert.Equal(alone.DurationSeconds, shared[k].DurationSeconds);
+            Assert.Equal(alone.SpeechSeconds, shared[k].SpeechSeconds);
+            Assert.Equal(alone.Speech, shared[k].Speech);
+            Assert.Equal((alone.Mfcc.Frames, alone.Mfcc.Width), (shared[k].Mfcc.Frames, shared[k].Mfcc.Width));
+            Assert.Equal(alone.Mfcc.Data.AsSpan(0, alone.Mfcc.Frames * alone.Mfcc.Width), shared[k].Mfcc.Data.AsSpan(0, shared[k].Mfcc.Frames * shared[k].Mfcc.Width));
+            Assert.Equal(alone.Modulation.Frames, shared[k].Modulation.Frames);
+            Assert.Equal(alone.Modulation.Data.AsSpan(0, alone.Modulation.Frames * alone.Modulation.Width), shared[k].Modulation.Data.AsSpan(0, shared[k].Modulation.Frames * shared[k].Modulation.Width));
+            Assert.Equal(alone.ModulationStatistics, shared[k].ModulationStatistics);
+        }
+    }
+
+    [Theory]
+    [InlineData(9.7)]
+    [InlineData(75.25)] // more windows than one shared block
+    public void The_timeline_equals_every_window_scored_alone(double seconds)
+    {
+        EmotionModel model = _registry.Get("cnn-rnn-emodb");
+        float[] signal = Recording(seconds);
+        var analyzer = new EmotionAnalyzer(_predictor);
+
+        EmotionAnalysis a = analyzer.Analyze(model, signal);
+
+        IReadOnlyList<(int Start, int Length)> windows = analyzer.Windows(signal.Length);
+        Assert.Equal(windows.Count, a.Segments.Count);
+        for (int i = 0; i < windows.Count; i++)
+        {
+            EmotionSegment alone = analyzer.Score(model, signal.AsSpan(windows[i].Start, windows[i].Length), windows[i].Start);
+            Assert.Equal(alone with { Probabilities = a.Segments[i].Probabilities }, a.Segments[i]);
+            Assert.Equal(alone.Probabilities, a.Segments[i].Probabilities);
+            Assert.Equal(alone.SpeechSeconds, a.Segments[i].SpeechSeconds);
+        }
+    }
+
+    /// <summary>EmoDB sentences with a second of silence between them, to <paramref name="seconds"/>.</summary>
+    private static float[] Recording(double seconds)
+    {
+        string[] files = [.. Directory.GetFiles(Path.Combine(TestPaths.Datasets, "emodb", "wav"), "*.wav").Order(StringComparer.Ordinal).Take(40)];
+        var result = new float[(int)(seconds * Rate)];
+        int at = 0;
+        for (int i = 0; at < result.Length; i++)
+        {
+            float[] s = [.. AudioLoader.LoadMono16k(files[i % files.Length]), .. new float[Rate]];
+            int take = Math.Min(s.Length, result.Length - at);
+            s.AsSpan(0, take).CopyTo(result.AsSpan(at));
+            at += take;
+        }
+
+        return result;
+    }
+}
