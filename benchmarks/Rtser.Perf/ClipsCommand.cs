@@ -9,7 +9,7 @@ namespace Rtser.Perf;
 
 /// <summary>
 /// Per-stage times on real clips, one thread, the same clips and the same stage split as the Python peer
-/// (benchmarks/peer/peer.py): decode, MFCC, MS frames + statistics, inference, end to end (WAV bytes to a label,
+/// (benchmarks/peer/peer.py): decode (with resampling to 16 kHz), MFCC, MS frames + statistics, inference, end to end (WAV bytes to a label,
 /// the single-clip predictor) and the service's timeline analysis of the same clip. Median over repeats per clip,
 /// summed over clips, and scaled to milliseconds per 3 s of audio.
 /// </summary>
@@ -40,19 +40,19 @@ internal static class ClipsCommand
         // Warm-up: JIT and ONNX Runtime's first runs.
         for (int i = 0; i < Math.Min(10, wavs.Length); i++)
         {
-            float[] x = decoder.Decode(wavs[i]).Samples;
+            float[] x = Decode(decoder, wavs[i]);
             analyzer.Analyze(model, x);
             predictor.Predict(model, x);
         }
 
         foreach (byte[] wav in wavs)
         {
-            float[] samples = decoder.Decode(wav).Samples;
+            float[] samples = Decode(decoder, wav);
             audioSeconds += samples.Length / 16000.0;
             SpeechFeatures features = extractor.Extract(samples);
             for (int r = 0; r < repeat; r++)
             {
-                timings[0][r] = Time(() => decoder.Decode(wav));
+                timings[0][r] = Time(() => Decode(decoder, wav));
                 timings[1][r] = Time(() => extractor.Mfcc.Compute(samples));
                 timings[2][r] = Time(() =>
                 {
@@ -60,8 +60,8 @@ internal static class ClipsCommand
                     extractor.Modulation.UtteranceStatistics(ms);
                 });
                 timings[3][r] = features.Modulation.Frames == 0 ? 0 : Time(() => model.Predict(features));
-                timings[4][r] = Time(() => predictor.Predict(model, decoder.Decode(wav).Samples));
-                timings[5][r] = Time(() => analyzer.Analyze(model, decoder.Decode(wav).Samples));
+                timings[4][r] = Time(() => predictor.Predict(model, Decode(decoder, wav)));
+                timings[5][r] = Time(() => analyzer.Analyze(model, Decode(decoder, wav)));
             }
 
             for (int s = 0; s < stages.Length; s++)
@@ -89,6 +89,13 @@ internal static class ClipsCommand
 
         Console.WriteLine(json);
         return 0;
+    }
+
+    /// <summary>WAV bytes to 16 kHz mono, as the service does (EmoDB's copy here is 22.05 kHz, so this resamples).</summary>
+    private static float[] Decode(WavDecoder decoder, byte[] wav)
+    {
+        DecodedAudio a = decoder.Decode(wav);
+        return a.SampleRate == Resampler.TargetRate ? a.Samples : Resampler.ToRate(a.Samples, a.SampleRate);
     }
 
     private static double Time(Action action)
