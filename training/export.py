@@ -224,6 +224,14 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
                                        "inside the graph by k = clamp(floor(40 j / 64) - 1, 0, Tms - 1); needs "
                                        "at least 4 MFCC frames and 1 MS frame",
                       "training_seconds": info["seconds"]})
+        if cfg["model"].get("utterance_mean"):
+            card_extra["preprocessing"] += ("; after standardisation the utterance mean over frames of every MFCC and MS "
+                                            "dimension is subtracted (CMN) for the sequence branch")
+        if model.uses_stats:
+            card_extra["preprocessing"] += ("; statistics branch: mean/std/min/max of the MFCCs over speech frames "
+                                            "(vad > 0.5; all frames if < 2) and the std of their deltas, computed in "
+                                            "the graph, concatenated with ms_stats and standardised with training "
+                                            "constants")
         if info.get("selection"):
             card_extra["frame_selection"] = info["selection"]
     par = {"id": mid, "tolerance": 1e-4, "outputName": "probabilities", "labels": corpus.labels,
@@ -246,6 +254,14 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
             "per_class": a["per_class"], "confusion": a["confusion"], "confusion_note": "rows = true, cols = predicted, "
             "summed over folds", "per_fold_uar": [f["uar"] for f in run["folds"]],
             "n_files": run["n_files"], "n_folds": run["n_folds"]}
+        if run.get("members"):
+            evaluation["seed_members"] = {"note": "the evaluated model is the average of these single-seed models; "
+                                                  "their own UAR (mean over folds) per seed",
+                                          "uar_mean_per_seed": {str(m["seed"]): m["uar_mean"] for m in run["members"]},
+                                          "uar_mean_over_seeds": run["member_uar_mean"],
+                                          "uar_sd_over_seeds": run["member_uar_sd"]}
+        if run.get("n_extra_training_files"):
+            evaluation["extra_training_files"] = run["n_extra_training_files"]
     card = {
         "id": mid, "corpus": corpus.name, "language": LANG.get(corpus.name, "unknown"), "kind": kind,
         "labels": corpus.labels, "onnx": f"{mid}.onnx", "opset": 17,
