@@ -91,6 +91,7 @@ export function predictionTimeline(container, prediction, onSeek) {
     if (Math.abs((container.clientWidth || 0) - state.width) > 2) redraw();
   });
   observer.observe(container);
+  container.style.cursor = onSeek ? 'pointer' : 'default';
   container.onclick = (e) => {
     if (!onSeek) return;
     const box = state.svg.getBoundingClientRect();
