@@ -54,6 +54,8 @@ public sealed partial class LiveTests(WebAppFixture app)
         await Expect(page.Locator("#live-summary")).ToContainTextAsync("Saved to the history", new() { Timeout = 10_000 });
         await Expect(page.Locator("#live-status")).ToContainTextAsync("microphone is released");
         await Expect(page.Locator("#history-table tbody tr").First).ToContainTextAsync("live session");
+        await Expect(page.Locator("#result-source")).ToContainTextAsync("Live session");
+        await Expect(page.Locator("#result-timeline svg rect.seg")).Not.ToHaveCountAsync(0);
         await Expect(page.Locator("#error")).ToBeHiddenAsync();
         Assert.Equal(1, await MicrophoneProbe.StreamsOpenedAsync(page));
         Assert.Empty(b.ErrorsSoFar());

@@ -4,6 +4,7 @@ import { openMicrophone, releaseStream, levelMeter } from './mic.js';
 import { colour, labelText, percent, seconds, NO_SPEECH } from './labels.js';
 import { liveTimeline } from './timeline.js';
 import { ApiError, getJson, streamUrl } from './api.js';
+import { showResult } from './result.js';
 
 const $ = (id) => document.getElementById(id);
 const RATE = 16000;
@@ -97,7 +98,13 @@ export function initLive(page) {
     box.textContent = `Session: ${what} over ${seconds(m.durationSeconds)} of audio, ${seconds(m.speechSeconds)} of speech.`
       + (m.id ? ' Saved to the history.' : ' Not saved.');
     box.dataset.label = m.label;
-    if (m.id) page.history.first();
+    if (m.id) {
+      page.history.first();
+      // The saved session has the whole timeline: show it like an upload's result.
+      getJson(`/api/predictions/${m.id}`)
+        .then((full) => showResult(full, { source: 'Live session', labels: page.labels(full.model) }))
+        .catch((e) => page.showError(`The saved session could not be shown. ${e.message}`));
+    }
   }
 
   /** Stops the worklet and the microphone: tracks stopped, AudioContext closed. */
