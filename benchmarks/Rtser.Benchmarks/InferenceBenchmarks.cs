@@ -41,6 +41,14 @@ public class InferenceBenchmarks
         return new EmotionPredictor(_extractor).Predict(_model!, audio.Samples).Label;
     }
 
+    /// <summary>What the service does with a 3 s upload: decode, then the 2 s / 0.5 s timeline (3 windows) and overall label.</summary>
+    [Benchmark]
+    public string ServiceAnalysis3s()
+    {
+        var audio = new Rtser.Audio.WavDecoder().Decode(_wav);
+        return new EmotionAnalyzer(new EmotionPredictor(_extractor)).Analyze(_model!, audio.Samples).Overall.Label;
+    }
+
     private static string FindModels()
     {
         for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
