@@ -35,6 +35,13 @@ if /usr/bin/python3 -m training.run_all --smoke > "$log" 2>&1; then
 else
   status=1; failed=$((failed + 1)); tail -n 40 "$log"
 fi
+echo "perf regression check: service path for a 3 s upload as a ratio to a fixed FFT loop timed in the same run, against benchmarks/Rtser.Perf/ci-baseline.json (fails above 2x)"
+if dotnet build -c Release benchmarks/Rtser.Perf --nologo -v quiet > "$log" 2>&1 &&
+  dotnet benchmarks/Rtser.Perf/bin/Release/net10.0/Rtser.Perf.dll ci >> "$log" 2>&1; then
+  passed=$((passed + 1)); tail -n 2 "$log"
+else
+  status=1; failed=$((failed + 1)); tail -n 40 "$log"
+fi
 rm -f "$log"
 
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
