@@ -23,7 +23,7 @@ else
 fi
 
 echo "fuzz: 3,000 mutated uploads through decoders, features, models and the HTTP upload paths"
-if dotnet run -c Release --no-build --project tests/Rtser.Fuzz -- --inputs 3000 --seed "$(date +%j)" > "$log" 2>&1; then
+if dotnet run -c Release --project tests/Rtser.Fuzz -- --inputs 3000 --seed "$(date +%j)" > "$log" 2>&1; then
   passed=$((passed + 1)); tail -n 1 "$log"
 else
   status=1; failed=$((failed + 1)); tail -n 40 "$log"

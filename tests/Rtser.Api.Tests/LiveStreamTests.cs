@@ -167,6 +167,22 @@ public sealed class LiveStreamTests : IDisposable
     }
 
     [Fact]
+    public async Task Past_the_live_stream_cap_a_new_stream_is_refused_and_plain_http_says_why()
+    {
+        using var app = new RtserApp(new() { ["Rtser:MaxLiveStreams"] = "1" });
+        using WebSocket first = await app.Server.CreateWebSocketClient().ConnectAsync(new Uri(app.Server.BaseAddress, "api/stream"), default);
+        await ReceiveAsync(first);
+
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => app.Server.CreateWebSocketClient().ConnectAsync(new Uri(app.Server.BaseAddress, "api/stream"), default));
+        using HttpClient client = app.CreateClient();
+        HttpResponseMessage why = await client.GetAsync("/api/stream");
+
+        Assert.Contains("503", refused.Message, StringComparison.Ordinal);
+        await Problem.AssertAsync(why, HttpStatusCode.ServiceUnavailable, "live streams are open");
+        Assert.NotNull(why.Headers.RetryAfter);
+    }
+
+    [Fact]
     public async Task A_plain_http_request_or_an_unknown_model_gets_400_problem_details()
     {
         using HttpClient client = _app.CreateClient();

@@ -47,20 +47,21 @@ public static class StreamApi
         string? model = null,
         bool save = false)
     {
-        if (!http.WebSockets.IsWebSocketRequest)
-        {
-            return Problems.Problems.BadRequest("/api/stream is a WebSocket endpoint: connect with ws:// or wss://");
-        }
-
         if (!analysis.TryGetModel(model, out EmotionModel chosen))
         {
             return Problems.Problems.BadRequest($"unknown model '{model}'; available: {string.Join(", ", analysis.ModelIds)}");
         }
 
+        // Checked before the WebSocket test so a page whose handshake was refused can ask over plain HTTP why.
         if (metrics.LiveStreams >= options.Value.MaxLiveStreams)
         {
             http.Response.Headers.RetryAfter = "5";
             return Problems.Problems.Create(StatusCodes.Status503ServiceUnavailable, "Busy", $"{options.Value.MaxLiveStreams} live streams are open; retry shortly");
+        }
+
+        if (!http.WebSockets.IsWebSocketRequest)
+        {
+            return Problems.Problems.BadRequest("/api/stream is a WebSocket endpoint: connect with ws:// or wss://");
         }
 
         metrics.LiveStream(+1);
