@@ -1,4 +1,6 @@
+using Rtser.Features;
 using Rtser.Features.Pipeline;
+using Rtser.Features.Vad;
 
 namespace Rtser.Inference;
 
@@ -71,7 +73,9 @@ public sealed class EmotionAnalyzer
         var segments = new List<EmotionSegment>(windows.Count);
         int hop = (int)Math.Round(Options.HopSeconds * FeatureConfig.SampleRate);
         int done = 0;
-        if (windows.Count > 1 && _predictor.Extractor.CanShareFrames(hop))
+        double? speechSeconds = null;
+        SpeechFeatureExtractor extractor = _predictor.Extractor;
+        if (windows.Count > 1 && extractor.CanShareFrames(hop))
         {
             // Hop-aligned windows (all but perhaps the last) share their per-frame work (MFCC, MS band envelopes),
             // a block at a time so memory stays bounded whatever the length; the result equals scoring each alone.
@@ -81,12 +85,28 @@ public sealed class EmotionAnalyzer
                 aligned++;
             }
 
+            // The blocks' MFCC framing also gives the whole recording's frame levels (blocks start on frame
+            // boundaries; the last block's framing runs to the end), fed in order to one causal detector: the same
+            // decisions MeasureSpeechSeconds makes, without a second MFCC pass.
             int length = windows[0].Length;
+            int shift = extractor.Mfcc.Options.FrameShift;
+            var detector = new SpeechActivityDetector(extractor.Config.SpeechActivity);
+            var levels = new FeatureBuffer(1, 256);
+            long speechFrames = 0;
             while (done < aligned)
             {
                 cancel.ThrowIfCancellationRequested();
                 int count = Math.Min(WindowsPerBlock, aligned - done);
-                SpeechFeatures[] features = _predictor.Extractor.ExtractWindows(samples16k[(done * hop)..], length, hop, count);
+                bool last = done + count == aligned;
+                levels.Clear();
+                ReadOnlySpan<float> block = last ? samples16k[(done * hop)..] : samples16k.Slice(done * hop, ((count - 1) * hop) + length);
+                SpeechFeatures[] features = extractor.ExtractWindows(block, length, hop, count, levels);
+                int own = last ? levels.Rows : count * hop / shift; // frames that start before the next block
+                for (int i = 0; i < own; i++)
+                {
+                    speechFrames += detector.Next(levels.Row(i)[0]) ? 1 : 0;
+                }
+
                 for (int k = 0; k < count; k++)
                 {
                     cancel.ThrowIfCancellationRequested();
@@ -95,6 +115,8 @@ public sealed class EmotionAnalyzer
 
                 done += count;
             }
+
+            speechSeconds = speechFrames * extractor.Mfcc.FrameShiftSeconds;
         }
 
         for (int i = done; i < windows.Count; i++)
@@ -104,8 +126,8 @@ public sealed class EmotionAnalyzer
             segments.Add(Score(model, samples16k.Slice(start, length), start));
         }
 
-        double speechSeconds = windows.Count == 1 ? 0 : _predictor.Extractor.MeasureSpeechSeconds(samples16k);
-        return Summarize(model, segments, samples16k.Length, speechSeconds);
+        double overallSpeech = windows.Count == 1 ? 0 : speechSeconds ?? extractor.MeasureSpeechSeconds(samples16k);
+        return Summarize(model, segments, samples16k.Length, overallSpeech);
     }
 
     /// <summary>One window scored as a single clip; <paramref name="startSample"/> places it in the recording.</summary>

@@ -49,7 +49,9 @@ public sealed class SharedFramesTests : IDisposable
 
     [Theory]
     [InlineData(9.7)]
+    [InlineData(9.5)] // the last window on the hop grid too
     [InlineData(75.25)] // more windows than one shared block
+    [InlineData(130)] // two full blocks and a short one
     public void The_timeline_equals_every_window_scored_alone(double seconds)
     {
         EmotionModel model = _registry.Get("cnn-rnn-emodb");
@@ -67,6 +69,8 @@ public sealed class SharedFramesTests : IDisposable
             Assert.Equal(alone.Probabilities, a.Segments[i].Probabilities);
             Assert.Equal(alone.SpeechSeconds, a.Segments[i].SpeechSeconds);
         }
+
+        Assert.Equal(_extractor.MeasureSpeechSeconds(signal), a.Overall.SpeechSeconds);
     }
 
     /// <summary>EmoDB sentences with a second of silence between them, to <paramref name="seconds"/>.</summary>

@@ -60,9 +60,11 @@ public sealed class SpeechFeatureExtractor
     /// <see cref="Extract"/> of that window: MFCC frames, frame levels and MS band envelopes depend only on their own
     /// frame's samples, so they are computed once over the span and sliced; what carries state from a window's
     /// start (speech decisions, the modulation filters and MS frames, statistics) is computed per window.
-    /// Needs <see cref="CanShareFrames"/>.
+    /// Needs <see cref="CanShareFrames"/>. With <paramref name="spanLevels"/>, the MFCC framing runs over the whole
+    /// span (which may go on past the last window) and its frame levels are added there, as
+    /// <see cref="MeasureSpeechSeconds"/> frames them.
     /// </summary>
-    public SpeechFeatures[] ExtractWindows(ReadOnlySpan<float> span, int windowLength, int hop, int count)
+    public SpeechFeatures[] ExtractWindows(ReadOnlySpan<float> span, int windowLength, int hop, int count, FeatureBuffer? spanLevels = null)
     {
         if (!CanShareFrames(hop))
         {
@@ -81,11 +83,24 @@ public sealed class SpeechFeatureExtractor
             return [];
         }
 
+        ReadOnlySpan<float> framed = spanLevels is null ? span[..(((count - 1) * hop) + windowLength)] : span;
         span = span[..(((count - 1) * hop) + windowLength)];
-        int frames = Mfcc.FrameCount(span.Length);
+        int frames = Mfcc.FrameCount(framed.Length);
         var mfcc = new FeatureBuffer(Mfcc.Width, Math.Max(1, frames));
         var levels = new FeatureBuffer(1, Math.Max(1, frames));
-        Mfcc.CreateStream().Push(span, mfcc, levels);
+        Mfcc.CreateStream().Push(framed, mfcc, levels);
+        if (spanLevels is not null)
+        {
+            if (spanLevels.Width != 1)
+            {
+                throw new ArgumentException("frame levels are one value per frame", nameof(spanLevels));
+            }
+
+            for (int i = 0; i < levels.Rows; i++)
+            {
+                spanLevels.Add(levels.Row(i));
+            }
+        }
 
         ModulationSpectrumOptions mo = Modulation.Options;
         int bands = mo.AcousticBands;
