@@ -3,4 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh
+# The store lives in data/ at the repository root (git ignores it) unless Rtser__DataDirectory says otherwise.
+export Rtser__DataDirectory="${Rtser__DataDirectory:-$PWD/data}"
 exec dotnet run -c Release --project src/Rtser.Api -- "$@"
