@@ -24,6 +24,15 @@ cleanup() { [ -n "$SERVICE_PID" ] && kill "$SERVICE_PID" 2>/dev/null || true; }
 trap cleanup EXIT
 
 log() { echo "[perf] $*" >&2; }
+model_info() {
+  /usr/bin/python3 - "models/$1.json" <<'EOF'
+import json, sys
+c = json.load(open(sys.argv[1]))
+seeds = len(c["config"].get("seeds") or [1])
+inputs = ", ".join(i["name"] for i in c["inputs"])
+print(f"{c['id']}, {c['parameters']:,} parameters, {c['macs_per_second_of_audio'] / 1e6:.1f} M MACs per second of audio, inputs {inputs}, {seeds} seed(s) averaged in the graph", end="")
+EOF
+}
 others() { # what else ran: processes over 5% CPU that are not this run's
   ps -eo pcpu,ni,comm,args --sort=-pcpu | awk -v me="$$" 'NR>1 && $1>5 {printf "%s (%s%% CPU, nice %s); ", $3, $1, $2}' | sed 's/; $//'
 }
@@ -39,6 +48,7 @@ rm -rf "$API"; cp -r src/Rtser.Api/bin/Release/net10.0 "$API"
 echo "Made by \`bash tools/perf.sh --readme\` on $(date -u +%Y-%m-%d) (commit $(git rev-parse --short HEAD))."
 echo
 echo "**Machine**: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB RAM, $(uname -r), .NET SDK $(dotnet --version), ONNX Runtime 1.31.1."
+echo "Default model: $(model_info cnn-rnn-emodb)."
 echo "At the start: load average $(cut -d' ' -f1-3 /proc/loadavg); also running: $(others)."
 echo
 } > "$OUT"
@@ -49,7 +59,7 @@ log "1. BenchmarkDotNet --job $BDN_JOB"
 echo "### Micro-benchmarks (BenchmarkDotNet \`--job $BDN_JOB\`, one thread, a 3 s speech-like clip)"
 echo
 dotnet benchmarks/Rtser.Benchmarks/bin/Release/net10.0/Rtser.Benchmarks.dll \
-  --filter '*FeatureBenchmarks*' '*InferenceBenchmarks*' --job "$BDN_JOB" 2>&1 | grep -E '^\|' |
+  --filter '*DecodeBenchmarks*' '*FftBenchmarks*' '*FeatureBenchmarks*' '*InferenceBenchmarks*' --job "$BDN_JOB" 2>&1 | grep -E '^\|' |
   awk '/^\| Method/ && seen++ {print ""} {print}'
 echo
 } >> "$OUT"

@@ -117,7 +117,7 @@ class ModulationSpectrum:
             w0 = 2 * np.pi * fc / env_rate
             alpha = np.sin(w0) / (2 * 2.0)
             a0 = 1 + alpha
-            self.filters.append((np.array([alpha, 0, -alpha]) / a0, np.array([1, -2 * np.cos(w0), 1 - alpha]) / a0))
+            self.filters.append((np.array([alpha, 0, -alpha]) / a0, np.array([a0, -2 * np.cos(w0), 1 - alpha]) / a0))
         ham = np.hamming(64)
         self.frame_weights = (ham * ham / (ham * ham).sum()).astype(np.float32)
 
