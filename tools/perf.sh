@@ -146,7 +146,20 @@ line=$(RTSER_WAV="$WORK/clip3s.wav" wrk -t1 -c8 -d"${LOAD_SECONDS}s" --timeout 1
 eval "$(echo "$line" | sed 's/^RESULT //')"
 echo "| 8, store on tmpfs | $rps | $p50_ms | $p90_ms | $p99_ms | $max_ms | $((connect + read + write + timeout)) | $status | $(hwm) |"
 stop_service
-rm -rf /dev/shm/rtser-perf-load /dev/shm/rtser-perf-load.log
+echo
+echo "Open loop (\`Rtser.Perf rate\`: HttpClient on the same cores, requests due at a fixed rate, latency counted from when each was due, at most 64 in flight):"
+echo
+echo "| store | target/s | achieved/s | p50 ms | p90 ms | p99 ms | max ms | errors | late starts |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+for store in "$WORK/rate" /dev/shm/rtser-perf-rate; do
+  start_service "$store"
+  dotnet "$PERF" rate --url "http://127.0.0.1:$PORT/api/predictions" --wav "$WORK/clip3s.wav" --rate 150 --seconds "$LOAD_SECONDS" |
+    /usr/bin/python3 -c 'import json, sys; r = json.loads(sys.stdin.read()); name = sys.argv[1]
+print("| %s | %.0f | %.1f | %.1f | %.1f | %.1f | %.1f | %d | %d |" % (name, r["target_rate"], r["achieved_rate"], r["p50_ms"], r["p90_ms"], r["p99_ms"], r["max_ms"], r["errors"], r["late_starts"]))' \
+    "$([ "$store" = /dev/shm/rtser-perf-rate ] && echo tmpfs || echo disk)"
+  stop_service
+done
+rm -rf /dev/shm/rtser-perf-load /dev/shm/rtser-perf-load.log /dev/shm/rtser-perf-rate /dev/shm/rtser-perf-rate.log
 echo
 } >> "$OUT"
 

@@ -5,6 +5,7 @@ using Rtser.Perf;
 //   ci     [--baseline <json>] [--seconds 6] [--write]                        end-to-end time as a ratio to a fixed computation
 //   scale  --seconds <audio seconds> --dir <wav dir> [--model ...]           time and peak memory of the service's analysis
 //   live   --url ws://host:port/api/stream --dir <wav dir> [--seconds 300]   reading delay of one real-time stream
+//   rate   --url http://host:port/api/predictions --wav <file> [--rate 150] [--seconds 20]   open-loop HTTP load
 //   wav    --dir <wav dir> --seconds 3 --out <file>                        16 kHz speech WAV for load tests
 //   ramp   --url ... --dir <wav dir> [--streams 10,25,50] [--seconds 20]     simultaneous real-time streams
 var options = Args.Parse(args.Skip(1));
@@ -16,6 +17,7 @@ return args.FirstOrDefault() switch
     "live" => await LiveCommand.RunOneAsync(options),
     "ramp" => await LiveCommand.RunRampAsync(options),
     "wav" => WriteWav(options),
+    "rate" => await RateCommand.RunAsync(options),
     "ffthash" => FftHash(),
     "fftloop" => FftLoop(options),
     _ => Usage(),
@@ -84,6 +86,6 @@ static int FftLoop(Args a)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Rtser.Perf clips|ci|scale|live|ramp|wav [--option value ...] (see Program.cs)");
+    Console.Error.WriteLine("usage: Rtser.Perf clips|ci|scale|live|ramp|rate|wav [--option value ...] (see Program.cs)");
     return 2;
 }
