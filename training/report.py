@@ -107,7 +107,7 @@ def write(runs_dir, results_dir, models_dir=None, log=print):
                              + f", mean {_pct(r['member_uar_mean'])} ± {_pct(r['member_uar_sd'])} (sd over seeds)")
             if r.get("n_extra_training_files"):
                 lines.append(f"- **{r['config'].get('title', r['name'])}**: + {r['n_extra_training_files']} training "
-                             f"files from {', '.join(r['config'].get('extra_corpora', []))} in every fold "
+                             f"files from {', '.join(c for c in r['config'].get('extra_corpora', []) if c != corpus)} in every fold "
                              f"(test and validation speakers are this corpus's own)")
         lines.append("")
         labels = rs[0]["labels"]
