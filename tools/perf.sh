@@ -204,8 +204,8 @@ log "5. scaling"
 {
 echo "### Scaling with audio length (EmotionAnalyzer: 2 s windows every 0.5 s, cnn-rnn-emodb; one process per length)"
 echo
-echo "WAV bytes of joined EmoDB speech -> decode -> timeline -> overall, warm. Peak RSS is the process's high-water mark during the"
-echo "analysis (reset just before it), above its RSS before it; the input WAV (16-bit) is already in memory."
+echo "WAV bytes of joined EmoDB speech -> decode -> timeline -> overall, warm; time is the fastest of 3 runs. Peak RSS is the process's"
+echo "high-water mark during the first run (reset just before it), above its RSS before it; the input WAV (16-bit) is already in memory."
 echo
 echo "| audio | windows | time ms | ms per audio second | peak RSS above before MiB | float signal MiB | allocated MiB |"
 echo "|---:|---:|---:|---:|---:|---:|---:|"
