@@ -162,14 +162,15 @@ public sealed class PredictionUploadTests : IDisposable
     public async Task A_request_cancelled_by_the_client_stores_nothing()
     {
         float[] speech = Send.Samples();
-        float[] long4min = new float[240 * Send.Rate];
-        for (int at = 0; at + speech.Length <= long4min.Length; at += speech.Length)
+        // Long enough (9 min, about 1.5 s of analysis here) that the 300 ms cancellation always lands mid-analysis.
+        float[] long9min = new float[540 * Send.Rate];
+        for (int at = 0; at + speech.Length <= long9min.Length; at += speech.Length)
         {
-            speech.CopyTo(long4min, at);
+            speech.CopyTo(long9min, at);
         }
 
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
-        var content = new ByteArrayContent(Send.Wav(long4min));
+        var content = new ByteArrayContent(Send.Wav(long9min));
         content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("audio/wav");
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _client.PostAsync("/api/predictions", content, cancel.Token));
 

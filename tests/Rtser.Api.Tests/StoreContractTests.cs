@@ -94,6 +94,23 @@ public abstract class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_bad_row_in_a_concurrent_burst_fails_alone()
+    {
+        Prediction taken = Make(0, "sad");
+        await Store.AddAsync(taken, null, null, default);
+
+        // Writes queued together are committed together; the duplicate id must not take its neighbours with it.
+        Task[] burst = [.. Enumerable.Range(1, 30).Select(i => Task.Run(() => Store.AddAsync(Make(i, "happy"), null, null, default)))
+            .Append(Task.Run(() => Store.AddAsync(taken with { Label = "angry" }, null, null, default)))];
+        Task all = Task.WhenAll(burst);
+        await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => all);
+
+        Assert.Equal(1, burst.Count(t => t.IsFaulted));
+        Assert.Equal(31, (await Store.ListAsync(new PredictionQuery(), default)).Total);
+        Assert.Equal("sad", (await Store.GetAsync(taken.Id, null, default))!.Label);
+    }
+
+    [Fact]
     public async Task Text_with_quotes_and_unicode_survives()
     {
         Prediction p = Make(0, "neutral") with { FileName = "Zoë's \"call\"; DROP TABLE predictions;--.wav" };

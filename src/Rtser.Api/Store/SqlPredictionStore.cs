@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Globalization;
 using System.Runtime.CompilerServices;
@@ -48,6 +49,14 @@ public abstract class SqlPredictionStore : IPredictionStore
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>Rows per group commit: bounds one transaction's time and memory under a long burst.</summary>
+    private const int MaxBatch = 256;
+
+    private readonly ConcurrentQueue<PendingAdd> _adds = new();
+
+    /// <summary>One writer at a time per process: inserts and deletes take turns instead of colliding in the engine.</summary>
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+
     public static int SchemaVersion => Migrations.Length;
 
     protected abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancel);
@@ -91,25 +100,118 @@ public abstract class SqlPredictionStore : IPredictionStore
         await tx.CommitAsync(cancel);
     }
 
+    /// <summary>
+    /// Group commit: the caller that gets the write lock inserts every prediction queued so far in one transaction,
+    /// so a burst costs one disk flush rather than one each, and no two of our connections collide on SQLite's
+    /// write lock (SQLITE_BUSY, which Microsoft.Data.Sqlite retries after sleeping: with one connection per
+    /// request that made wrk's p99 at 8 connections 367 ms; with group commit 55 ms).
+    /// Each caller still returns only once its own row is committed.
+    /// </summary>
     public async Task AddAsync(Prediction p, string? audioPath, string? owner, CancellationToken cancel)
     {
         ArgumentNullException.ThrowIfNull(p);
-        await using DbConnection c = await OpenAsync(cancel);
-        await using DbCommand cmd = Command(c, null, $"INSERT INTO predictions ({Columns}, audio_path, owner) VALUES (@id, @created_at, @file_name, @model, @label, @confidence, @duration_seconds, @speech_seconds, @processing_ms, @probabilities, @segments, @audio_path, @owner)");
-        Add(cmd, "id", p.Id.ToString("D"));
-        Add(cmd, "created_at", p.CreatedAt.ToUnixTimeMilliseconds());
-        Add(cmd, "file_name", p.FileName);
-        Add(cmd, "model", p.Model);
-        Add(cmd, "label", p.Label);
-        Add(cmd, "confidence", p.Confidence);
-        Add(cmd, "duration_seconds", p.DurationSeconds);
-        Add(cmd, "speech_seconds", p.SpeechSeconds);
-        Add(cmd, "processing_ms", p.ProcessingMs);
-        Add(cmd, "probabilities", JsonSerializer.Serialize(p.Probabilities, Json));
-        Add(cmd, "segments", JsonSerializer.Serialize(p.Segments, Json));
-        Add(cmd, "audio_path", audioPath);
-        Add(cmd, "owner", owner);
-        await cmd.ExecuteNonQueryAsync(cancel);
+        cancel.ThrowIfCancellationRequested();
+        var pending = new PendingAdd(p, audioPath, owner);
+        _adds.Enqueue(pending);
+
+        // A caller cancelled before a writer claims its row takes it back; once claimed, the row is written and kept.
+        using (cancel.Register(() => pending.TryCancel(cancel)))
+        {
+            try
+            {
+                await _writeLock.WaitAsync(cancel);
+            }
+            catch (OperationCanceledException)
+            {
+                await pending.Done.Task;
+                return;
+            }
+
+            try
+            {
+                while (!pending.Done.Task.IsCompleted)
+                {
+                    await WriteQueuedAsync();
+                }
+            }
+            finally
+            {
+                _writeLock.Release();
+            }
+        }
+
+        await pending.Done.Task;
+    }
+
+    /// <summary>Writes up to <see cref="MaxBatch"/> queued rows; not cancellable, as the batch holds other callers' rows.</summary>
+    private async Task WriteQueuedAsync()
+    {
+        var batch = new List<PendingAdd>();
+        while (batch.Count < MaxBatch && _adds.TryDequeue(out PendingAdd? next))
+        {
+            if (next.TryClaim())
+            {
+                batch.Add(next);
+            }
+        }
+
+        try
+        {
+            await InsertAsync(batch);
+            batch.ForEach(a => a.Done.TrySetResult());
+        }
+        catch (DbException) when (batch.Count > 1)
+        {
+            // One bad row (say, a duplicate id) must not fail its neighbours: retry each alone.
+            foreach (PendingAdd a in batch)
+            {
+                try
+                {
+                    await InsertAsync([a]);
+                    a.Done.TrySetResult();
+                }
+                catch (Exception e)
+                {
+                    a.Done.TrySetException(e);
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            batch.ForEach(a => a.Done.TrySetException(e));
+        }
+    }
+
+    private async Task InsertAsync(IReadOnlyList<PendingAdd> batch)
+    {
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
+        await using DbConnection c = await OpenAsync(CancellationToken.None);
+        await using DbTransaction tx = await c.BeginTransactionAsync();
+        foreach (PendingAdd a in batch)
+        {
+            Prediction p = a.Prediction;
+            await using DbCommand cmd = Command(c, tx, $"INSERT INTO predictions ({Columns}, audio_path, owner) VALUES (@id, @created_at, @file_name, @model, @label, @confidence, @duration_seconds, @speech_seconds, @processing_ms, @probabilities, @segments, @audio_path, @owner)");
+            Add(cmd, "id", p.Id.ToString("D"));
+            Add(cmd, "created_at", p.CreatedAt.ToUnixTimeMilliseconds());
+            Add(cmd, "file_name", p.FileName);
+            Add(cmd, "model", p.Model);
+            Add(cmd, "label", p.Label);
+            Add(cmd, "confidence", p.Confidence);
+            Add(cmd, "duration_seconds", p.DurationSeconds);
+            Add(cmd, "speech_seconds", p.SpeechSeconds);
+            Add(cmd, "processing_ms", p.ProcessingMs);
+            Add(cmd, "probabilities", JsonSerializer.Serialize(p.Probabilities, Json));
+            Add(cmd, "segments", JsonSerializer.Serialize(p.Segments, Json));
+            Add(cmd, "audio_path", a.AudioPath);
+            Add(cmd, "owner", a.Owner);
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        await tx.CommitAsync();
     }
 
     public async Task<Prediction?> GetAsync(Guid id, string? owner, CancellationToken cancel)
@@ -168,6 +270,32 @@ public abstract class SqlPredictionStore : IPredictionStore
 
     public async Task<(bool Found, string? AudioPath)> DeleteAsync(Guid id, string? owner, CancellationToken cancel)
     {
+        await _writeLock.WaitAsync(cancel);
+        try
+        {
+            return await DeleteOneAsync(id, owner, cancel);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async Task<IReadOnlyList<string>> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancel)
+    {
+        await _writeLock.WaitAsync(cancel);
+        try
+        {
+            return await DeleteBeforeAsync(cutoff, cancel);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private async Task<(bool Found, string? AudioPath)> DeleteOneAsync(Guid id, string? owner, CancellationToken cancel)
+    {
         await using DbConnection c = await OpenAsync(cancel);
         await using DbTransaction tx = await c.BeginTransactionAsync(cancel);
         string? audio = null;
@@ -195,7 +323,7 @@ public abstract class SqlPredictionStore : IPredictionStore
         return (true, audio);
     }
 
-    public async Task<IReadOnlyList<string>> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancel)
+    private async Task<IReadOnlyList<string>> DeleteBeforeAsync(DateTimeOffset cutoff, CancellationToken cancel)
     {
         await using DbConnection c = await OpenAsync(cancel);
         await using DbTransaction tx = await c.BeginTransactionAsync(cancel);
@@ -311,5 +439,24 @@ public abstract class SqlPredictionStore : IPredictionStore
         p.ParameterName = name;
         p.Value = value ?? DBNull.Value;
         cmd.Parameters.Add(p);
+    }
+
+    private sealed record PendingAdd(Prediction Prediction, string? AudioPath, string? Owner)
+    {
+        private const int Queued = 0, Claimed = 1, Cancelled = 2;
+        private int _state;
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>The writer takes the row; false when its caller has already taken it back.</summary>
+        public bool TryClaim() => Interlocked.CompareExchange(ref _state, Claimed, Queued) == Queued;
+
+        public void TryCancel(CancellationToken cancel)
+        {
+            if (Interlocked.CompareExchange(ref _state, Cancelled, Queued) == Queued)
+            {
+                Done.TrySetCanceled(cancel);
+            }
+        }
     }
 }
