@@ -100,7 +100,7 @@ public sealed class EmotionAnalyzer
                 bool last = done + count == aligned;
                 levels.Clear();
                 ReadOnlySpan<float> block = last ? samples16k[(done * hop)..] : samples16k.Slice(done * hop, ((count - 1) * hop) + length);
-                SpeechFeatures[] features = extractor.ExtractWindows(block, length, hop, count, levels);
+                SpeechFeatures[] features = extractor.ExtractWindows(block, length, hop, count, levels, model.UsesProsody);
                 int own = last ? levels.Rows : count * hop / shift; // frames that start before the next block
                 for (int i = 0; i < own; i++)
                 {

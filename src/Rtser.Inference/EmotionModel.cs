@@ -32,7 +32,10 @@ public sealed class EmotionModel : IDisposable
     public IReadOnlyList<string> Labels => Card.Labels;
 
     /// <summary>Inputs the service knows how to fill from <see cref="SpeechFeatures"/>.</summary>
-    public static IReadOnlyList<string> KnownInputs { get; } = ["mfcc", "ms", "vad", "ms_stats"];
+    public static IReadOnlyList<string> KnownInputs { get; } = ["mfcc", "ms", "vad", "ms_stats", "prosody", "prosody_stats"];
+
+    /// <summary>Whether the graph reads the prosody stream, which the extractor then has to compute (it is skipped otherwise).</summary>
+    public bool UsesProsody => Card.Inputs.Any(i => i.Name.StartsWith("prosody", StringComparison.Ordinal));
 
     public static EmotionModel Load(string cardPath, SpeechFeatureExtractor extractor)
     {
@@ -42,6 +45,12 @@ public sealed class EmotionModel : IDisposable
         if (FeatureConfigComparer.FirstDifference(card.FeatureConfig, extractor.Config) is { } diff)
         {
             throw new ModelLoadException($"{where} was trained on other features than this extractor computes ({diff}); retrain it on a fresh export or run the configuration it was trained with.");
+        }
+
+        if (card.Inputs.Any(i => i.Name.StartsWith("prosody", StringComparison.Ordinal))
+            && (card.FeatureConfig.ValueKind != System.Text.Json.JsonValueKind.Object || !card.FeatureConfig.TryGetProperty("prosody", out _)))
+        {
+            throw new ModelLoadException($"{where} reads prosody but its featureConfig has no prosody settings to check against this extractor's.");
         }
 
         string onnxPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(cardPath))!, card.Onnx);
@@ -131,6 +140,12 @@ public sealed class EmotionModel : IDisposable
         "ms" => Tensor(f.Modulation.Data, f.Modulation.Frames * f.Modulation.Width, [1, f.Modulation.Frames, f.Modulation.Width]),
         "vad" => Tensor([.. f.Speech.Select(s => s ? 1f : 0f)], f.Speech.Length, [1, f.Speech.Length]),
         "ms_stats" => Tensor(f.ModulationStatistics, f.ModulationStatistics.Length, [1, f.ModulationStatistics.Length]),
+        "prosody" => f.Prosody is { } p
+            ? Tensor(p.Data, p.Frames * p.Width, [1, p.Frames, p.Width])
+            : throw new InvalidOperationException("the model reads prosody but the features were extracted without it"),
+        "prosody_stats" => f.ProsodyStatistics is { } ps
+            ? Tensor(ps, ps.Length, [1, ps.Length])
+            : throw new InvalidOperationException("the model reads prosody_stats but the features were extracted without them"),
         _ => throw new InvalidOperationException($"input '{name}' was accepted at load but has no source"),
     };
 
@@ -164,6 +179,8 @@ public sealed class EmotionModel : IDisposable
                 "mfcc" => extractor.Mfcc.Width,
                 "ms" => extractor.Modulation.Width,
                 "ms_stats" => extractor.Modulation.StatisticsLength,
+                "prosody" => Rtser.Features.Prosody.ProsodyExtractor.Width,
+                "prosody_stats" => Rtser.Features.Prosody.ProsodyExtractor.StatisticsLength,
                 _ => null,
             };
             int[] dims = meta.Dimensions;

@@ -22,7 +22,7 @@ public sealed class EmotionPredictor(SpeechFeatureExtractor extractor)
     public EmotionPrediction Predict(EmotionModel model, ReadOnlySpan<float> samples16k)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return Predict(model, Extractor.Extract(samples16k));
+        return Predict(model, Extractor.Extract(samples16k, model.UsesProsody));
     }
 
     /// <summary>The same decision on features already extracted (by <see cref="SpeechFeatureExtractor.Extract"/> or its window-sharing twin).</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Rtser.Features.Pipeline;
 
 namespace Rtser.Inference;
@@ -12,11 +13,26 @@ public static class FeatureConfigComparer
 {
     private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
 
-    /// <summary>The first difference as "path: card X, extractor Y", or null when they agree.</summary>
+    /// <summary>Settings added after models were first exported: a card without them predates them, and its model reads no input they shape.</summary>
+    private static readonly string[] LaterSettings = ["prosody"];
+
+    /// <summary>
+    /// The first difference as "path: card X, extractor Y", or null when they agree. A card lacking one of
+    /// <see cref="LaterSettings"/> is compared without it (EmotionModel refuses such a card if it reads that stream).
+    /// </summary>
     public static string? FirstDifference(JsonElement card, FeatureConfig config)
     {
-        using JsonDocument ours = JsonDocument.Parse(JsonSerializer.Serialize(config, Web));
-        return Compare(card, ours.RootElement, "featureConfig");
+        JsonObject ours = JsonSerializer.SerializeToNode(config, Web)!.AsObject();
+        foreach (string later in LaterSettings)
+        {
+            if (card.ValueKind == JsonValueKind.Object && !card.TryGetProperty(later, out _))
+            {
+                ours.Remove(later);
+            }
+        }
+
+        using JsonDocument doc = JsonDocument.Parse(ours.ToJsonString());
+        return Compare(card, doc.RootElement, "featureConfig");
     }
 
     private static string? Compare(JsonElement card, JsonElement ours, string path)

@@ -63,6 +63,11 @@ public sealed class CliTests : IDisposable
         using var doc = JsonDocument.Parse(output);
         Assert.Equal(2.0, doc.RootElement.GetProperty("durationSeconds").GetDouble(), 3);
         Assert.Equal(198, doc.RootElement.GetProperty("mfcc").GetProperty("values").GetArrayLength());
+        JsonElement prosody = doc.RootElement.GetProperty("prosody");
+        Assert.Equal(198, prosody.GetProperty("values").GetArrayLength());
+        // An EmoDB sentence is mostly voiced speech at a speaking F0 (70-500 Hz = 73.5-107.6 semitones re 1 Hz).
+        Assert.InRange(prosody.GetProperty("statistics").GetProperty("pr_voiced_fraction").GetDouble(), 0.3, 1.0);
+        Assert.InRange(prosody.GetProperty("statistics").GetProperty("pr_f0_p50").GetDouble(), 73.5, 107.6);
     }
 
     [Fact]
@@ -84,8 +89,10 @@ public sealed class CliTests : IDisposable
         int msWidth = index.RootElement.GetProperty("modulation").GetProperty("width").GetInt32();
         string script = $"import numpy as np; m = np.load('{outDir}/mfcc.npy'); v = np.load('{outDir}/vad.npy'); " +
                         $"s = np.load('{outDir}/ms.npy'); st = np.load('{outDir}/ms_stats.npy'); " +
+                        $"p = np.load('{outDir}/prosody.npy'); ps = np.load('{outDir}/prosody_stats.npy'); " +
                         "print(m.dtype, m.shape[0], m.shape[1], v.dtype, v.shape[0], float(m[0, 1]), s.shape[0], s.shape[1], st.shape[0], " +
-                        "int(np.isfinite(s).all() and np.isfinite(st).all()))";
+                        "int(np.isfinite(s).all() and np.isfinite(st).all()), p.shape[0], p.shape[1], ps.shape[0], ps.shape[1], " +
+                        "int(np.isfinite(p).all() and np.isfinite(ps).all()))";
         var psi = new ProcessStartInfo("/usr/bin/python3", ["-c", script]) { RedirectStandardOutput = true, RedirectStandardError = true };
         using var p = Process.Start(psi)!;
         string py = p.StandardOutput.ReadToEnd();
@@ -95,7 +102,9 @@ public sealed class CliTests : IDisposable
         string[] parts = py.Trim().Split(' ');
         Assert.Equal(["float32", rows.ToString(), "13", "uint8", rows.ToString()], parts[..5]);
         Assert.True(float.IsFinite(float.Parse(parts[5], System.Globalization.CultureInfo.InvariantCulture)));
-        Assert.Equal([msRows.ToString(), msWidth.ToString(), "12", "1"], parts[6..]);
+        Assert.Equal([msRows.ToString(), msWidth.ToString(), "12", "1"], parts[6..10]);
+        int prosodyStats = index.RootElement.GetProperty("prosody").GetProperty("statisticNames").GetArrayLength();
+        Assert.Equal([rows.ToString(), "5", "12", prosodyStats.ToString(), "1"], parts[10..]);
     }
 
     [Fact]

@@ -45,6 +45,30 @@ public sealed class ModelLoadingTests : IDisposable
     }
 
     [Fact]
+    public void A_card_from_before_prosody_loads_and_does_not_ask_for_it()
+    {
+        using EmotionModel model = EmotionModel.Load(Path.Combine(ModelFiles.Directory, "cnn-emodb.json"), _extractor);
+        Assert.False(model.UsesProsody);
+    }
+
+    [Fact]
+    public void A_card_trained_on_other_prosody_settings_is_refused_naming_the_setting()
+    {
+        JsonNode prosody = System.Text.Json.JsonSerializer.SerializeToNode(new Rtser.Features.Prosody.ProsodyOptions { MaxF0Hz = 400 }, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web))!;
+        string card = ModelFiles.CopyWithEditedCard(Id, _temp, c => c["featureConfig"]!["prosody"] = prosody);
+        var e = Assert.Throws<ModelLoadException>(() => EmotionModel.Load(card, _extractor));
+        Assert.Contains("featureConfig.prosody.maxF0Hz: card 400, extractor 500", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_card_reading_prosody_without_prosody_settings_is_refused()
+    {
+        string card = ModelFiles.CopyWithEditedCard(Id, _temp, c => c["inputs"]!.AsArray().Add(new JsonObject { ["name"] = "prosody_stats", ["shape"] = new JsonArray(1, 21) }));
+        var e = Assert.Throws<ModelLoadException>(() => EmotionModel.Load(card, _extractor));
+        Assert.Contains("reads prosody", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_card_whose_inputs_differ_from_the_graph_is_refused()
     {
         string card = ModelFiles.CopyWithEditedCard(Id, _temp, c => c["inputs"]![0]!["name"] = "spectrogram");

@@ -1,5 +1,7 @@
 using System.Text.Json;
+using Rtser.Audio;
 using Rtser.Features.Pipeline;
+using Rtser.Tests.Shared;
 
 namespace Rtser.Inference.Tests;
 
@@ -45,5 +47,53 @@ public class ParityTests
         }
 
         Assert.True(cases >= 3, $"{id}: only {cases} parity cases");
+    }
+
+    /// <summary>
+    /// No train/serve skew: the inputs a parity case stored for a real file came from the export (rtser export); the
+    /// service's extractor run on the same WAV must give the same numbers, every stream the model reads.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ModelIds))]
+    public void Parity_inputs_of_real_files_are_what_the_service_extracts_from_them(string id)
+    {
+        var extractor = new SpeechFeatureExtractor();
+        using var card = JsonDocument.Parse(File.ReadAllText(Path.Combine(ModelFiles.Directory, id + ".json")));
+        string corpus = card.RootElement.GetProperty("corpus").GetString()!;
+        using var parity = JsonDocument.Parse(File.ReadAllText(Path.Combine(ModelFiles.Directory, "parity", id + ".json")));
+        int files = 0;
+        foreach (JsonElement c in parity.RootElement.GetProperty("cases").EnumerateArray())
+        {
+            if (!c.TryGetProperty("file", out JsonElement file))
+            {
+                continue;
+            }
+
+            SpeechFeatures f = extractor.Extract(AudioLoader.LoadMono16k(Path.Combine(TestPaths.Datasets, corpus, file.GetString()!)));
+            foreach (JsonProperty input in c.GetProperty("inputs").EnumerateObject())
+            {
+                float[] stored = [.. input.Value.GetProperty("data").EnumerateArray().Select(v => v.GetSingle())];
+                float[] ours = input.Name switch
+                {
+                    "mfcc" => f.Mfcc.Data,
+                    "ms" => f.Modulation.Data,
+                    "vad" => [.. f.Speech.Select(s => s ? 1f : 0f)],
+                    "ms_stats" => f.ModulationStatistics,
+                    "prosody" => f.Prosody!.Data,
+                    "prosody_stats" => f.ProsodyStatistics!,
+                    _ => throw new InvalidOperationException(input.Name),
+                };
+                Assert.Equal(stored.Length, ours.Length);
+                for (int k = 0; k < stored.Length; k++)
+                {
+                    // Same code, same machine type: equal up to float printing and SIMD width differences.
+                    Assert.True(Math.Abs(stored[k] - ours[k]) <= 1e-4 * Math.Max(1, Math.Abs(stored[k])), $"{id} {file} {input.Name}[{k}]: {ours[k]} vs stored {stored[k]}");
+                }
+            }
+
+            files++;
+        }
+
+        Assert.True(files >= 3, $"{id}: only {files} real-file cases");
     }
 }

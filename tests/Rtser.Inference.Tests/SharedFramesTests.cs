@@ -44,6 +44,9 @@ public sealed class SharedFramesTests : IDisposable
             Assert.Equal(alone.Modulation.Frames, shared[k].Modulation.Frames);
             Assert.Equal(alone.Modulation.Data.AsSpan(0, alone.Modulation.Frames * alone.Modulation.Width), shared[k].Modulation.Data.AsSpan(0, shared[k].Modulation.Frames * shared[k].Modulation.Width));
             Assert.Equal(alone.ModulationStatistics, shared[k].ModulationStatistics);
+            Assert.Equal(alone.Prosody!.Frames, shared[k].Prosody!.Frames);
+            Assert.Equal(alone.Prosody.Data, shared[k].Prosody!.Data);
+            Assert.Equal(alone.ProsodyStatistics, shared[k].ProsodyStatistics);
         }
     }
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Rtser.Audio;
 using Rtser.Cli.Export;
 using Rtser.Features.Pipeline;
+using Rtser.Features.Prosody;
 
 namespace Rtser.Cli.Commands;
 
@@ -45,6 +46,8 @@ internal static class ExportCommand
         var ms = new float[msRows * msWidth];
         int statsWidth = extractor.Modulation.StatisticsLength;
         var msStats = new float[files.Count * statsWidth];
+        var prosody = new float[mfccRows * ProsodyExtractor.Width];
+        var prosodyStats = new float[files.Count * ProsodyExtractor.StatisticsLength];
         int msOffset = 0;
         var entries = new List<object>(files.Count);
         int mfccOffset = 0;
@@ -59,6 +62,9 @@ internal static class ExportCommand
 
             r.Modulation.Data.AsSpan(0, r.Modulation.Frames * msWidth).CopyTo(ms.AsSpan(msOffset * msWidth));
             r.ModulationStatistics.CopyTo(msStats.AsSpan(i * statsWidth));
+            // Prosody frames are the MFCC frames' twins (same framing), so they share mfccOffset.
+            r.Prosody!.Data.AsSpan(0, r.Prosody.Frames * ProsodyExtractor.Width).CopyTo(prosody.AsSpan(mfccOffset * ProsodyExtractor.Width));
+            r.ProsodyStatistics!.CopyTo(prosodyStats.AsSpan(i * ProsodyExtractor.StatisticsLength));
             entries.Add(new
             {
                 path = files[i].RelativePath,
@@ -79,6 +85,8 @@ internal static class ExportCommand
         NpyWriter.WriteUInt8(Path.Combine(outDir, "vad.npy"), vad, mfccRows);
         NpyWriter.WriteFloat32(Path.Combine(outDir, "ms.npy"), ms, msRows, msWidth);
         NpyWriter.WriteFloat32(Path.Combine(outDir, "ms_stats.npy"), msStats, files.Count, statsWidth);
+        NpyWriter.WriteFloat32(Path.Combine(outDir, "prosody.npy"), prosody, mfccRows, ProsodyExtractor.Width);
+        NpyWriter.WriteFloat32(Path.Combine(outDir, "prosody_stats.npy"), prosodyStats, files.Count, ProsodyExtractor.StatisticsLength);
         var index = new
         {
             corpus,
@@ -99,6 +107,15 @@ internal static class ExportCommand
                 statisticNames = extractor.Modulation.StatisticNames,
             },
             vad = new { file = "vad.npy" },
+            prosody = new
+            {
+                file = "prosody.npy",
+                width = ProsodyExtractor.Width,
+                columns = ProsodyExtractor.ColumnNames,
+                frameShiftSeconds = extractor.Prosody.FrameShiftSeconds,
+                statisticsFile = "prosody_stats.npy",
+                statisticNames = ProsodyExtractor.StatisticNames,
+            },
             files = entries,
         };
         File.WriteAllText(Path.Combine(outDir, "index.json"), JsonSerializer.Serialize(index, CliJson.Options));

@@ -38,6 +38,24 @@ internal static class FeaturesCommand
             CliJson.WriteMatrix(w, f.Mfcc);
             w.WriteEndObject();
             WriteModulation(w, extractor, f);
+            w.WritePropertyName("prosody");
+            w.WriteStartObject();
+            w.WriteNumber("frameShiftSeconds", extractor.Prosody.FrameShiftSeconds);
+            w.WritePropertyName("columns");
+            JsonSerializer.Serialize(w, Rtser.Features.Prosody.ProsodyExtractor.ColumnNames, CliJson.Options);
+            w.WritePropertyName("options");
+            JsonSerializer.Serialize(w, config.Prosody, CliJson.Options);
+            w.WritePropertyName("values");
+            CliJson.WriteMatrix(w, f.Prosody!);
+            w.WritePropertyName("statistics");
+            w.WriteStartObject();
+            for (int i = 0; i < f.ProsodyStatistics!.Length; i++)
+            {
+                w.WriteNumber(Rtser.Features.Prosody.ProsodyExtractor.StatisticNames[i], Math.Round(f.ProsodyStatistics[i], 5));
+            }
+
+            w.WriteEndObject();
+            w.WriteEndObject();
             w.WriteEndObject();
         }
 

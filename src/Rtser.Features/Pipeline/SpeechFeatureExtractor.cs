@@ -1,5 +1,6 @@
 using Rtser.Features.Mfcc;
 using Rtser.Features.Modulation;
+using Rtser.Features.Prosody;
 using Rtser.Features.Vad;
 
 namespace Rtser.Features.Pipeline;
@@ -15,6 +16,7 @@ public sealed class SpeechFeatureExtractor
         Config = (config ?? new FeatureConfig()).Validate();
         Mfcc = new MfccExtractor(Config.Mfcc);
         Modulation = new ModulationSpectrumExtractor(Config.Modulation);
+        Prosody = new ProsodyExtractor(Config.Prosody);
     }
 
     public FeatureConfig Config { get; }
@@ -23,8 +25,13 @@ public sealed class SpeechFeatureExtractor
 
     public ModulationSpectrumExtractor Modulation { get; }
 
-    /// <summary>Features of 16 kHz mono samples in [-1, 1].</summary>
-    public SpeechFeatures Extract(ReadOnlySpan<float> samples16k)
+    public ProsodyExtractor Prosody { get; }
+
+    /// <summary>
+    /// Features of 16 kHz mono samples in [-1, 1]. Without <paramref name="prosody"/> the prosody stream is skipped
+    /// (left null), so models that do not read it do not pay for it.
+    /// </summary>
+    public SpeechFeatures Extract(ReadOnlySpan<float> samples16k, bool prosody = true)
     {
         int frames = Mfcc.FrameCount(samples16k.Length);
         var mfcc = new FeatureBuffer(Mfcc.Width, Math.Max(1, frames));
@@ -37,13 +44,16 @@ public sealed class SpeechFeatureExtractor
         double speechSeconds = speech.Count(s => s) * Mfcc.FrameShiftSeconds;
 
         FeatureMatrix ms = Modulation.Compute(samples16k);
+        FeatureMatrix? pros = prosody ? Prosody.Compute(samples16k) : null;
         return new SpeechFeatures(
             samples16k.Length / (double)FeatureConfig.SampleRate,
             mfcc.ToMatrix(Mfcc.FrameShiftSeconds),
             speech,
             speechSeconds,
             ms,
-            Modulation.UtteranceStatistics(ms));
+            Modulation.UtteranceStatistics(ms),
+            pros,
+            pros is null ? null : Prosody.UtteranceStatistics(pros, speech));
     }
 
     /// <summary>
@@ -62,9 +72,10 @@ public sealed class SpeechFeatureExtractor
     /// start (speech decisions, the modulation filters and MS frames, statistics) is computed per window.
     /// Needs <see cref="CanShareFrames"/>. With <paramref name="spanLevels"/>, the MFCC framing runs over the whole
     /// span (which may go on past the last window) and its frame levels are added there, as
-    /// <see cref="MeasureSpeechSeconds"/> frames them.
+    /// <see cref="MeasureSpeechSeconds"/> frames them. Prosody frames are shared too, except the few at each window's
+    /// edges whose analysis reaches outside the window; those are recomputed from the window alone.
     /// </summary>
-    public SpeechFeatures[] ExtractWindows(ReadOnlySpan<float> span, int windowLength, int hop, int count, FeatureBuffer? spanLevels = null)
+    public SpeechFeatures[] ExtractWindows(ReadOnlySpan<float> span, int windowLength, int hop, int count, FeatureBuffer? spanLevels = null, bool prosody = true)
     {
         if (!CanShareFrames(hop))
         {
@@ -108,6 +119,7 @@ public sealed class SpeechFeatureExtractor
         var envelopes = new FeatureBuffer(bands, Math.Max(1, spanEnvelopes));
         Modulation.CreateStream().PushEnvelopesOnly(span, envelopes);
 
+        FeatureMatrix? spanProsody = prosody ? Prosody.Compute(span) : null;
         int windowFrames = Mfcc.FrameCount(windowLength);
         int windowEnvelopes = windowLength < mo.FftSize ? 0 : 1 + ((windowLength - mo.FftSize) / mo.EnvelopeHop);
         int mfccHop = hop / Mfcc.Options.FrameShift;
@@ -130,13 +142,30 @@ public sealed class SpeechFeatureExtractor
             var msRows = new FeatureBuffer(Modulation.Width, Math.Max(1, Modulation.FrameCount(windowLength)));
             Modulation.CreateStream().PushEnvelopes(envelopes.AsSpan().Slice(k * envelopeHop * bands, windowEnvelopes * bands), msRows);
             FeatureMatrix ms = msRows.ToMatrix(Modulation.FrameShiftSeconds);
+            FeatureMatrix? windowProsody = null;
+            if (spanProsody is not null)
+            {
+                windowProsody = new FeatureMatrix(windowFrames, ProsodyExtractor.Width, Prosody.FrameShiftSeconds);
+                spanProsody.Data.AsSpan(k * mfccHop * ProsodyExtractor.Width, windowFrames * ProsodyExtractor.Width).CopyTo(windowProsody.Data);
+                ReadOnlySpan<float> window = span.Slice(k * hop, windowLength);
+                for (int i = 0; i < windowFrames; i++)
+                {
+                    if (!Prosody.IsInterior(i, windowLength))
+                    {
+                        Prosody.ComputeFrame(window, i, windowProsody.Row(i));
+                    }
+                }
+            }
+
             result[k] = new SpeechFeatures(
                 windowLength / (double)FeatureConfig.SampleRate,
                 new FeatureMatrix(windowMfcc, windowFrames, width, Mfcc.FrameShiftSeconds),
                 speech,
                 speechSeconds,
                 ms,
-                Modulation.UtteranceStatistics(ms));
+                Modulation.UtteranceStatistics(ms),
+                windowProsody,
+                windowProsody is null ? null : Prosody.UtteranceStatistics(windowProsody, speech));
         }
 
         return result;
