@@ -1,6 +1,7 @@
 """Load a C# feature export (index.json + .npy files) into per-utterance arrays.
 
 Nothing here computes acoustic features: training reads only what the C# extractor wrote.
+Exports from before the prosody stream (no "prosody" in index.json) load with prosody = None.
 """
 import json
 import os
@@ -23,6 +24,8 @@ class Corpus:
     speakers: np.ndarray    # [N] str
     y: np.ndarray           # [N] int index into labels
     paths: list = field(default_factory=list)
+    prosody: list = None         # [T, 5] float32 per file (same frames as mfcc), None for exports before prosody
+    prosody_stats: np.ndarray = None  # [N, P] float32, None for exports before prosody
 
     @property
     def name(self):
@@ -48,11 +51,22 @@ class Corpus:
     def modulation_bands(self):
         return int(self.index["modulation"]["modulationBands"])
 
+    @property
+    def has_prosody(self):
+        return self.prosody_stats is not None
+
+    def require_prosody(self):
+        if not self.has_prosody:
+            raise ValueError(f"{self.root}: this export has no prosody (prosody.npy, prosody_stats.npy); "
+                             "re-export with the current rtser export")
+
     def subset(self, idx):
         idx = np.asarray(idx)
         return Corpus(self.root, self.index, self.labels, [self.mfcc[i] for i in idx], [self.ms[i] for i in idx],
                       [self.vad[i] for i in idx], self.ms_stats[idx], self.speakers[idx], self.y[idx],
-                      [self.paths[i] for i in idx])
+                      [self.paths[i] for i in idx],
+                      None if self.prosody is None else [self.prosody[i] for i in idx],
+                      None if self.prosody_stats is None else self.prosody_stats[idx])
 
 
 def load(root):
@@ -70,13 +84,24 @@ def load(root):
     assert ms_all.shape[1] == index["modulation"]["width"], (ms_all.shape, index["modulation"]["width"])
     assert len(vad_all) == len(mfcc_all), "vad.npy must have one entry per MFCC frame"
     assert stats.shape[0] == len(index["files"]), "ms_stats.npy must have one row per file"
-    mfcc, ms, vad, spk, y, paths = [], [], [], [], [], []
+    pr = index.get("prosody")
+    pros_all = pros_stats = None
+    if pr:
+        pros_all = np.load(os.path.join(root, pr["file"]), mmap_mode="r")
+        pros_stats = np.load(os.path.join(root, pr["statisticsFile"])).astype(np.float32)
+        assert pros_all.shape == (len(mfcc_all), pr["width"]), "prosody.npy must have one row per MFCC frame"
+        assert pros_stats.shape == (len(index["files"]), len(pr["statisticNames"])), pros_stats.shape
+        if not np.isfinite(pros_stats).all():
+            raise ValueError(f"{root}: non-finite values in prosody_stats.npy")
+    mfcc, ms, vad, spk, y, paths, pros = [], [], [], [], [], [], []
     for fi in index["files"]:
         a, n = fi["mfccOffset"], fi["mfccFrames"]
         b, k = fi["msOffset"], fi["msFrames"]
         mfcc.append(np.array(mfcc_all[a:a + n], dtype=np.float32))
         vad.append(np.array(vad_all[a:a + n], dtype=np.uint8))
         ms.append(np.array(ms_all[b:b + k], dtype=np.float32))
+        if pros_all is not None:
+            pros.append(np.array(pros_all[a:a + n], dtype=np.float32))
         spk.append(str(fi["speaker"]))
         y.append(labels.index(fi["label"]))
         paths.append(fi["path"])
@@ -84,7 +109,8 @@ def load(root):
     bad += int((~np.isfinite(stats)).sum())
     if bad:
         raise ValueError(f"{root}: {bad} non-finite feature values in the export")
-    return Corpus(root, index, labels, mfcc, ms, vad, stats, np.array(spk), np.array(y, dtype=np.int64), paths)
+    return Corpus(root, index, labels, mfcc, ms, vad, stats, np.array(spk), np.array(y, dtype=np.int64), paths,
+                  pros if pros_all is not None else None, pros_stats)
 
 
 def merge(target, extra):
@@ -94,6 +120,9 @@ def merge(target, extra):
     of extra corpora are prefixed with the corpus name. Feature configurations must be identical."""
     mfcc, ms, vad, st, spk, y, paths = (list(target.mfcc), list(target.ms), list(target.vad), [target.ms_stats],
                                         list(target.speakers), list(target.y), list(target.paths))
+    with_prosody = target.has_prosody and all(c.has_prosody for c in extra)
+    pros = list(target.prosody) if with_prosody else None
+    pst = [target.prosody_stats] if with_prosody else None
     for c in extra:
         if c.index.get("featureConfig") != target.index.get("featureConfig"):
             raise ValueError(f"{c.name}: feature configuration differs from {target.name}")
@@ -102,8 +131,11 @@ def merge(target, extra):
         ms += [c.ms[i] for i in keep]
         vad += [c.vad[i] for i in keep]
         st.append(c.ms_stats[keep])
+        if with_prosody:
+            pros += [c.prosody[i] for i in keep]
+            pst.append(c.prosody_stats[keep])
         spk += [f"{c.name}:{c.speakers[i]}" for i in keep]
         y += [target.labels.index(c.labels[c.y[i]]) for i in keep]
         paths += [f"{c.name}:{c.paths[i]}" for i in keep]
     return Corpus(target.root, target.index, target.labels, mfcc, ms, vad, np.concatenate(st), np.array(spk),
-                  np.array(y, dtype=np.int64), paths)
+                  np.array(y, dtype=np.int64), paths, pros, np.concatenate(pst) if with_prosody else None)

@@ -141,8 +141,8 @@ def run(cfg, features_dir, out_dir, log=print):
     t0 = time.time()
     if kind in ("mlr", "svm"):
         fs = cfg.get("feature_set", "all")
-        X = stats.utterance_matrix(corpus, fs)
-        names = stats.names(corpus, fs)
+        X = stats.utterance_matrix(corpus, fs, cfg.get("prosody", False))
+        names = stats.names(corpus, fs, cfg.get("prosody", False))
     for fo in folds:
         te = fo["test"]
         if kind in ("mlr", "svm"):

@@ -46,7 +46,11 @@ def three_second_case(corpus, i):
     m, s, v = corpus.mfcc[i], corpus.ms[i], corpus.vad[i]
     reps = int(np.ceil(max(T / len(m), Tm / len(s))))
     return (np.concatenate([m] * reps)[:T], np.concatenate([v] * reps)[:T], np.concatenate([s] * reps)[:Tm],
-            corpus.ms_stats[i])
+            corpus.ms_stats[i], prosody_of(corpus, i))
+
+
+def prosody_of(corpus, i):
+    return corpus.prosody_stats[i] if corpus.has_prosody else None
 
 
 def tensor_json(a):
@@ -75,39 +79,47 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
     cases = []
     kind = cfg["kind"]
     fs = cfg.get("feature_set", "all")
+    pros = bool(cfg.get("prosody", False))
+    if pros:
+        corpus.require_prosody()
     card_extra = {}
     if kind in ("mlr", "svm"):
-        X = stats.utterance_matrix(corpus, fs)
+        X = stats.utterance_matrix(corpus, fs, pros)
         pipe = baselines.fit_fold(kind, cfg, X, corpus.y, corpus.speakers, K, seed)
-        dims = {"F": corpus.ms[0].shape[1], "S": corpus.ms_stats.shape[1]}
-        model = onnx_stats.build(kind, pipe, fs, dims, corpus.labels, doc=f"RTSER {mid}")
+        dims = {"F": corpus.ms[0].shape[1], "S": corpus.ms_stats.shape[1],
+                "P": corpus.prosody_stats.shape[1] if pros else 0}
+        model = onnx_stats.build(kind, pipe, fs, dims, corpus.labels, doc=f"RTSER {mid}", prosody=pros)
         import onnx
         onnx.save(model, onnx_path)
         with open(os.path.join(checkpoints_dir, f"{mid}.pkl"), "wb") as f:
             pickle.dump({"config": cfg, "pipeline": pipe, "labels": corpus.labels,
                          "featureConfig": corpus.index.get("featureConfig")}, f)
 
-        def ref(mf, vad, ms, st):
+        def ref(mf, vad, ms, st, ps):
             parts = []
             if fs in ("all", "mfcc"):
                 parts.append(stats.mfcc_block(mf, vad))
             if fs in ("all", "ms"):
                 parts.append(stats.ms_block(ms, st))
+            if pros:
+                parts.append(stats.prosody_block(ps))
             sc = baselines.predict_scores(pipe, np.concatenate(parts)[None])[0]
             e = np.exp(sc - sc.max())
             return e / e.sum()
 
-        def case(mf, vad, ms, st, timing=False):
+        def case(mf, vad, ms, st, ps, timing=False):
             inp = {}
             if fs in ("all", "mfcc"):
                 inp["mfcc"] = tensor_json(mf[None])
                 inp["vad"] = tensor_json(vad[None].astype(np.float32))
             if fs in ("all", "ms"):
                 inp["ms_stats"] = tensor_json(st[None])
-            return {"inputs": inp, "probabilities": [float(p) for p in ref(mf, vad, ms, st)], "timing": timing}
+            if pros:
+                inp["prosody_stats"] = tensor_json(ps[None])
+            return {"inputs": inp, "probabilities": [float(p) for p in ref(mf, vad, ms, st, ps)], "timing": timing}
 
         for i in picks:
-            c = case(corpus.mfcc[i], corpus.vad[i], corpus.ms[i], corpus.ms_stats[i])
+            c = case(corpus.mfcc[i], corpus.vad[i], corpus.ms[i], corpus.ms_stats[i], prosody_of(corpus, i))
             c["file"] = corpus.paths[i]
             cases.append(c)
         cases.append(case(*three_second_case(corpus, picks[0]), timing=True))
@@ -124,6 +136,9 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
         if fs in ("all", "ms"):
             inputs += [{"name": "ms_stats", "shape": [1, dims["S"]], "dtype": "float32",
                         "note": "utterance statistics, order = statisticNames"}]
+        if pros:
+            inputs += [{"name": "prosody_stats", "shape": [1, dims["P"]], "dtype": "float32",
+                        "note": "C# prosody functionals, order = prosody statisticNames"}]
         outputs = [{"name": "probabilities", "shape": [1, K], "note": "softmax of scores"},
                    {"name": "scores", "shape": [1, K],
                     "note": "MLR: regression outputs; SVM: one-vs-rest decision values"}]
@@ -172,16 +187,18 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
                     "featureConfig": corpus.index.get("featureConfig"), "epochs": epochs,
                     "dims": {"A": corpus.acoustic_bands, "M": corpus.modulation_bands}},
                    os.path.join(checkpoints_dir, f"{mid}.pt"))
-        names = model.input_names  # ["mfcc", "ms"] (+ "vad", "ms_stats" with a statistics branch)
+        names = model.input_names  # ["mfcc", "ms"] (+ "vad", "ms_stats" (+ "prosody_stats") with a statistics branch)
 
-        def tensors(mf, vad, ms, st):
-            t = {"mfcc": mf[None], "ms": ms[None], "vad": vad[None].astype(np.float32), "ms_stats": st[None]}
+        def tensors(mf, vad, ms, st, ps):
+            t = {"mfcc": mf[None], "ms": ms[None], "vad": vad[None].astype(np.float32), "ms_stats": st[None],
+                 "prosody_stats": None if ps is None else ps[None]}
             return [torch.from_numpy(np.ascontiguousarray(t[n], dtype=np.float32)) for n in names]
 
         i0 = picks[0]
         axes = {"mfcc": {0: "batch", 1: "frames"}, "ms": {0: "batch", 1: "ms_frames"},
-                "vad": {0: "batch", 1: "frames"}, "ms_stats": {0: "batch"}}
-        torch.onnx.export(model, tuple(tensors(corpus.mfcc[i0], corpus.vad[i0], corpus.ms[i0], corpus.ms_stats[i0])),
+                "vad": {0: "batch", 1: "frames"}, "ms_stats": {0: "batch"}, "prosody_stats": {0: "batch"}}
+        torch.onnx.export(model, tuple(tensors(corpus.mfcc[i0], corpus.vad[i0], corpus.ms[i0], corpus.ms_stats[i0],
+                                               prosody_of(corpus, i0))),
                           onnx_path, input_names=names, output_names=["probabilities"],
                           dynamic_axes={**{n: axes[n] for n in names}, "probabilities": {0: "batch"}},
                           opset_version=17, do_constant_folding=True)
@@ -193,20 +210,21 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
         onnx.checker.check_model(om)
         onnx.save(om, onnx_path)
 
-        def case(mf, vad, ms, st, timing=False):
-            ts = tensors(mf, vad, ms, st)
+        def case(mf, vad, ms, st, ps, timing=False):
+            ts = tensors(mf, vad, ms, st, ps)
             with torch.no_grad():
                 p = model(*ts)[0].numpy()
             return {"inputs": {n: tensor_json(t.numpy()) for n, t in zip(names, ts)},
                     "probabilities": [float(x) for x in p], "timing": timing}
 
         for i in picks:
-            c = case(corpus.mfcc[i], corpus.vad[i], corpus.ms[i], corpus.ms_stats[i])
+            c = case(corpus.mfcc[i], corpus.vad[i], corpus.ms[i], corpus.ms_stats[i], prosody_of(corpus, i))
             c["file"] = corpus.paths[i]
             cases.append(c)
         cases.append(case(*three_second_case(corpus, picks[0]), timing=True))
         n_par = n_params(model)
-        macs = count_macs(model, T=int(round(1 / corpus.mfcc_shift)))
+        macs = count_macs(model, T=int(round(1 / corpus.mfcc_shift)),
+                          n_prosody=corpus.prosody_stats.shape[1] if model.uses_prosody else 0)
         inputs = [{"name": "mfcc", "shape": ["batch", "frames", 13], "dtype": "float32",
                    "note": "raw MFCC frames from the C# extractor, 100 Hz; no normalisation (inside the graph)"},
                   {"name": "ms", "shape": ["batch", "ms_frames", corpus.ms[0].shape[1]], "dtype": "float32",
@@ -216,6 +234,9 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
                         "note": "1.0 = speech frame (vad.npy); for the MFCC statistics of the statistics branch"},
                        {"name": "ms_stats", "shape": ["batch", corpus.ms_stats.shape[1]], "dtype": "float32",
                         "note": "C# utterance statistics of the MS frames, order = statisticNames"}]
+        if model.uses_stats and model.uses_prosody:
+            inputs += [{"name": "prosody_stats", "shape": ["batch", corpus.prosody_stats.shape[1]], "dtype": "float32",
+                        "note": "C# prosody functionals, order = prosody statisticNames"}]
         outputs = [{"name": "probabilities", "shape": ["batch", K]}]
         card_extra.update({"epochs": epochs, "architecture": cfg["model"], "augmentation": cfg.get("augment", {}),
                       "train": cfg["train"],
@@ -230,8 +251,9 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
         if model.uses_stats:
             card_extra["preprocessing"] += ("; statistics branch: mean/std/min/max of the MFCCs over speech frames "
                                             "(vad > 0.5; all frames if < 2) and the std of their deltas, computed in "
-                                            "the graph, concatenated with ms_stats and standardised with training "
-                                            "constants")
+                                            "the graph, concatenated with ms_stats"
+                                            + (" and prosody_stats" if model.uses_prosody else "")
+                                            + " and standardised with training constants")
         if info.get("selection"):
             card_extra["frame_selection"] = info["selection"]
     par = {"id": mid, "tolerance": 1e-4, "outputName": "probabilities", "labels": corpus.labels,
@@ -267,7 +289,8 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
         "labels": corpus.labels, "onnx": f"{mid}.onnx", "opset": 17,
         "featureConfig": corpus.index.get("featureConfig"),
         "features": {"sampleRate": corpus.index.get("sampleRate"), "mfcc": corpus.index["mfcc"],
-                     "modulation": corpus.index["modulation"], "vad": corpus.index["vad"]},
+                     "modulation": corpus.index["modulation"], "vad": corpus.index["vad"],
+                     **({"prosody": corpus.index["prosody"]} if corpus.has_prosody else {})},
         "feature_set": fs, "inputs": inputs, "outputs": outputs,
         "parameters": int(n_par), "macs_per_second_of_audio": int(macs),
         "evaluation": evaluation, "training_data": {"files": corpus.n, "speakers": sorted(set(corpus.speakers.tolist()))},

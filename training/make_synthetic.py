@@ -29,7 +29,9 @@ def make(out, corpus="emodb", speakers=4, per_class=4, acoustic_bands=19, modula
     class_mfcc = rng.normal(0, 1.0, (len(labels), 13))
     class_ms = rng.normal(0, 1.0, (len(labels), F))
     class_stats = rng.normal(0, 1.0, (len(labels), 3 * M))
-    files, mfccs, mss, vads, stats = [], [], [], [], []
+    P = 21  # like the C# prosody functionals
+    class_pros = rng.normal(0, 1.0, (len(labels), P))
+    files, mfccs, mss, vads, stats, pros, pstats = [], [], [], [], [], [], []
     mfcc_off = ms_off = 0
     spk_ids = [f"{i + 1:02d}" for i in range(speakers)]
     for spk in spk_ids:
@@ -53,6 +55,8 @@ def make(out, corpus="emodb", speakers=4, per_class=4, acoustic_bands=19, modula
                 mss.append(s.astype(np.float32))
                 vads.append(vad)
                 stats.append(st.astype(np.float32))
+                pros.append(rng.normal(0, 1.0, (n_mfcc, 5)).astype(np.float32))
+                pstats.append((rng.normal(0, 1.0, P) + 0.3 * class_pros[ci]).astype(np.float32))
                 path = f"Actor_{spk}/{spk}-{lab}-{rep}.wav" if corpus == "ravdess" else f"wav/{spk}{lab[:3]}{rep}.wav"
                 files.append({"path": path, "speaker": spk, "label": lab, "durationSeconds": round(dur, 4),
                               "mfccOffset": mfcc_off, "mfccFrames": n_mfcc, "msOffset": ms_off, "msFrames": n_ms})
@@ -63,6 +67,8 @@ def make(out, corpus="emodb", speakers=4, per_class=4, acoustic_bands=19, modula
     np.save(os.path.join(out, "ms.npy"), np.concatenate(mss))
     np.save(os.path.join(out, "vad.npy"), np.concatenate(vads))
     np.save(os.path.join(out, "ms_stats.npy"), np.stack(stats))
+    np.save(os.path.join(out, "prosody.npy"), np.concatenate(pros))
+    np.save(os.path.join(out, "prosody_stats.npy"), np.stack(pstats))
     index = {
         "corpus": corpus, "sampleRate": 16000,
         "featureConfig": {"synthetic": True, "note": "random features from training/make_synthetic.py"},
@@ -71,6 +77,8 @@ def make(out, corpus="emodb", speakers=4, per_class=4, acoustic_bands=19, modula
         "modulation": {"file": "ms.npy", "width": F, "acousticBands": A, "modulationBands": M,
                        "frameShiftSeconds": 0.064, "statisticsFile": "ms_stats.npy", "statisticNames": stat_names},
         "vad": {"file": "vad.npy"},
+        "prosody": {"file": "prosody.npy", "width": 5, "frameShiftSeconds": 0.01, "statisticsFile": "prosody_stats.npy",
+                    "statisticNames": [f"pr_s{i}" for i in range(P)]},
         "files": files,
     }
     with open(os.path.join(out, "index.json"), "w") as f:

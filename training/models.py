@@ -117,15 +117,19 @@ class Base(nn.Module):
                                 cfg["model"].get("utterance_mean", False))
             self.n_ms = len(norm["ms_cols"]) if norm.get("ms_cols") is not None else len(norm["ms_mean"])
         self.n_classes = n_classes
+        # config "prosody": the C# prosody functionals join the utterance statistics (statistics branch only)
+        self.uses_prosody = bool(cfg.get("prosody", False))
 
     uses_stats = False
 
     @property
     def input_names(self):
-        return ["mfcc", "ms", "vad", "ms_stats"] if self.uses_stats else ["mfcc", "ms"]
+        if not self.uses_stats:
+            return ["mfcc", "ms"]
+        return ["mfcc", "ms", "vad", "ms_stats"] + (["prosody_stats"] if self.uses_prosody else [])
 
-    def forward(self, mfcc, ms, vad=None, ms_stats=None):
-        return torch.softmax(self.logits(mfcc, ms, vad=vad, ms_stats=ms_stats), dim=-1)
+    def forward(self, mfcc, ms, vad=None, ms_stats=None, prosody_stats=None):
+        return torch.softmax(self.logits(mfcc, ms, vad=vad, ms_stats=ms_stats, prosody_stats=prosody_stats), dim=-1)
 
 
 class RNN(Base):
@@ -252,8 +256,9 @@ class StatsBranch(nn.Module):
         self.out_dim = h if h > 0 else d
 
     @staticmethod
-    def raw(mfcc, vad, ms_stats):
-        return torch.cat([mfcc_stats(mfcc, vad), ms_stats], 1)
+    def raw(mfcc, vad, ms_stats, prosody_stats=None):
+        parts = [mfcc_stats(mfcc, vad), ms_stats] + ([prosody_stats] if prosody_stats is not None else [])
+        return torch.cat(parts, 1)
 
     def forward(self, stats):
         return self.net((stats - self.mean) * self.inv_std)
@@ -286,22 +291,22 @@ class CNNRNN(Base):
                 self.stats_out = nn.Linear(self.stats.out_dim, n_classes)
         self.out = nn.Sequential(nn.Dropout(m.get("dropout", 0.2)), nn.Linear(d_out, n_classes))
 
-    def branch_logits(self, mfcc, ms, vad=None, ms_stats=None, stats=None):
+    def branch_logits(self, mfcc, ms, vad=None, ms_stats=None, stats=None, prosody_stats=None):
         """(output logits, [per-branch logits] for the auxiliary losses; empty unless fusion = 'logits')."""
         h, _ = self.gru(self.front(mfcc, ms))
         z = self.poolt(h)
         if not self.uses_stats:
             return self.out(z), []
         if stats is None:
-            stats = StatsBranch.raw(mfcc, vad, ms_stats)
+            stats = StatsBranch.raw(mfcc, vad, ms_stats, prosody_stats if self.uses_prosody else None)
         s = self.stats(stats)
         if self.fusion == "concat":
             return self.out(torch.cat([z, s], 1)), []
         a, b = self.out(z), self.stats_out(s)
         return a + b, [a, b]
 
-    def logits(self, mfcc, ms, vad=None, ms_stats=None, stats=None):
-        return self.branch_logits(mfcc, ms, vad, ms_stats, stats)[0]
+    def logits(self, mfcc, ms, vad=None, ms_stats=None, stats=None, prosody_stats=None):
+        return self.branch_logits(mfcc, ms, vad, ms_stats, stats, prosody_stats)[0]
 
 
 class Ensemble(nn.Module):
@@ -311,13 +316,13 @@ class Ensemble(nn.Module):
         super().__init__()
         self.members = nn.ModuleList(members)
         m0 = members[0]
-        self.uses_stats, self.input_names = m0.uses_stats, m0.input_names
+        self.uses_stats, self.uses_prosody, self.input_names = m0.uses_stats, m0.uses_prosody, m0.input_names
         self.A, self.M, self.mfcc_ms, self.hop_ms = m0.A, m0.M, m0.mfcc_ms, m0.hop_ms
         if self.uses_stats:
             self.stats = m0.stats
 
-    def forward(self, mfcc, ms, vad=None, ms_stats=None):
-        ps = [m(mfcc, ms, vad, ms_stats) for m in self.members]
+    def forward(self, mfcc, ms, vad=None, ms_stats=None, prosody_stats=None):
+        ps = [m(mfcc, ms, vad, ms_stats, prosody_stats) for m in self.members]
         return torch.stack(ps, 0).mean(0)
 
 
@@ -328,7 +333,7 @@ def build(cfg, norm, n_classes, dims):
     return ARCHS[cfg["model"]["arch"]](cfg, norm, n_classes, dims)
 
 
-def count_macs(model, T=100, Tms=None, dims=None):
+def count_macs(model, T=100, Tms=None, dims=None, n_prosody=0):
     """Multiply-accumulates for one forward pass on T MFCC frames (T=100: one second of audio)."""
     if Tms is None:
         Tms = max(1, int(round(T * model.mfcc_ms / model.hop_ms)))
@@ -364,7 +369,9 @@ def count_macs(model, T=100, Tms=None, dims=None):
     model.eval()
     extra = {}
     if model.uses_stats:
-        extra = {"vad": torch.ones(1, T), "ms_stats": torch.zeros(1, model.stats.mean.numel() - 65)}
+        extra = {"vad": torch.ones(1, T), "ms_stats": torch.zeros(1, model.stats.mean.numel() - 65 - n_prosody)}
+        if model.uses_prosody:
+            extra["prosody_stats"] = torch.zeros(1, n_prosody)
     with torch.no_grad():
         model(torch.zeros(1, T, 13), torch.zeros(1, Tms, model.A * model.M), **extra)
     for h in hooks:

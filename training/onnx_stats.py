@@ -1,7 +1,8 @@
 """ONNX graphs (built by hand with onnx.helper, opset 17) for the statistics baselines.
 
 Inputs (batch of one utterance):  mfcc [1, T, 13] float32, vad [1, T] float32 (1 = speech),
-ms_stats [1, S] float32 (the C# utterance statistics of the MS frames).  T is dynamic.
+ms_stats [1, S] float32 (the C# utterance statistics of the MS frames), and with prosody
+prosody_stats [1, P] float32 (the C# prosody functionals).  T is dynamic.
 The graph recomputes training/stats.py exactly, standardises with the training constants,
 selects the chosen columns, and applies the classifier:
   MLR: scores = x W + b;  SVM: scores_c = sum_i coef_ic exp(-gamma ||x - sv_i||^2) + b_c.
@@ -65,8 +66,8 @@ def _ms_block(g, ms_stats):
     return [ms_stats]
 
 
-def build(kind, pipe, feature_set, dims, labels, doc=""):
-    """pipe: dict from baselines.fit_fold (std, cols, model). dims: {'F': A*M, 'S': S}."""
+def build(kind, pipe, feature_set, dims, labels, doc="", prosody=False):
+    """pipe: dict from baselines.fit_fold (std, cols, model). dims: {'F': A*M, 'S': S, 'P': P}."""
     g = G()
     inputs, parts = [], []
     if feature_set in ("all", "mfcc"):
@@ -76,6 +77,9 @@ def build(kind, pipe, feature_set, dims, labels, doc=""):
     if feature_set in ("all", "ms"):
         inputs += [helper.make_tensor_value_info("ms_stats", TensorProto.FLOAT, [1, dims["S"]])]
         parts += _ms_block(g, "ms_stats")
+    if prosody:
+        inputs += [helper.make_tensor_value_info("prosody_stats", TensorProto.FLOAT, [1, dims["P"]])]
+        parts += ["prosody_stats"]
     x = g.op("Concat", parts, axis=1)                                   # [1,D]
     x = g.op("Mul", [g.op("Sub", [x, g.const(pipe["std"].mean[None])]), g.const(1.0 / pipe["std"].std[None])])
     x = g.op("Gather", [x, g.const(pipe["cols"], np.int64)], axis=1)

@@ -13,7 +13,9 @@ def _pct(x):
 
 
 def _row_desc(cfg):
-    fs = {"all": "MFCC+MS", "mfcc": "MFCC", "ms": "MS"}[cfg.get("feature_set", "all")]
+    fs = {"all": "MFCC+MS", "mfcc": "MFCC", "ms": "MS", "none": ""}[cfg.get("feature_set", "all")]
+    if cfg.get("prosody"):
+        fs = f"{fs} + prosody" if fs else "prosody only"
     sel = cfg.get("selection")
     if sel:
         if "k" in sel:
@@ -97,6 +99,30 @@ def write(runs_dir, results_dir, models_dir=None, log=print):
                                 "member_uar_sd": r["member_uar_sd"]} if r.get("members") else {}),
                             "extra_training_files": r.get("n_extra_training_files", 0)})
         lines.append("")
+        # with vs without prosody: "<base>_prosody" (and "<base>_prosody_only") against "<base>", same folds
+        by_name = {r["name"]: r for r in rs}
+        pairs = []
+        for r in rs:
+            for suffix in ("_prosody_only", "_prosody"):
+                if r["name"].endswith(suffix) and r["name"][:-len(suffix)] in by_name:
+                    pairs.append((by_name[r["name"][:-len(suffix)]], r))
+                    break
+        if pairs:
+            lines += [f"### {corpus}: with vs without prosody (paired over the same folds)", "",
+                      "| model | without UAR % | with UAR % | difference | paired mean ± se over folds | folds better / worse |",
+                      "|---|---|---|---|---|---|"]
+            for base, r in pairs:
+                d = np.array([f["uar"] for f in r["folds"]]) - np.array([f["uar"] for f in base["folds"]])
+                se = d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else float("nan")
+                lines.append(f"| {r['config'].get('title', r['name'])} vs {base['config'].get('title', base['name'])} "
+                             f"| {_pct(base['aggregate']['uar_mean'])} | {_pct(r['aggregate']['uar_mean'])} "
+                             f"| {100 * (r['aggregate']['uar_mean'] - base['aggregate']['uar_mean']):+.1f} "
+                             f"| {100 * d.mean():+.1f} ± {100 * se:.1f} | {int((d > 0).sum())} / {int((d < 0).sum())} |")
+                summary.append({"comparison": f"{r['name']} vs {base['name']}", "corpus": corpus,
+                                "uar_difference": float(r["aggregate"]["uar_mean"] - base["aggregate"]["uar_mean"]),
+                                "paired_se": float(se), "folds_better": int((d > 0).sum()),
+                                "folds_worse": int((d < 0).sum())})
+            lines.append("")
         for r in rs:
             if r.get("members"):
                 ms = r["members"]

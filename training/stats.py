@@ -9,6 +9,9 @@ MFCC block (65): over VAD speech frames (all frames if fewer than 2 are speech):
 MS block (S): the C# extractor's utterance statistics from ms_stats.npy as they are (for the C#
     recipe: per-cell mean and std over frames of the A*M log energies, then per modulation band the
     centroid, flatness and crest of the long-term acoustic profile: S = 2AM + 3M).
+Prosody block (P, optional: config "prosody": true): the C# extractor's prosody functionals from
+    prosody_stats.npy as they are (F0, voicing, energy, low-band share and rhythm over speech frames; names
+    in index.json prosody.statisticNames). Appended after the others.
 All std are population std (divide by n).
 """
 import numpy as np
@@ -40,17 +43,27 @@ def ms_block(ms, ms_stats):
     return ms_stats.astype(np.float64)
 
 
-def names(corpus, feature_set):
+def prosody_block(prosody_stats):
+    return prosody_stats.astype(np.float64)
+
+
+def names(corpus, feature_set, prosody=False):
+    """feature_set: "all" (MFCC+MS), "mfcc", "ms", or "none" (only the prosody block, with prosody)."""
     out = []
     if feature_set in ("all", "mfcc"):
         for s in ("mean", "std", "min", "max", "dstd"):
             out += [f"mfcc{c}_{s}" for c in range(13)]
     if feature_set in ("all", "ms"):
         out += [s if s.startswith("ms_") else "ms_" + s for s in corpus.index["modulation"]["statisticNames"]]
+    if prosody:
+        corpus.require_prosody()
+        out += list(corpus.index["prosody"]["statisticNames"])
     return out
 
 
-def utterance_matrix(corpus, feature_set="all"):
+def utterance_matrix(corpus, feature_set="all", prosody=False):
+    if prosody:
+        corpus.require_prosody()
     rows = []
     for i in range(corpus.n):
         parts = []
@@ -58,7 +71,9 @@ def utterance_matrix(corpus, feature_set="all"):
             parts.append(mfcc_block(corpus.mfcc[i], corpus.vad[i]))
         if feature_set in ("all", "ms"):
             parts.append(ms_block(corpus.ms[i], corpus.ms_stats[i]))
+        if prosody:
+            parts.append(prosody_block(corpus.prosody_stats[i]))
         rows.append(np.concatenate(parts))
     X = np.stack(rows)
-    assert X.shape[1] == len(names(corpus, feature_set))
+    assert X.shape[1] == len(names(corpus, feature_set, prosody))
     return X

@@ -37,9 +37,13 @@ def frame_selection(corpus, idx, k, seed):
     return mf, ms, mi
 
 
-def utterance_stats(corpus):
-    """[N, 65 + S] float32: the stats branch's input for every file, by the same torch function the ONNX
-    graph runs (models.mfcc_stats on the full utterance + the C# ms_stats). Cached on the corpus."""
+def utterance_stats(corpus, prosody=False):
+    """[N, 65 + S (+ P)] float32: the stats branch's input for every file, by the same torch function the ONNX
+    graph runs (models.mfcc_stats on the full utterance + the C# ms_stats, + the C# prosody_stats with
+    prosody). Cached on the corpus."""
+    if prosody:
+        corpus.require_prosody()
+        return np.concatenate([utterance_stats(corpus), corpus.prosody_stats], 1).astype(np.float32)
     if getattr(corpus, "_utt_stats", None) is None:
         import torch
         from .models import mfcc_stats
@@ -51,8 +55,8 @@ def utterance_stats(corpus):
     return corpus._utt_stats
 
 
-def stats_norm(corpus, idx):
-    X = utterance_stats(corpus)[idx].astype(np.float64)
+def stats_norm(corpus, idx, prosody=False):
+    X = utterance_stats(corpus, prosody)[idx].astype(np.float64)
     sd = X.std(0)
     return {"stats_mean": X.mean(0), "stats_std": np.where(sd < 1e-6, 1.0, sd)}
 
@@ -128,7 +132,8 @@ def predict(model, corpus, idx, batch=64):
                 if getattr(model, "uses_stats", False):
                     vad = torch.from_numpy(np.stack([corpus.vad[i] for i in mb]).astype(np.float32))
                     st = torch.from_numpy(corpus.ms_stats[mb])
-                    p = model(mf, ms, vad, st).numpy()
+                    ps = torch.from_numpy(corpus.prosody_stats[mb]) if getattr(model, "uses_prosody", False) else None
+                    p = model(mf, ms, vad, st, ps).numpy()
                 else:
                     p = model(mf, ms).numpy()
                 for i, pi in zip(mb, p):
@@ -145,8 +150,8 @@ def train_model(cfg, corpus, train_idx, val_idx, seed, epochs=None, log=print):
     norm = frame_norm(corpus, train_idx)
     sb = cfg["model"].get("stats_branch")
     if sb:
-        norm.update(stats_norm(corpus, train_idx))
-        S_all = utterance_stats(corpus)
+        norm.update(stats_norm(corpus, train_idx, cfg.get("prosody", False)))
+        S_all = utterance_stats(corpus, cfg.get("prosody", False))
     sel = None
     if cfg.get("selection"):
         mf_cols, ms_cols, mi = frame_selection(corpus, train_idx, cfg["selection"]["k_frame"], seed)

@@ -60,6 +60,33 @@ class StatsAndBaselineTests(unittest.TestCase):
         np.testing.assert_allclose(stats.mfcc_block(m, np.zeros(len(m), np.uint8)),
                                    stats.mfcc_block(m, np.ones(len(m), np.uint8)))
 
+    def test_prosody_statistics_are_appended_and_subset_keeps_them(self):
+        c = self.c
+        X = stats.utterance_matrix(c, "all")
+        Xp = stats.utterance_matrix(c, "all", prosody=True)
+        self.assertEqual(Xp.shape[1], X.shape[1] + c.prosody_stats.shape[1])
+        np.testing.assert_array_equal(Xp[:, X.shape[1]:], c.prosody_stats)
+        self.assertEqual(len(stats.names(c, "all", True)), Xp.shape[1])
+        self.assertEqual(len(c.prosody[0]), len(c.mfcc[0]))
+        sub = c.subset([2, 0])
+        np.testing.assert_array_equal(sub.prosody_stats, c.prosody_stats[[2, 0]])
+
+    def test_an_export_without_prosody_loads_and_refuses_prosody_configs(self):
+        import json
+        import shutil
+        d = os.path.join(self.tmp, "old")
+        shutil.copytree(os.path.join(self.tmp, "e"), d)
+        with open(os.path.join(d, "index.json")) as f:
+            idx = json.load(f)
+        del idx["prosody"]
+        with open(os.path.join(d, "index.json"), "w") as f:
+            json.dump(idx, f)
+        c = data.load(d)
+        self.assertFalse(c.has_prosody)
+        stats.utterance_matrix(c, "all")
+        with self.assertRaises(ValueError):
+            stats.utterance_matrix(c, "all", prosody=True)
+
     def test_svm_matches_sklearn_rbf(self):
         from sklearn.svm import SVC
         rng = np.random.default_rng(0)
@@ -104,6 +131,12 @@ class TorchModelTests(unittest.TestCase):
             p = m(torch.randn(2, T, 13), torch.randn(2, Tm, 12), torch.ones(2, T), torch.randn(2, S))
             self.assertEqual(tuple(p.shape), (2, 5))
             np.testing.assert_allclose(p.sum(1).detach().numpy(), 1.0, rtol=1e-5)
+        P = 4
+        norm.update({"stats_mean": np.zeros(65 + S + P), "stats_std": np.ones(65 + S + P)})
+        mp = build({"prosody": True, "model": {"arch": "cnn_rnn", "stats_branch": {"hidden": 8}}}, norm, 5, dims).eval()
+        self.assertEqual(mp.input_names, ["mfcc", "ms", "vad", "ms_stats", "prosody_stats"])
+        p = mp(torch.randn(2, 60, 13), torch.randn(2, 8, 12), torch.ones(2, 60), torch.randn(2, S), torch.randn(2, P))
+        self.assertEqual(tuple(p.shape), (2, 5))
 
 
 if __name__ == "__main__":
