@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Rtser.Features.Prosody;
 
@@ -312,11 +314,23 @@ public sealed class ProsodyExtractor
         double e0 = squares[w];
         Span<float> nccf = stackalloc float[_maxLag + 2];
         ReadOnlySpan<float> reference = region[..w];
-        for (int lag = _minLag - 1; lag <= _maxLag + 1; lag++)
+        int last = _maxLag + 1;
+        int first = _minLag - 1;
+        for (; first + 3 <= last; first += 4)
+        {
+            Dot4(reference, region[first..], nccf[first..]);
+        }
+
+        for (; first <= last; first++)
+        {
+            nccf[first] = Dot(reference, region[first..]);
+        }
+
+        for (int lag = _minLag - 1; lag <= last; lag++)
         {
             double el = squares[lag + w] - squares[lag];
             double denominator = Math.Sqrt(e0 * el);
-            nccf[lag] = denominator > 1e-20 ? (float)(Dot(reference, region.Slice(lag, w)) / denominator) : 0f;
+            nccf[lag] = denominator > 1e-20 ? (float)(nccf[lag] / denominator) : 0f;
         }
 
         // Only peaks count: a smooth low-frequency rumble correlates ever better towards the shortest lag without
@@ -388,27 +402,78 @@ public sealed class ProsodyExtractor
         return sum;
     }
 
+    /// <summary>Sum of a[i] b[i] over a's length (b at least as long), in a fixed order: vector lanes, then the tail.</summary>
     private static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(b.Length, a.Length, nameof(b));
+        ref float ra = ref MemoryMarshal.GetReference(a);
+        ref float rb = ref MemoryMarshal.GetReference(b);
+        int n = a.Length;
         int i = 0;
         float sum = 0;
-        if (Vector.IsHardwareAccelerated && a.Length >= Vector<float>.Count)
+        if (Vector.IsHardwareAccelerated && n >= Vector<float>.Count)
         {
             var acc = Vector<float>.Zero;
-            for (; i <= a.Length - Vector<float>.Count; i += Vector<float>.Count)
+            for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
             {
-                acc += new Vector<float>(a[i..]) * new Vector<float>(b[i..]);
+                acc += Vector.LoadUnsafe(ref ra, (nuint)i) * Vector.LoadUnsafe(ref rb, (nuint)i);
             }
 
             sum = Vector.Sum(acc);
         }
 
-        for (; i < a.Length; i++)
+        for (; i < n; i++)
         {
-            sum += a[i] * b[i];
+            sum += Unsafe.Add(ref ra, i) * Unsafe.Add(ref rb, i);
         }
 
         return sum;
+    }
+
+    /// <summary>
+    /// <see cref="Dot"/> of <paramref name="a"/> with b, b+1, b+2 and b+3 into <paramref name="output"/>[0..4]: each sum in
+    /// Dot's order (so bit for bit the same), four at a time so a's lanes are loaded once.
+    /// </summary>
+    private static void Dot4(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> output)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(b.Length, a.Length + 3, nameof(b));
+        ArgumentOutOfRangeException.ThrowIfLessThan(output.Length, 4, nameof(output));
+        ref float ra = ref MemoryMarshal.GetReference(a);
+        ref float rb = ref MemoryMarshal.GetReference(b);
+        int n = a.Length;
+        int i = 0;
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        if (Vector.IsHardwareAccelerated && n >= Vector<float>.Count)
+        {
+            Vector<float> c0 = Vector<float>.Zero, c1 = Vector<float>.Zero, c2 = Vector<float>.Zero, c3 = Vector<float>.Zero;
+            for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                Vector<float> x = Vector.LoadUnsafe(ref ra, (nuint)i);
+                c0 += x * Vector.LoadUnsafe(ref rb, (nuint)i);
+                c1 += x * Vector.LoadUnsafe(ref rb, (nuint)(i + 1));
+                c2 += x * Vector.LoadUnsafe(ref rb, (nuint)(i + 2));
+                c3 += x * Vector.LoadUnsafe(ref rb, (nuint)(i + 3));
+            }
+
+            s0 = Vector.Sum(c0);
+            s1 = Vector.Sum(c1);
+            s2 = Vector.Sum(c2);
+            s3 = Vector.Sum(c3);
+        }
+
+        for (; i < n; i++)
+        {
+            float x = Unsafe.Add(ref ra, i);
+            s0 += x * Unsafe.Add(ref rb, i);
+            s1 += x * Unsafe.Add(ref rb, i + 1);
+            s2 += x * Unsafe.Add(ref rb, i + 2);
+            s3 += x * Unsafe.Add(ref rb, i + 3);
+        }
+
+        output[0] = s0;
+        output[1] = s1;
+        output[2] = s2;
+        output[3] = s3;
     }
 
     /// <summary>Hamming-windowed sinc low-pass with unit gain at DC; <paramref name="cutoff"/> in cycles per input sample.</summary>
