@@ -55,9 +55,11 @@ public sealed class SharedFramesTests : IDisposable
     [InlineData(9.5)] // the last window on the hop grid too
     [InlineData(75.25)] // more windows than one shared block
     [InlineData(130)] // two full blocks and a short one
-    public void The_timeline_equals_every_window_scored_alone(double seconds)
+    [InlineData(9.7, "svm-emodb")] // reads prosody_stats: shared prosody frames, recomputed window edges
+    [InlineData(75.25, "mlr-emodb")]
+    public void The_timeline_equals_every_window_scored_alone(double seconds, string id = "cnn-rnn-emodb")
     {
-        EmotionModel model = _registry.Get("cnn-rnn-emodb");
+        EmotionModel model = _registry.Get(id);
         float[] signal = Recording(seconds);
         var analyzer = new EmotionAnalyzer(_predictor);
 
