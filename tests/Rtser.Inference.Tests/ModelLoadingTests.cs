@@ -49,6 +49,10 @@ public sealed class ModelLoadingTests : IDisposable
     {
         using EmotionModel model = EmotionModel.Load(Path.Combine(ModelFiles.Directory, "cnn-emodb.json"), _extractor);
         Assert.False(model.UsesProsody);
+
+        // Retrained since with the prosody functionals: the card carries the prosody settings and the model asks for the stream.
+        using EmotionModel svm = EmotionModel.Load(Path.Combine(ModelFiles.Directory, "svm-emodb.json"), _extractor);
+        Assert.True(svm.UsesProsody);
     }
 
     [Fact]
