@@ -18,6 +18,12 @@ public sealed class EmotionModel : IDisposable
     private readonly string[] _inputNames;
     private readonly string[] _outputNames = [OutputName];
 
+    // Runs in flight, so Dispose can wait for them: freeing the native session under a running Run crashes
+    // the process (a live stream's last reading can still be computing while the host shuts down).
+    private readonly object _lifetime = new();
+    private int _running;
+    private bool _disposed;
+
     private EmotionModel(ModelCard card, InferenceSession session, string[] inputNames)
     {
         Card = card;
@@ -94,6 +100,12 @@ public sealed class EmotionModel : IDisposable
 
     private float[] Run(Func<string, OrtValue> input)
     {
+        lock (_lifetime)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _running++;
+        }
+
         var values = new OrtValue[_inputNames.Length];
         try
         {
@@ -112,10 +124,36 @@ public sealed class EmotionModel : IDisposable
             {
                 v?.Dispose();
             }
+
+            lock (_lifetime)
+            {
+                if (--_running == 0 && _disposed)
+                {
+                    Monitor.PulseAll(_lifetime);
+                }
+            }
         }
     }
 
-    public void Dispose() => _session.Dispose();
+    /// <summary>Refuses new runs, waits for those in flight, then frees the session.</summary>
+    public void Dispose()
+    {
+        lock (_lifetime)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            while (_running > 0)
+            {
+                Monitor.Wait(_lifetime);
+            }
+        }
+
+        _session.Dispose();
+    }
 
     /// <summary>
     /// One intra-op thread and no spinning: on 2 cores, parallelism across requests beats parallelism inside
