@@ -5,7 +5,7 @@ import os
 
 import numpy as np
 
-DEFAULT_MODELS = {"cnn_rnn"}
+DEFAULT_MODELS = {"cnn_rnn", "cnn_rnn_prosody"}
 
 
 def _pct(x):
