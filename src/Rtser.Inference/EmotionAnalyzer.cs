@@ -107,10 +107,11 @@ public sealed class EmotionAnalyzer
                     speechFrames += detector.Next(levels.Row(i)[0]) ? 1 : 0;
                 }
 
+                cancel.ThrowIfCancellationRequested();
+                EmotionPrediction[] predictions = _predictor.PredictMany(model, features);
                 for (int k = 0; k < count; k++)
                 {
-                    cancel.ThrowIfCancellationRequested();
-                    segments.Add(ToSegment(_predictor.Predict(model, features[k]), (done + k) * (long)hop, length));
+                    segments.Add(ToSegment(predictions[k], (done + k) * (long)hop, length));
                 }
 
                 done += count;

@@ -17,6 +17,9 @@ public sealed record EmotionPrediction(
 /// <summary>Features then model, the path the CLI's predict and the service share.</summary>
 public sealed class EmotionPredictor(SpeechFeatureExtractor extractor)
 {
+    /// <summary>Windows scored per ONNX Runtime run at most.</summary>
+    public const int MaxBatch = 16;
+
     public SpeechFeatureExtractor Extractor { get; } = extractor;
 
     public EmotionPrediction Predict(EmotionModel model, ReadOnlySpan<float> samples16k)
@@ -26,24 +29,45 @@ public sealed class EmotionPredictor(SpeechFeatureExtractor extractor)
     }
 
     /// <summary>The same decision on features already extracted (by <see cref="SpeechFeatureExtractor.Extract"/> or its window-sharing twin).</summary>
-    public EmotionPrediction Predict(EmotionModel model, SpeechFeatures f)
+    public EmotionPrediction Predict(EmotionModel model, SpeechFeatures f) => PredictMany(model, [f])[0];
+
+    /// <summary>The decisions for several utterances (a timeline's windows), the ones with speech scored in one batch.</summary>
+    public EmotionPrediction[] PredictMany(EmotionModel model, IReadOnlyList<SpeechFeatures> items)
     {
         ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(f);
-        if (f.SpeechSeconds < Extractor.Config.SpeechActivity.MinSpeechSeconds || f.Modulation.Frames == 0)
+        ArgumentNullException.ThrowIfNull(items);
+        var results = new EmotionPrediction[items.Count];
+        var speech = new List<int>(items.Count);
+        for (int i = 0; i < items.Count; i++)
         {
-            // Never a confident label on silence or noise.
-            return new EmotionPrediction(model.Id, EmotionPrediction.NoSpeech, 0, new Dictionary<string, double>(), f.DurationSeconds, f.SpeechSeconds);
+            SpeechFeatures f = items[i];
+            if (f.SpeechSeconds < Extractor.Config.SpeechActivity.MinSpeechSeconds || f.Modulation.Frames == 0)
+            {
+                // Never a confident label on silence or noise.
+                results[i] = new EmotionPrediction(model.Id, EmotionPrediction.NoSpeech, 0, new Dictionary<string, double>(), f.DurationSeconds, f.SpeechSeconds);
+            }
+            else
+            {
+                speech.Add(i);
+            }
         }
 
-        float[] p = model.Predict(f);
-        var probabilities = new Dictionary<string, double>(p.Length, StringComparer.Ordinal);
-        for (int i = 0; i < p.Length; i++)
+        // Batches of a bounded size: the gain flattens out well before, and ONNX Runtime's buffers grow with it.
+        float[][] scores = [.. speech.Chunk(MaxBatch).SelectMany(chunk => model.PredictMany([.. chunk.Select(i => items[i])]))];
+        for (int k = 0; k < speech.Count; k++)
         {
-            probabilities[model.Labels[i]] = p[i];
+            SpeechFeatures f = items[speech[k]];
+            float[] p = scores[k];
+            var probabilities = new Dictionary<string, double>(p.Length, StringComparer.Ordinal);
+            for (int i = 0; i < p.Length; i++)
+            {
+                probabilities[model.Labels[i]] = p[i];
+            }
+
+            int best = Array.IndexOf(p, p.Max());
+            results[speech[k]] = new EmotionPrediction(model.Id, model.Labels[best], p[best], probabilities, f.DurationSeconds, f.SpeechSeconds);
         }
 
-        int best = Array.IndexOf(p, p.Max());
-        return new EmotionPrediction(model.Id, model.Labels[best], p[best], probabilities, f.DurationSeconds, f.SpeechSeconds);
+        return results;
     }
 }

@@ -70,9 +70,14 @@ public sealed class SharedFramesTests : IDisposable
         for (int i = 0; i < windows.Count; i++)
         {
             EmotionSegment alone = analyzer.Score(model, signal.AsSpan(windows[i].Start, windows[i].Length), windows[i].Start);
-            Assert.Equal(alone with { Probabilities = a.Segments[i].Probabilities }, a.Segments[i]);
-            Assert.Equal(alone.Probabilities, a.Segments[i].Probabilities);
-            Assert.Equal(alone.SpeechSeconds, a.Segments[i].SpeechSeconds);
+            EmotionSegment shared = a.Segments[i];
+
+            // Batched windows (one ONNX Runtime run) round differently in the last float bits; the features are exact.
+            Assert.Equal(alone with { Probabilities = shared.Probabilities, Confidence = shared.Confidence }, shared);
+            Assert.Equal(alone.Confidence, shared.Confidence, 1e-6);
+            Assert.Equal(alone.Probabilities.Keys, shared.Probabilities.Keys);
+            Assert.All(alone.Probabilities, kv => Assert.Equal(kv.Value, shared.Probabilities[kv.Key], 1e-6));
+            Assert.Equal(alone.SpeechSeconds, shared.SpeechSeconds);
         }
 
         Assert.Equal(_extractor.MeasureSpeechSeconds(signal), a.Overall.SpeechSeconds);

@@ -1,0 +1,46 @@
+using Rtser.Audio;
+using Rtser.Features.Pipeline;
+using Rtser.Tests.Shared;
+
+namespace Rtser.Inference.Tests;
+
+public sealed class BatchTests : IDisposable
+{
+    private readonly SpeechFeatureExtractor _extractor = new();
+    private readonly ModelRegistry _registry;
+
+    public BatchTests() => _registry = ModelRegistry.Load(ModelFiles.Directory, _extractor);
+
+    public void Dispose() => _registry.Dispose();
+
+    public static TheoryData<string> ModelIds() => [.. ModelFiles.CardIds()];
+
+    [Theory]
+    [MemberData(nameof(ModelIds))]
+    public void A_batch_of_equal_windows_gives_each_window_its_own_probabilities(string id)
+    {
+        EmotionModel model = _registry.Get(id);
+        float[] speech = AudioLoader.LoadMono16k(Path.Combine(TestPaths.Datasets, "emodb", "wav", "03a01Wa.wav"));
+        SpeechFeatures[] windows = [.. new[] { 0, 4000, 8000 }.Select(at => _extractor.Extract(speech.AsSpan(at, 16000), model.UsesProsody))];
+
+        float[][] batched = model.PredictMany(windows);
+
+        Assert.Equal(windows.Length, batched.Length);
+        for (int i = 0; i < windows.Length; i++)
+        {
+            float[] alone = model.Predict(windows[i]);
+            Assert.Equal(alone.Length, batched[i].Length);
+            Assert.All(alone.Zip(batched[i]), p => Assert.Equal(p.First, p.Second, 1e-5f));
+        }
+
+        // The windows differ, so a batch that returned one row three times would fail above; make sure they do.
+        Assert.NotEqual(model.Predict(windows[0]), model.Predict(windows[2]));
+    }
+
+    [Fact]
+    public void Only_graphs_with_a_free_batch_axis_are_batched()
+    {
+        Assert.True(_registry.Get("cnn-rnn-emodb").CanBatch);
+        Assert.False(_registry.Get("svm-emodb").CanBatch); // the hand-built statistics graphs take one utterance
+    }
+}
