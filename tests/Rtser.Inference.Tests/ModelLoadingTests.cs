@@ -67,7 +67,8 @@ public sealed class ModelLoadingTests : IDisposable
     [Fact]
     public void A_card_reading_prosody_without_prosody_settings_is_refused()
     {
-        string card = ModelFiles.CopyWithEditedCard(Id, _temp, c => c["inputs"]!.AsArray().Add(new JsonObject { ["name"] = "prosody_stats", ["shape"] = new JsonArray(1, 21) }));
+        // cnn-rnn-emodb reads prosody_stats; without the settings its card would pass as one from before prosody.
+        string card = ModelFiles.CopyWithEditedCard(Id, _temp, c => c["featureConfig"]!.AsObject().Remove("prosody"));
         var e = Assert.Throws<ModelLoadException>(() => EmotionModel.Load(card, _extractor));
         Assert.Contains("reads prosody", e.Message, StringComparison.Ordinal);
     }
