@@ -84,6 +84,8 @@ rows = [("decode WAV + resample 22.05 -> 16 kHz", "decode", "decode"), ("MFCC", 
         ("MS frames + statistics", "ms", "ms"), (f"inference {cs['model']}", "inference", "inference")]
 for name, a, b in rows:
     print(f"| {name} | {c[a]:.2f} | {p[b]:.2f} | {p[b] / c[a]:.1f}x |")
+if "prosody" in p:
+    print(f"| prosody (F0, voicing, energy + 21 functionals) | {c['prosody']:.2f} | {p['prosody']:.2f} | {p['prosody'] / c['prosody']:.1f}x |")
 print(f"| speech activity | (in end to end) | {p['vad']:.2f} | |")
 print(f"| **end to end** (bytes to label, one window) | **{c['end_to_end']:.2f}** | **{p['end_to_end']:.2f}** | **{p['end_to_end'] / c['end_to_end']:.1f}x** |")
 print(f"| service analysis (2 s / 0.5 s timeline + overall) | {c['service_analysis']:.2f} | | |")

@@ -28,7 +28,8 @@ internal static class ClipsCommand
         var decoder = new WavDecoder();
         byte[][] wavs = [.. files.Select(File.ReadAllBytes)];
 
-        string[] stages = ["decode", "mfcc", "ms", "inference", "end_to_end", "service_analysis"];
+        // Prosody is timed (and computed by the predictor) only for models that read it.
+        string[] stages = ["decode", "mfcc", "ms", "prosody", "inference", "end_to_end", "service_analysis"];
         var totals = stages.ToDictionary(s => s, _ => 0.0);
         double audioSeconds = 0;
         var timings = new double[stages.Length][];
@@ -59,9 +60,10 @@ internal static class ClipsCommand
                     FeatureMatrix ms = extractor.Modulation.Compute(samples);
                     extractor.Modulation.UtteranceStatistics(ms);
                 });
-                timings[3][r] = features.Modulation.Frames == 0 ? 0 : Time(() => model.Predict(features));
-                timings[4][r] = Time(() => predictor.Predict(model, Decode(decoder, wav)));
-                timings[5][r] = Time(() => analyzer.Analyze(model, Decode(decoder, wav)));
+                timings[3][r] = !model.UsesProsody ? 0 : Time(() => extractor.Prosody.UtteranceStatistics(extractor.Prosody.Compute(samples), features.Speech));
+                timings[4][r] = features.Modulation.Frames == 0 ? 0 : Time(() => model.Predict(features));
+                timings[5][r] = Time(() => predictor.Predict(model, Decode(decoder, wav)));
+                timings[6][r] = Time(() => analyzer.Analyze(model, Decode(decoder, wav)));
             }
 
             for (int s = 0; s < stages.Length; s++)

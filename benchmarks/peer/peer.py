@@ -12,6 +12,10 @@
               (scipy.signal.lfilter, Q = 2, 2-64 Hz), Hamming^2-weighted energies over 256 ms every 64 ms, log;
               utterance statistics (294). The gammatone weights are the textbook magnitude response, not NWaves'
               exact design, so values are close but not compared: this peer measures cost.
+  prosody     (only when the model reads prosody_stats) numpy NCCF pitch on the signal low-passed at 1 kHz
+              (33-tap Hamming sinc) and decimated to 4 kHz, lags for 60-500 Hz, 25 ms segments, one per MFCC frame;
+              energy and low-band share per frame; the 21 utterance functionals. Same structure and amount of work
+              as the C# ProsodyExtractor, not compared value for value.
   inference   PyTorch eager (torch.inference_mode) on the CNN-RNN built from training/models.py with the model
               card's own architecture config (random weights of the same shapes: the cost is what matters)
   end_to_end  decode + mfcc + speech activity + ms + statistics + inference, per clip
@@ -148,6 +152,63 @@ class ModulationSpectrum:
         return np.concatenate([mean, std, centroid, flat, crest]).astype(np.float32)
 
 
+# ---------- prosody (numpy), for models that read prosody_stats ----------
+class Prosody:
+    def __init__(self):
+        n = np.arange(33) - 16
+        h = 2 * 1000 / RATE * np.sinc(2 * 1000 / RATE * n) * np.hamming(33)
+        self.lowpass = (h / h.sum()).astype(np.float32)
+        self.rate = RATE // 4
+        self.seg = int(0.025 * self.rate)
+        self.lags = np.arange(int(self.rate / 500), int(np.ceil(self.rate / 60)) + 1)
+
+    def frames(self, x, n_frames):
+        low = np.convolve(x, self.lowpass, mode="same")
+        d = low[::4]
+        span = self.seg + self.lags[-1] + 1
+        d = np.concatenate([d, np.zeros(span)]).astype(np.float32)
+        starts = np.clip((np.arange(n_frames) * 0.01 * self.rate).astype(int), 0, len(d) - span)
+        win = np.lib.stride_tricks.sliding_window_view(d, span)[starts]            # [T, span]
+        ref = win[:, :self.seg]
+        shifted = np.lib.stride_tricks.sliding_window_view(win, self.seg, axis=1)[:, self.lags]  # [T, L, seg]
+        num = np.matmul(shifted, ref[:, :, None])[..., 0]                            # batched BLAS
+        csum = np.concatenate([np.zeros((n_frames, 1), np.float32), np.cumsum(win ** 2, 1)], 1)
+        e0 = csum[:, self.seg]
+        ek = csum[:, self.lags + self.seg] - csum[:, self.lags]                      # running energies
+        nccf = num / np.sqrt(e0[:, None] * ek + 1e-12)
+        best = nccf.max(1)
+        peaks = (nccf[:, 1:-1] >= nccf[:, :-2]) & (nccf[:, 1:-1] >= nccf[:, 2:]) & (nccf[:, 1:-1] >= 0.9 * best[:, None])
+        k = np.argmax(peaks, 1) + 1
+        a, b, c = (nccf[np.arange(n_frames), k + o] for o in (-1, 0, 1))
+        frac = 0.5 * (a - c) / np.where(np.abs(a - 2 * b + c) > 1e-9, a - 2 * b + c, 1)
+        f0 = self.rate / np.maximum(self.lags[k] + frac, 1)
+        full = np.lib.stride_tricks.sliding_window_view(np.concatenate([x, np.zeros(400)]), 400)[::160][:n_frames]
+        energy = 10 * np.log10(((full - full.mean(1, keepdims=True)) ** 2).mean(1) + 1e-10)
+        lowband = 10 * np.log10((ref ** 2).mean(1) + 1e-10) - energy
+        voiced = best >= 0.5
+        return np.stack([np.where(voiced, 12 * np.log2(f0), 0), best, voiced, energy, lowband], 1).astype(np.float32)
+
+    @staticmethod
+    def statistics(p, speech):
+        s = speech if speech.sum() >= 2 else np.ones(len(p), bool)
+        v = s & (p[:, 2] > 0)
+        t = np.arange(len(p)) * 0.01
+        f0, en = p[v, 0], p[s, 3]
+        slope = lambda y, x: float(np.polyfit(x, y, 1)[0]) if len(y) >= 2 else 0.0
+        pct = np.percentile(f0, [10, 50, 90]) if len(f0) else np.zeros(3)
+        r = np.minimum(p[v, 1], 0.999)
+        runs = np.diff(np.concatenate([[0], v.astype(int), [0]]))
+        n_runs = (runs == 1).sum()
+        stats = [v.sum() / max(s.sum(), 1), f0.mean() if len(f0) else 0, f0.std() if len(f0) else 0, *pct, pct[2] - pct[0], slope(f0, t[v]),
+                 np.abs(np.diff(f0)).mean() if len(f0) > 1 else 0, r.mean() if len(r) else 0,
+                 (10 * np.log10(r / (1 - r))).mean() if len(r) else 0, en.mean(), en.std(),
+                 np.subtract(*np.percentile(en, [90, 10])), slope(en, t[s]),
+                 np.abs(np.diff(p[v, 3])).mean() if v.sum() > 1 else 0, p[v, 4].mean() if v.any() else 0,
+                 p[v, 4].std() if v.any() else 0, n_runs / max(s.sum() * 0.01, 0.01),
+                 v.sum() * 0.01 / max(n_runs, 1), s.mean()]
+        return np.array(stats, np.float32)
+
+
 # ---------- the CNN-RNN in PyTorch eager ----------
 def build_model(card_path):
     import torch
@@ -157,8 +218,9 @@ def build_model(card_path):
     card = json.load(open(card_path))
     cfg = card["config"]
     dims = {"A": 23, "M": 6, "ms_shift": 0.064, "mfcc_shift": 0.01}
+    n_stats = 65 + 294 + (21 if cfg.get("prosody") else 0)
     norm = {"mfcc_mean": np.zeros(13), "mfcc_std": np.ones(13), "ms_mean": np.zeros(138), "ms_std": np.ones(138),
-            "stats_mean": np.zeros(65 + 294), "stats_std": np.ones(65 + 294)}
+            "stats_mean": np.zeros(n_stats), "stats_std": np.ones(n_stats)}
     seeds = cfg.get("seeds") or [cfg.get("seed", 1)]
     members = [build(cfg, norm, len(card["labels"]), dims).eval() for _ in seeds]
     model = members[0] if len(members) == 1 else Ensemble(members).eval()
@@ -178,6 +240,7 @@ def main():
     files = sorted(glob.glob(os.path.join(args.dir, "*.wav")))[:args.n]
     mfcc, msx = Mfcc(), ModulationSpectrum()
     model, inputs, members = build_model(os.path.join(ROOT, "models", args.model + ".json"))
+    prosody = Prosody() if "prosody_stats" in inputs else None
 
     ref = json.load(open(os.path.join(ROOT, "tests/Rtser.Features.Tests/TestData/mfcc-espeak.json")))
     rate, pcm = scipy.io.wavfile.read(os.path.join(ROOT, "tests/Rtser.Features.Tests/TestData/espeak-16k.wav"))
@@ -191,13 +254,18 @@ def main():
             x = scipy.signal.resample_poly(x, RATE // g, r // g).astype(np.float32)
         return x
 
-    def infer(c, levels_speech, ms, stats):
+    def infer(c, levels_speech, ms, stats, pstats=None):
         with torch.inference_mode():
             feed = {"mfcc": torch.from_numpy(c)[None], "ms": torch.from_numpy(ms)[None]}
             if "vad" in inputs:
                 feed["vad"] = torch.from_numpy(levels_speech.astype(np.float32))[None]
                 feed["ms_stats"] = torch.from_numpy(stats)[None]
+            if pstats is not None:
+                feed["prosody_stats"] = torch.from_numpy(pstats)[None]
             return model(**feed)[0].numpy()
+
+    def prosody_stats(x, c, speech):
+        return Prosody.statistics(prosody.frames(x, len(c)), speech) if prosody else None
 
     def end_to_end(path):
         x = decode(path)
@@ -207,12 +275,12 @@ def main():
             return "no_speech"
         ms = msx(x)
         stats = msx.statistics(ms)
-        return int(np.argmax(infer(c, speech, ms, stats)))
+        return int(np.argmax(infer(c, speech, ms, stats, prosody_stats(x, c, speech))))
 
     for p in files[:10]:
         end_to_end(p)
 
-    stages = ["decode", "mfcc", "vad", "ms", "inference", "end_to_end"]
+    stages = ["decode", "mfcc", "vad", "ms"] + (["prosody"] if prosody else []) + ["inference", "end_to_end"]
     totals = dict.fromkeys(stages, 0.0)
     audio = 0.0
     for p in files:
@@ -222,13 +290,15 @@ def main():
         speech = speech_activity(levels)
         ms = msx(x)
         stats = msx.statistics(ms)
+        pstats = prosody_stats(x, c, speech)
+        work = {"decode": lambda: decode(p), "mfcc": lambda: mfcc(x), "vad": lambda: speech_activity(levels),
+                "ms": lambda: msx.statistics(msx(x)), "prosody": lambda: prosody_stats(x, c, speech),
+                "inference": lambda: infer(c, speech, ms, stats, pstats), "end_to_end": lambda: end_to_end(p)}
         t = {s: [] for s in stages}
         for _ in range(args.repeat):
-            for name, fn in (("decode", lambda: decode(p)), ("mfcc", lambda: mfcc(x)), ("vad", lambda: speech_activity(levels)),
-                             ("ms", lambda: msx.statistics(msx(x))), ("inference", lambda: infer(c, speech, ms, stats)),
-                             ("end_to_end", lambda: end_to_end(p))):
+            for name in stages:
                 t0 = time.perf_counter()
-                fn()
+                work[name]()
                 t[name].append((time.perf_counter() - t0) * 1000)
         for s in stages:
             totals[s] += float(np.median(t[s]))
