@@ -128,7 +128,7 @@ def main():
         a.results, a.models, a.checkpoints = (os.path.join(tmp, d) for d in ("results", "models", "checkpoints"))
         a.force = True
         if not only:
-            only = {"mlr", "svm", "svm_sel", "rnn", "cnn", "cnn_rnn"}
+            only = {"mlr", "svm", "svm_sel", "rnn", "cnn", "cnn_rnn", "mlr_prosody", "svm_prosody", "cnn_rnn_prosody"}
     cfgs = load_configs(only)
     runs_dir = os.path.join(a.results, "runs")
     cfg_dir = os.path.join(a.results, "resolved_configs")

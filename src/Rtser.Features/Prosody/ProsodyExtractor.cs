@@ -60,9 +60,12 @@ public sealed class ProsodyExtractor
 
     public double FrameShiftSeconds => Options.FrameShiftSeconds;
 
-    /// <summary>f0_semitones: 12 log2(F0 / 1 Hz) in voiced frames, else 0; voicing: the highest NCCF peak in [0, 1] (0 when
-    /// the frame is below the energy floor or the low-band minimum, where no lag search is made); voiced: 0/1; energy_db: 10 log10 of the frame's mean square after its mean is removed (-100 for
-    /// silence); lowband_db: the energy below ~1 kHz relative to energy_db.</summary>
+    /// <summary>
+    /// f0_semitones: 12 log2(F0 / 1 Hz) in voiced frames, else 0; voicing: the highest NCCF peak in [0, 1] (0 when the
+    /// frame is below the energy floor or the low-band minimum, where no lag search is made); voiced: 0/1; energy_db:
+    /// 10 log10 of the frame's mean square after its mean is removed (-100 for silence); lowband_db: the energy below
+    /// ~1 kHz relative to energy_db.
+    /// </summary>
     public static IReadOnlyList<string> ColumnNames => Array.AsReadOnly(Columns);
 
     public static IReadOnlyList<string> StatisticNames => Array.AsReadOnly(Statistics);
