@@ -41,7 +41,7 @@ public sealed class EmotionModel : IDisposable
     public static IReadOnlyList<string> KnownInputs { get; } = ["mfcc", "ms", "vad", "ms_stats", "prosody", "prosody_stats"];
 
     /// <summary>Whether the graph reads the prosody stream, which the extractor then has to compute (it is skipped otherwise).</summary>
-    public bool UsesProsody => Card.Inputs.Any(i => i.Name.StartsWith("prosody", StringComparison.Ordinal));
+    public bool UsesProsody => ReadsProsody(Card);
 
     public static EmotionModel Load(string cardPath, SpeechFeatureExtractor extractor)
     {
@@ -53,7 +53,7 @@ public sealed class EmotionModel : IDisposable
             throw new ModelLoadException($"{where} was trained on other features than this extractor computes ({diff}); retrain it on a fresh export or run the configuration it was trained with.");
         }
 
-        if (card.Inputs.Any(i => i.Name.StartsWith("prosody", StringComparison.Ordinal))
+        if (ReadsProsody(card)
             && (card.FeatureConfig.ValueKind != System.Text.Json.JsonValueKind.Object || !card.FeatureConfig.TryGetProperty("prosody", out _)))
         {
             throw new ModelLoadException($"{where} reads prosody but its featureConfig has no prosody settings to check against this extractor's.");
@@ -195,6 +195,8 @@ public sealed class EmotionModel : IDisposable
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         return options;
     }
+
+    private static bool ReadsProsody(ModelCard card) => card.Inputs.Any(i => i.Name.StartsWith("prosody", StringComparison.Ordinal));
 
     private static OrtValue CreateInput(string name, SpeechFeatures f)
     {

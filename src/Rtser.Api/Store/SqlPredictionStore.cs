@@ -268,25 +268,19 @@ public abstract class SqlPredictionStore : IPredictionStore
         }
     }
 
-    public async Task<(bool Found, string? AudioPath)> DeleteAsync(Guid id, string? owner, CancellationToken cancel)
-    {
-        await _writeLock.WaitAsync(cancel);
-        try
-        {
-            return await DeleteOneAsync(id, owner, cancel);
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
+    public Task<(bool Found, string? AudioPath)> DeleteAsync(Guid id, string? owner, CancellationToken cancel) =>
+        ExclusiveAsync(() => DeleteOneAsync(id, owner, cancel), cancel);
 
-    public async Task<IReadOnlyList<string>> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancel)
+    public Task<IReadOnlyList<string>> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancel) =>
+        ExclusiveAsync(() => DeleteBeforeAsync(cutoff, cancel), cancel);
+
+    /// <summary>Runs a write while holding the write lock the group commit also takes.</summary>
+    private async Task<T> ExclusiveAsync<T>(Func<Task<T>> write, CancellationToken cancel)
     {
         await _writeLock.WaitAsync(cancel);
         try
         {
-            return await DeleteBeforeAsync(cutoff, cancel);
+            return await write();
         }
         finally
         {
