@@ -31,6 +31,27 @@ def apply_smoke(cfg):
     return cfg
 
 
+ENROL_SEED = 0  # the same random speaker profiles for every model and seed
+
+
+def enrol_curve(cfg):
+    """Speaker-profile sizes evaluated for a speaker-normalised config (the main one first)."""
+    main = cfg["speaker_norm"].get("enrol", 20)
+    return [main] + [k for k in cfg["speaker_norm"].get("curve", [5, 10, 20, "all"]) if k != main]
+
+
+def curve_results(curve, corpus, folds):
+    """{profile size: {uar_mean, uar_sd, accuracy_mean, probabilities}} over the same folds."""
+    from . import metrics
+    out = {}
+    for k, P in curve.items():
+        fr = [metrics.evaluate(corpus.y[fo["test"]], P[fo["test"]].argmax(1), corpus.labels) for fo in folds]
+        agg = metrics.aggregate(fr, corpus.labels)
+        out[k] = {"uar_mean": agg["uar_mean"], "uar_sd": agg["uar_sd"], "accuracy_mean": agg["accuracy_mean"],
+                  "probabilities": [[round(float(v), 6) for v in row] for row in P]}
+    return out
+
+
 IDENTITY_KEYS = ("name", "title", "priority", "export", "export_corpora", "seeds")
 
 
@@ -100,6 +121,10 @@ def run_ensemble(cfg, features_dir, out_dir, log=print):
            "member_accuracy_mean": float(ma.mean()),
            "predictions": preds.tolist(), "probabilities": [[round(float(v), 6) for v in row] for row in P],
            "featureConfig": corpus.index.get("featureConfig")}
+    if all(r.get("enrol_curve") for r in members):
+        curve = {k: np.mean([np.array(r["enrol_curve"][k]["probabilities"], dtype=np.float64) for r in members], 0)
+                 for k in members[0]["enrol_curve"]}
+        out["enrol_curve"] = curve_results(curve, corpus, folds)
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, f"{cfg['name']}__{corpus.name}.json")
     with open(path, "w") as f:
@@ -138,6 +163,7 @@ def run(cfg, features_dir, out_dir, log=print):
     fold_results, fold_meta = [], []
     preds = np.full(corpus.n - n_extra, -1)
     probs = np.full((corpus.n - n_extra, K), np.nan)  # torch models: test probabilities (for seed ensembles)
+    curve = {}  # speaker-normalised models: test probabilities per speaker-profile size
     t0 = time.time()
     if kind in ("mlr", "svm"):
         fs = cfg.get("feature_set", "all")
@@ -147,15 +173,33 @@ def run(cfg, features_dir, out_dir, log=print):
         te = fo["test"]
         if kind in ("mlr", "svm"):
             tr = np.concatenate([fo["train"], fo["val"]])  # no early stopping: all non-test speakers
-            pipe = baselines.fit_fold(kind, cfg, X[tr], corpus.y[tr], corpus.speakers[tr], K, seed)
-            p = baselines.predict_scores(pipe, X[te]).argmax(1)
+            Xtr = X[tr]
+            if cfg.get("speaker_norm"):
+                from .train import speaker_offsets
+                Xtr = Xtr - speaker_offsets(X, corpus.speakers, tr)
+            pipe = baselines.fit_fold(kind, cfg, Xtr, corpus.y[tr], corpus.speakers[tr], K, seed)
+            if cfg.get("speaker_norm"):
+                for k in enrol_curve(cfg):
+                    sc = baselines.predict_scores(pipe, X[te] - speaker_offsets(X, corpus.speakers, te, k, ENROL_SEED))
+                    e = np.exp(sc - sc.max(1, keepdims=True))
+                    curve.setdefault(str(k), np.full((corpus.n, K), np.nan))[te] = e / e.sum(1, keepdims=True)
+                p = curve[str(cfg["speaker_norm"].get("enrol", 20))][te].argmax(1)
+            else:
+                p = baselines.predict_scores(pipe, X[te]).argmax(1)
             meta = {"params": pipe["params"], "k": pipe["k"], "n_features": X.shape[1]}
             if cfg.get("selection"):
                 meta["selected"] = [names[c] for c in pipe["cols"]]
         else:
-            from .train import predict, train_model
+            from .train import predict, speaker_offsets, train_model, utterance_stats
             model, norm, info = train_model(cfg, corpus, fo["train"], fo["val"], seed + fo["fold"], log=log)
-            pr = predict(model, corpus, te)
+            if cfg.get("speaker_norm"):
+                S = utterance_stats(corpus, cfg.get("prosody", False))
+                for k in enrol_curve(cfg):  # the same trained model, speaker profiles of other sizes
+                    pk = predict(model, corpus, te, offsets=speaker_offsets(S, corpus.speakers, te, k, ENROL_SEED))
+                    curve.setdefault(str(k), np.full((corpus.n, K), np.nan))[te] = pk
+                pr = curve[str(cfg["speaker_norm"].get("enrol", 20))][te]
+            else:
+                pr = predict(model, corpus, te)
             probs[te] = pr
             p = pr.argmax(1)
             meta = {k: info[k] for k in ("best_epoch", "best_val_uar", "seconds", "selection")}
@@ -176,6 +220,8 @@ def run(cfg, features_dir, out_dir, log=print):
            "predictions": preds.tolist(), "featureConfig": corpus.index.get("featureConfig")}
     if kind == "torch":
         out["probabilities"] = [[round(float(v), 6) for v in row] for row in probs]
+    if curve:
+        out["enrol_curve"] = curve_results(curve, corpus, folds)
     if cfg.get("selection") and kind in ("mlr", "svm"):
         from collections import Counter
         cnt = Counter(n for m in fold_meta for n in m["selected"])

@@ -188,19 +188,34 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
                     "dims": {"A": corpus.acoustic_bands, "M": corpus.modulation_bands}},
                    os.path.join(checkpoints_dir, f"{mid}.pt"))
         names = model.input_names  # ["mfcc", "ms"] (+ "vad", "ms_stats" (+ "prosody_stats") with a statistics branch)
+        # (+ "speaker_mean" for speaker-normalised models, which also output their raw utterance statistics)
+        spk = bool(getattr(model, "uses_speaker", False))
+        out_names = ["probabilities"] + (["utterance_stats"] if spk else [])
+        graph = model
+        if spk:
+            from .models import WithUtteranceStats
+            from .train import speaker_offsets, utterance_stats
+            from .experiment import ENROL_SEED
+            graph = WithUtteranceStats(model).eval()
+            S_raw = utterance_stats(corpus, pros)
+            enrol = cfg["speaker_norm"].get("enrol", 20)
+            # parity cases: each file's speaker profile as the evaluation built it (enrol other recordings)
+            spk_mean = {int(i): speaker_offsets(S_raw, corpus.speakers, [int(i)], enrol, ENROL_SEED)[0]
+                        for i in picks}
 
-        def tensors(mf, vad, ms, st, ps):
+        def tensors(mf, vad, ms, st, ps, sm=None):
             t = {"mfcc": mf[None], "ms": ms[None], "vad": vad[None].astype(np.float32), "ms_stats": st[None],
-                 "prosody_stats": None if ps is None else ps[None]}
+                 "prosody_stats": None if ps is None else ps[None], "speaker_mean": None if sm is None else sm[None]}
             return [torch.from_numpy(np.ascontiguousarray(t[n], dtype=np.float32)) for n in names]
 
         i0 = picks[0]
         axes = {"mfcc": {0: "batch", 1: "frames"}, "ms": {0: "batch", 1: "ms_frames"},
-                "vad": {0: "batch", 1: "frames"}, "ms_stats": {0: "batch"}, "prosody_stats": {0: "batch"}}
-        torch.onnx.export(model, tuple(tensors(corpus.mfcc[i0], corpus.vad[i0], corpus.ms[i0], corpus.ms_stats[i0],
-                                               prosody_of(corpus, i0))),
-                          onnx_path, input_names=names, output_names=["probabilities"],
-                          dynamic_axes={**{n: axes[n] for n in names}, "probabilities": {0: "batch"}},
+                "vad": {0: "batch", 1: "frames"}, "ms_stats": {0: "batch"}, "prosody_stats": {0: "batch"},
+                "speaker_mean": {0: "batch"}}
+        torch.onnx.export(graph, tuple(tensors(corpus.mfcc[i0], corpus.vad[i0], corpus.ms[i0], corpus.ms_stats[i0],
+                                               prosody_of(corpus, i0), spk_mean[i0] if spk else None)),
+                          onnx_path, input_names=names, output_names=out_names,
+                          dynamic_axes={**{n: axes[n] for n in names}, **{o: {0: "batch"} for o in out_names}},
                           opset_version=17, do_constant_folding=True)
         import onnx
         om = onnx.load(onnx_path)
@@ -210,18 +225,24 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
         onnx.checker.check_model(om)
         onnx.save(om, onnx_path)
 
-        def case(mf, vad, ms, st, ps, timing=False):
-            ts = tensors(mf, vad, ms, st, ps)
+        def case(mf, vad, ms, st, ps, sm=None, timing=False):
+            ts = tensors(mf, vad, ms, st, ps, sm)
             with torch.no_grad():
-                p = model(*ts)[0].numpy()
-            return {"inputs": {n: tensor_json(t.numpy()) for n, t in zip(names, ts)},
-                    "probabilities": [float(x) for x in p], "timing": timing}
+                out = graph(*ts)
+            c = {"inputs": {n: tensor_json(t.numpy()) for n, t in zip(names, ts)}, "timing": timing}
+            if spk:
+                c["probabilities"] = [float(x) for x in out[0][0].numpy()]
+                c["utterance_stats"] = [float(x) for x in out[1][0].numpy()]
+            else:
+                c["probabilities"] = [float(x) for x in out[0].numpy()]
+            return c
 
         for i in picks:
-            c = case(corpus.mfcc[i], corpus.vad[i], corpus.ms[i], corpus.ms_stats[i], prosody_of(corpus, i))
+            c = case(corpus.mfcc[i], corpus.vad[i], corpus.ms[i], corpus.ms_stats[i], prosody_of(corpus, i),
+                     spk_mean[i] if spk else None)
             c["file"] = corpus.paths[i]
             cases.append(c)
-        cases.append(case(*three_second_case(corpus, picks[0]), timing=True))
+        cases.append(case(*three_second_case(corpus, picks[0]), sm=spk_mean[picks[0]] if spk else None, timing=True))
         n_par = n_params(model)
         macs = count_macs(model, T=int(round(1 / corpus.mfcc_shift)),
                           n_prosody=corpus.prosody_stats.shape[1] if model.uses_prosody else 0)
@@ -238,6 +259,18 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
             inputs += [{"name": "prosody_stats", "shape": ["batch", corpus.prosody_stats.shape[1]], "dtype": "float32",
                         "note": "C# prosody functionals, order = prosody statisticNames"}]
         outputs = [{"name": "probabilities", "shape": ["batch", K]}]
+        if spk:
+            D = int(S_raw.shape[1])
+            inputs += [{"name": "speaker_mean", "shape": ["batch", D], "dtype": "float32",
+                        "note": "mean of utterance_stats over earlier recordings of the same speaker (the profile)"}]
+            outputs += [{"name": "utterance_stats", "shape": ["batch", D],
+                         "note": "this recording's raw utterance statistics, the unit a speaker profile averages"}]
+            card_extra["speakerAdaptation"] = {
+                "input": "speaker_mean", "statisticsOutput": "utterance_stats", "dimensions": D,
+                "profileRecordings": enrol, "fallbackModel": f"cnn-rnn-{corpus.name}",
+                "note": "the statistics branch sees utterance_stats - speaker_mean; evaluated with profiles of "
+                        f"{enrol} other recordings of each test speaker (labels never used); training speakers "
+                        "centred on the mean of all their recordings"}
         card_extra.update({"epochs": epochs, "architecture": cfg["model"], "augmentation": cfg.get("augment", {}),
                       "train": cfg["train"],
                       "preprocessing": "none outside the graph: per-dimension mean/std of the training data are "
@@ -282,6 +315,10 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
                                           "uar_mean_per_seed": {str(m["seed"]): m["uar_mean"] for m in run["members"]},
                                           "uar_mean_over_seeds": run["member_uar_mean"],
                                           "uar_sd_over_seeds": run["member_uar_sd"]}
+        if run.get("enrol_curve"):
+            evaluation["protocol"] += ("; test speakers' statistics centred on a profile of other recordings of the "
+                                       "same speaker (random, seeded), never the scored one")
+            evaluation["uar_by_profile_size"] = {k: v["uar_mean"] for k, v in run["enrol_curve"].items()}
         if run.get("n_extra_training_files"):
             evaluation["extra_training_files"] = run["n_extra_training_files"]
     card = {

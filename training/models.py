@@ -119,6 +119,9 @@ class Base(nn.Module):
         self.n_classes = n_classes
         # config "prosody": the C# prosody functionals join the utterance statistics (statistics branch only)
         self.uses_prosody = bool(cfg.get("prosody", False))
+        # config "speaker_norm": the statistics branch sees the utterance statistics minus the speaker's mean
+        # statistics (input speaker_mean, from other recordings of the same speaker; see train.speaker_offsets)
+        self.uses_speaker = bool(cfg.get("speaker_norm"))
 
     uses_stats = False
 
@@ -126,10 +129,12 @@ class Base(nn.Module):
     def input_names(self):
         if not self.uses_stats:
             return ["mfcc", "ms"]
-        return ["mfcc", "ms", "vad", "ms_stats"] + (["prosody_stats"] if self.uses_prosody else [])
+        return (["mfcc", "ms", "vad", "ms_stats"] + (["prosody_stats"] if self.uses_prosody else [])
+                + (["speaker_mean"] if self.uses_speaker else []))
 
-    def forward(self, mfcc, ms, vad=None, ms_stats=None, prosody_stats=None):
-        return torch.softmax(self.logits(mfcc, ms, vad=vad, ms_stats=ms_stats, prosody_stats=prosody_stats), dim=-1)
+    def forward(self, mfcc, ms, vad=None, ms_stats=None, prosody_stats=None, speaker_mean=None):
+        return torch.softmax(self.logits(mfcc, ms, vad=vad, ms_stats=ms_stats, prosody_stats=prosody_stats,
+                                         speaker_mean=speaker_mean), dim=-1)
 
 
 class RNN(Base):
@@ -291,22 +296,25 @@ class CNNRNN(Base):
                 self.stats_out = nn.Linear(self.stats.out_dim, n_classes)
         self.out = nn.Sequential(nn.Dropout(m.get("dropout", 0.2)), nn.Linear(d_out, n_classes))
 
-    def branch_logits(self, mfcc, ms, vad=None, ms_stats=None, stats=None, prosody_stats=None):
-        """(output logits, [per-branch logits] for the auxiliary losses; empty unless fusion = 'logits')."""
+    def branch_logits(self, mfcc, ms, vad=None, ms_stats=None, stats=None, prosody_stats=None, speaker_mean=None):
+        """(output logits, [per-branch logits] for the auxiliary losses; empty unless fusion = 'logits').
+        stats given (training): already speaker-centred where the config says so."""
         h, _ = self.gru(self.front(mfcc, ms))
         z = self.poolt(h)
         if not self.uses_stats:
             return self.out(z), []
         if stats is None:
             stats = StatsBranch.raw(mfcc, vad, ms_stats, prosody_stats if self.uses_prosody else None)
+            if self.uses_speaker:
+                stats = stats - speaker_mean
         s = self.stats(stats)
         if self.fusion == "concat":
             return self.out(torch.cat([z, s], 1)), []
         a, b = self.out(z), self.stats_out(s)
         return a + b, [a, b]
 
-    def logits(self, mfcc, ms, vad=None, ms_stats=None, stats=None, prosody_stats=None):
-        return self.branch_logits(mfcc, ms, vad, ms_stats, stats, prosody_stats)[0]
+    def logits(self, mfcc, ms, vad=None, ms_stats=None, stats=None, prosody_stats=None, speaker_mean=None):
+        return self.branch_logits(mfcc, ms, vad, ms_stats, stats, prosody_stats, speaker_mean)[0]
 
 
 class Ensemble(nn.Module):
@@ -317,13 +325,28 @@ class Ensemble(nn.Module):
         self.members = nn.ModuleList(members)
         m0 = members[0]
         self.uses_stats, self.uses_prosody, self.input_names = m0.uses_stats, m0.uses_prosody, m0.input_names
+        self.uses_speaker = m0.uses_speaker
         self.A, self.M, self.mfcc_ms, self.hop_ms = m0.A, m0.M, m0.mfcc_ms, m0.hop_ms
         if self.uses_stats:
             self.stats = m0.stats
 
-    def forward(self, mfcc, ms, vad=None, ms_stats=None, prosody_stats=None):
-        ps = [m(mfcc, ms, vad, ms_stats, prosody_stats) for m in self.members]
+    def forward(self, mfcc, ms, vad=None, ms_stats=None, prosody_stats=None, speaker_mean=None):
+        ps = [m(mfcc, ms, vad, ms_stats, prosody_stats, speaker_mean) for m in self.members]
         return torch.stack(ps, 0).mean(0)
+
+
+class WithUtteranceStats(nn.Module):
+    """Export wrapper for speaker-normalised models: (probabilities, the raw utterance statistics). The service
+    averages the second output over a speaker's recordings to make the speaker_mean input, so the statistics
+    come from the graph itself and cannot drift from what the model subtracts."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, mfcc, ms, vad, ms_stats, prosody_stats=None, speaker_mean=None):
+        raw = StatsBranch.raw(mfcc, vad, ms_stats, prosody_stats if self.model.uses_prosody else None)
+        return self.model(mfcc, ms, vad, ms_stats, prosody_stats, speaker_mean), raw
 
 
 ARCHS = {"rnn": RNN, "cnn": CNN, "cnn_rnn": CNNRNN}
@@ -372,6 +395,8 @@ def count_macs(model, T=100, Tms=None, dims=None, n_prosody=0):
         extra = {"vad": torch.ones(1, T), "ms_stats": torch.zeros(1, model.stats.mean.numel() - 65 - n_prosody)}
         if model.uses_prosody:
             extra["prosody_stats"] = torch.zeros(1, n_prosody)
+        if getattr(model, "uses_speaker", False):
+            extra["speaker_mean"] = torch.zeros(1, model.stats.mean.numel())
     with torch.no_grad():
         model(torch.zeros(1, T, 13), torch.zeros(1, Tms, model.A * model.M), **extra)
     for h in hooks:

@@ -61,6 +61,27 @@ def stats_norm(corpus, idx, prosody=False):
     return {"stats_mean": X.mean(0), "stats_std": np.where(sd < 1e-6, 1.0, sd)}
 
 
+def speaker_offsets(X, speakers, idx, enrol=None, seed=0):
+    """[len(idx), D]: the speaker mean of the statistics X that utterance i is normalised with.
+    enrol=None (training speakers): the mean over all of that speaker's utterances in idx (labels unused).
+    enrol=k (speakers being evaluated): the mean over k other utterances of the same speaker drawn at random
+    (seeded per utterance; "all" = every other one), as the service builds a speaker profile from earlier
+    recordings, never from the one it is scoring."""
+    idx = np.asarray(idx)
+    out = np.zeros((len(idx), X.shape[1]), dtype=np.float64)
+    if enrol is None:
+        for s in set(speakers[idx].tolist()):
+            rows = idx[speakers[idx] == s]
+            out[speakers[idx] == s] = X[rows].astype(np.float64).mean(0)
+        return out.astype(np.float32)
+    for j, i in enumerate(idx):
+        others = np.where((speakers == speakers[i]) & (np.arange(len(speakers)) != i))[0]
+        if enrol != "all" and len(others) > int(enrol):
+            others = np.random.default_rng(seed * 100003 + int(i)).choice(others, int(enrol), replace=False)
+        out[j] = X[others].astype(np.float64).mean(0)
+    return out.astype(np.float32)
+
+
 def dims_of(corpus):
     return {"A": corpus.acoustic_bands, "M": corpus.modulation_bands,
             "ms_shift": corpus.ms_shift, "mfcc_shift": corpus.mfcc_shift}
@@ -115,9 +136,11 @@ def augment(mf, ms, norm, aug, rng, ratio):
     return mf, ms
 
 
-def predict(model, corpus, idx, batch=64):
+def predict(model, corpus, idx, batch=64, offsets=None):
     """Full-length utterances; batches of equal shapes. Models with a statistics branch get vad and ms_stats
-    and compute the statistics in the graph, as in ONNX."""
+    and compute the statistics in the graph, as in ONNX. Speaker-normalised models: offsets [len(idx), D] =
+    each utterance's speaker_mean input (speaker_offsets)."""
+    off = {int(i): o for i, o in zip(idx, offsets)} if offsets is not None else None
     model.eval()
     groups = {}
     for i in idx:
@@ -133,7 +156,8 @@ def predict(model, corpus, idx, batch=64):
                     vad = torch.from_numpy(np.stack([corpus.vad[i] for i in mb]).astype(np.float32))
                     st = torch.from_numpy(corpus.ms_stats[mb])
                     ps = torch.from_numpy(corpus.prosody_stats[mb]) if getattr(model, "uses_prosody", False) else None
-                    p = model(mf, ms, vad, st, ps).numpy()
+                    sm = torch.from_numpy(np.stack([off[i] for i in mb])) if getattr(model, "uses_speaker", False) else None
+                    p = model(mf, ms, vad, st, ps, sm).numpy()
                 else:
                     p = model(mf, ms).numpy()
                 for i, pi in zip(mb, p):
@@ -149,9 +173,21 @@ def train_model(cfg, corpus, train_idx, val_idx, seed, epochs=None, log=print):
     aug["_A"], aug["_M"] = corpus.acoustic_bands, corpus.modulation_bands
     norm = frame_norm(corpus, train_idx)
     sb = cfg["model"].get("stats_branch")
+    spk = cfg.get("speaker_norm")
+    val_offsets = None
     if sb:
-        norm.update(stats_norm(corpus, train_idx, cfg.get("prosody", False)))
         S_all = utterance_stats(corpus, cfg.get("prosody", False))
+        if spk:  # training speakers centred on their own mean; validation speakers as test speakers are
+            S_all = S_all.copy()
+            S_all[train_idx] -= speaker_offsets(S_all, corpus.speakers, train_idx)
+            if val_idx is not None and len(val_idx):
+                val_offsets = speaker_offsets(utterance_stats(corpus, cfg.get("prosody", False)), corpus.speakers,
+                                              val_idx, spk.get("enrol", 20), seed)
+            X = S_all[train_idx].astype(np.float64)
+            sd = X.std(0)
+            norm.update({"stats_mean": X.mean(0), "stats_std": np.where(sd < 1e-6, 1.0, sd)})
+        else:
+            norm.update(stats_norm(corpus, train_idx, cfg.get("prosody", False)))
     sel = None
     if cfg.get("selection"):
         mf_cols, ms_cols, mi = frame_selection(corpus, train_idx, cfg["selection"]["k_frame"], seed)
@@ -221,7 +257,7 @@ def train_model(cfg, corpus, train_idx, val_idx, seed, epochs=None, log=print):
             tot += float(loss) * len(mb)
         rec = {"epoch": ep, "train_loss": tot / len(train_idx)}
         if val_idx is not None and len(val_idx):
-            p = predict(model, corpus, val_idx)
+            p = predict(model, corpus, val_idx, offsets=val_offsets)
             r = metrics.evaluate(corpus.y[val_idx], p.argmax(1), corpus.labels)
             rec["val_uar"], rec["val_acc"] = r["uar"], r["accuracy"]
             if r["uar"] > best[0]:

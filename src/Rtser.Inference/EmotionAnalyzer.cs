@@ -66,7 +66,7 @@ public sealed class EmotionAnalyzer
     }
 
     /// <summary>The timeline and overall label of 16 kHz mono samples; checks <paramref name="cancel"/> between windows.</summary>
-    public EmotionAnalysis Analyze(EmotionModel model, ReadOnlySpan<float> samples16k, CancellationToken cancel = default)
+    public EmotionAnalysis Analyze(EmotionModel model, ReadOnlySpan<float> samples16k, CancellationToken cancel = default, float[]? speakerMean = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         IReadOnlyList<(int Start, int Length)> windows = Windows(samples16k.Length);
@@ -108,7 +108,7 @@ public sealed class EmotionAnalyzer
                 }
 
                 cancel.ThrowIfCancellationRequested();
-                EmotionPrediction[] predictions = _predictor.PredictMany(model, features);
+                EmotionPrediction[] predictions = _predictor.PredictMany(model, features, speakerMean);
                 for (int k = 0; k < count; k++)
                 {
                     segments.Add(ToSegment(predictions[k], (done + k) * (long)hop, length));
@@ -124,7 +124,7 @@ public sealed class EmotionAnalyzer
         {
             cancel.ThrowIfCancellationRequested();
             (int start, int length) = windows[i];
-            segments.Add(Score(model, samples16k.Slice(start, length), start));
+            segments.Add(Score(model, samples16k.Slice(start, length), start, speakerMean));
         }
 
         double overallSpeech = windows.Count == 1 ? 0 : speechSeconds ?? extractor.MeasureSpeechSeconds(samples16k);
@@ -132,10 +132,46 @@ public sealed class EmotionAnalyzer
     }
 
     /// <summary>One window scored as a single clip; <paramref name="startSample"/> places it in the recording.</summary>
-    public EmotionSegment Score(EmotionModel model, ReadOnlySpan<float> window, long startSample)
+    public EmotionSegment Score(EmotionModel model, ReadOnlySpan<float> window, long startSample, float[]? speakerMean = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return ToSegment(_predictor.Predict(model, window), startSample, window.Length);
+        return ToSegment(_predictor.Predict(model, window, speakerMean), startSample, window.Length);
+    }
+
+    /// <summary>
+    /// What a recording adds to its speaker's profile for a model that adapts to the speaker: the mean of the
+    /// model's utterance statistics over the timeline's windows with speech (the units the model scores), or
+    /// null when no window holds speech.
+    /// </summary>
+    public float[]? ProfileStatistics(EmotionModel model, ReadOnlySpan<float> samples16k, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var speech = new List<SpeechFeatures>();
+        foreach ((int start, int length) in Windows(samples16k.Length))
+        {
+            cancel.ThrowIfCancellationRequested();
+            SpeechFeatures f = _predictor.Extractor.Extract(samples16k.Slice(start, length), model.UsesProsody);
+            if (_predictor.HasSpeech(f))
+            {
+                speech.Add(f);
+            }
+        }
+
+        if (speech.Count == 0)
+        {
+            return null;
+        }
+
+        var sum = new double[model.ProfileLength];
+        foreach (float[] row in model.StatisticsMany(speech))
+        {
+            for (int i = 0; i < sum.Length; i++)
+            {
+                sum[i] += row[i];
+            }
+        }
+
+        return [.. sum.Select(v => (float)(v / speech.Count))];
     }
 
     private static EmotionSegment ToSegment(EmotionPrediction p, long startSample, int length) =>

@@ -14,9 +14,12 @@ public sealed class EmotionModel : IDisposable
 {
     public const string OutputName = "probabilities";
 
+    /// <summary>Speaker-adapted models: the input the speaker's profile goes to, and the output a profile is made of.</summary>
+    public const string SpeakerInput = "speaker_mean";
+    public const string StatisticsOutput = "utterance_stats";
+
     private readonly InferenceSession _session;
     private readonly string[] _inputNames;
-    private readonly string[] _outputNames = [OutputName];
 
     // Runs in flight, so Dispose can wait for them: freeing the native session under a running Run crashes
     // the process (a live stream's last reading can still be computing while the host shuts down).
@@ -38,7 +41,16 @@ public sealed class EmotionModel : IDisposable
     public IReadOnlyList<string> Labels => Card.Labels;
 
     /// <summary>Inputs the service knows how to fill from <see cref="SpeechFeatures"/>.</summary>
-    public static IReadOnlyList<string> KnownInputs { get; } = ["mfcc", "ms", "vad", "ms_stats", "prosody", "prosody_stats"];
+    public static IReadOnlyList<string> KnownInputs { get; } = ["mfcc", "ms", "vad", "ms_stats", "prosody", "prosody_stats", SpeakerInput];
+
+    /// <summary>
+    /// Whether the model scores a recording against its speaker's profile (the mean of <see cref="StatisticsMany"/>
+    /// over earlier recordings of the same speaker), so it needs one to give a label.
+    /// </summary>
+    public bool AdaptsToSpeaker => ProfileLength > 0;
+
+    /// <summary>Length of a speaker profile vector; 0 for models that do not adapt to the speaker.</summary>
+    public int ProfileLength { get; private init; }
 
     /// <summary>Whether the graph reads the prosody stream, which the extractor then has to compute (it is skipped otherwise).</summary>
     public bool UsesProsody => ReadsProsody(Card);
@@ -81,6 +93,7 @@ public sealed class EmotionModel : IDisposable
             return new EmotionModel(card, session, [.. card.Inputs.Select(i => i.Name)])
             {
                 CanBatch = session.InputMetadata.Values.All(m => m.Dimensions is [< 0, ..]),
+                ProfileLength = session.InputMetadata.TryGetValue(SpeakerInput, out NodeMetadata? sm) ? sm.Dimensions[^1] : 0,
             };
         }
         catch
@@ -90,11 +103,32 @@ public sealed class EmotionModel : IDisposable
         }
     }
 
-    /// <summary>Per-label probabilities for one utterance, in <see cref="Labels"/> order.</summary>
-    public float[] Predict(SpeechFeatures features)
+    /// <summary>
+    /// Per-label probabilities for one utterance, in <see cref="Labels"/> order. A model that
+    /// <see cref="AdaptsToSpeaker"/> needs the speaker's profile, any other takes none.
+    /// </summary>
+    public float[] Predict(SpeechFeatures features, float[]? speakerMean = null)
     {
         ArgumentNullException.ThrowIfNull(features);
-        return Run(name => CreateInput(name, features));
+        CheckProfile(speakerMean);
+        return Run(name => CreateInput(name, features, speakerMean), OutputName);
+    }
+
+    /// <summary>
+    /// The raw utterance statistics of each utterance, from the graph's own <see cref="StatisticsOutput"/>: what a
+    /// speaker profile averages, computed by the same operations the model subtracts the profile from.
+    /// </summary>
+    public float[][] StatisticsMany(IReadOnlyList<SpeechFeatures> items)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        if (!AdaptsToSpeaker)
+        {
+            throw new InvalidOperationException($"model '{Id}' does not adapt to a speaker and has no '{StatisticsOutput}' output");
+        }
+
+        // The statistics do not depend on the profile; zeros fill the input the graph still requires.
+        var none = new float[ProfileLength];
+        return [.. items.Select(f => Run(name => CreateInput(name, f, none), StatisticsOutput))];
     }
 
     /// <summary>
@@ -102,15 +136,16 @@ public sealed class EmotionModel : IDisposable
     /// agree (the timeline's windows): one call amortises ONNX Runtime's per-run and per-operator overhead and
     /// gives the GRU wider matrix products. Otherwise one run each; the numbers are the same either way.
     /// </summary>
-    public float[][] PredictMany(IReadOnlyList<SpeechFeatures> items)
+    public float[][] PredictMany(IReadOnlyList<SpeechFeatures> items, float[]? speakerMean = null)
     {
         ArgumentNullException.ThrowIfNull(items);
+        CheckProfile(speakerMean);
         if (items.Count < 2 || !CanBatch || !SameShapes(items))
         {
-            return [.. items.Select(Predict)];
+            return [.. items.Select(f => Predict(f, speakerMean))];
         }
 
-        float[] all = Run(name => CreateBatch(name, items));
+        float[] all = Run(name => CreateBatch(name, items, speakerMean), OutputName);
         int classes = all.Length / items.Count;
         return [.. Enumerable.Range(0, items.Count).Select(i => all.AsSpan(i * classes, classes).ToArray())];
     }
@@ -119,10 +154,25 @@ public sealed class EmotionModel : IDisposable
     public bool CanBatch { get; private init; }
 
     /// <summary>Runs the graph on raw tensors by input name (parity tests feed the training framework's inputs).</summary>
-    internal float[] PredictRaw(IReadOnlyDictionary<string, (float[] Data, long[] Shape)> inputs) =>
-        Run(name => Tensor(inputs[name].Data, inputs[name].Data.Length, inputs[name].Shape));
+    internal float[] PredictRaw(IReadOnlyDictionary<string, (float[] Data, long[] Shape)> inputs, string output = OutputName) =>
+        Run(name => Tensor(inputs[name].Data, inputs[name].Data.Length, inputs[name].Shape), output);
 
-    private float[] Run(Func<string, OrtValue> input)
+    private void CheckProfile(float[]? speakerMean)
+    {
+        if (AdaptsToSpeaker && speakerMean is null)
+        {
+            throw new InvalidOperationException($"model '{Id}' adapts to the speaker and needs a speaker profile");
+        }
+
+        if (speakerMean is not null && speakerMean.Length != ProfileLength)
+        {
+            throw new ArgumentException(
+                AdaptsToSpeaker ? $"a speaker profile for model '{Id}' has {ProfileLength} values, not {speakerMean.Length}" : $"model '{Id}' takes no speaker profile",
+                nameof(speakerMean));
+        }
+    }
+
+    private float[] Run(Func<string, OrtValue> input, string output)
     {
         lock (_lifetime)
         {
@@ -139,7 +189,7 @@ public sealed class EmotionModel : IDisposable
             }
 
             using var runOptions = new RunOptions();
-            using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(runOptions, _inputNames, values, _outputNames);
+            using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(runOptions, _inputNames, values, [output]);
             return outputs[0].GetTensorDataAsSpan<float>().ToArray();
         }
         finally
@@ -198,20 +248,22 @@ public sealed class EmotionModel : IDisposable
 
     private static bool ReadsProsody(ModelCard card) => card.Inputs.Any(i => i.Name.StartsWith("prosody", StringComparison.Ordinal));
 
-    private static OrtValue CreateInput(string name, SpeechFeatures f)
+    private static OrtValue CreateInput(string name, SpeechFeatures f, float[]? speakerMean)
     {
-        (float[] data, int length, long[] shape) = Source(name, f);
+        (float[] data, int length, long[] shape) = name == SpeakerInput ? (speakerMean!, speakerMean!.Length, [1, speakerMean.Length]) : Source(name, f);
         return Tensor(data, length, shape);
     }
 
     /// <summary>The utterances' inputs stacked along the batch axis (their shapes agree: see <see cref="SameShapes"/>).</summary>
-    private static OrtValue CreateBatch(string name, IReadOnlyList<SpeechFeatures> items)
+    private static OrtValue CreateBatch(string name, IReadOnlyList<SpeechFeatures> items, float[]? speakerMean)
     {
-        (_, int length, long[] shape) = Source(name, items[0]);
+        (float[] Data, int Length, long[] Shape) Of(SpeechFeatures f) =>
+            name == SpeakerInput ? (speakerMean!, speakerMean!.Length, [1, speakerMean.Length]) : Source(name, f);
+        (_, int length, long[] shape) = Of(items[0]);
         var data = new float[length * items.Count];
         for (int i = 0; i < items.Count; i++)
         {
-            (float[] one, int n, _) = Source(name, items[i]);
+            (float[] one, int n, _) = Of(items[i]);
             one.AsSpan(0, n).CopyTo(data.AsSpan(i * length));
         }
 
@@ -265,6 +317,12 @@ public sealed class EmotionModel : IDisposable
                 throw new ModelLoadException($"{where}: input '{input.Name}' is {meta.ElementDataType}, not float32.");
             }
 
+            if (input.Name == SpeakerInput)
+            {
+                CheckStatisticsOutput(session, meta, where);
+                continue;
+            }
+
             int? width = input.Name switch
             {
                 "mfcc" => extractor.Mfcc.Width,
@@ -289,6 +347,21 @@ public sealed class EmotionModel : IDisposable
         if (output.Dimensions is [.., int classes] && classes > 0 && classes != card.Labels.Length)
         {
             throw new ModelLoadException($"{where}: the graph outputs {classes} classes, the card lists {card.Labels.Length} labels.");
+        }
+    }
+
+    /// <summary>A speaker-adapted graph must also give the statistics its profile is made of, of the profile's length.</summary>
+    private static void CheckStatisticsOutput(InferenceSession session, NodeMetadata speakerInput, string where)
+    {
+        if (!session.OutputMetadata.TryGetValue(StatisticsOutput, out NodeMetadata? stats))
+        {
+            throw new ModelLoadException($"{where}: the graph takes '{SpeakerInput}' but has no '{StatisticsOutput}' output to build a profile from.");
+        }
+
+        int width = speakerInput.Dimensions is [.., int w] ? w : -1;
+        if (width <= 0 || stats.Dimensions is not [.., int s] || s != width)
+        {
+            throw new ModelLoadException($"{where}: '{SpeakerInput}' and '{StatisticsOutput}' must have one fixed, equal width.");
         }
     }
 }

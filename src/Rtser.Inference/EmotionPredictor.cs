@@ -22,17 +22,23 @@ public sealed class EmotionPredictor(SpeechFeatureExtractor extractor)
 
     public SpeechFeatureExtractor Extractor { get; } = extractor;
 
-    public EmotionPrediction Predict(EmotionModel model, ReadOnlySpan<float> samples16k)
+    public EmotionPrediction Predict(EmotionModel model, ReadOnlySpan<float> samples16k, float[]? speakerMean = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return Predict(model, Extractor.Extract(samples16k, model.UsesProsody));
+        return Predict(model, Extractor.Extract(samples16k, model.UsesProsody), speakerMean);
     }
 
-    /// <summary>The same decision on features already extracted (by <see cref="SpeechFeatureExtractor.Extract"/> or its window-sharing twin).</summary>
-    public EmotionPrediction Predict(EmotionModel model, SpeechFeatures f) => PredictMany(model, [f])[0];
+    /// <summary>Whether the features hold enough speech to say anything (else the answer is no_speech).</summary>
+    public bool HasSpeech(SpeechFeatures f) => f.SpeechSeconds >= Extractor.Config.SpeechActivity.MinSpeechSeconds && f.Modulation.Frames > 0;
 
-    /// <summary>The decisions for several utterances (a timeline's windows), the ones with speech scored in one batch.</summary>
-    public EmotionPrediction[] PredictMany(EmotionModel model, IReadOnlyList<SpeechFeatures> items)
+    /// <summary>The same decision on features already extracted (by <see cref="SpeechFeatureExtractor.Extract"/> or its window-sharing twin).</summary>
+    public EmotionPrediction Predict(EmotionModel model, SpeechFeatures f, float[]? speakerMean = null) => PredictMany(model, [f], speakerMean)[0];
+
+    /// <summary>
+    /// The decisions for several utterances (a timeline's windows), the ones with speech scored in one batch;
+    /// <paramref name="speakerMean"/> is the speaker's profile for a model that adapts to the speaker.
+    /// </summary>
+    public EmotionPrediction[] PredictMany(EmotionModel model, IReadOnlyList<SpeechFeatures> items, float[]? speakerMean = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(items);
@@ -41,7 +47,7 @@ public sealed class EmotionPredictor(SpeechFeatureExtractor extractor)
         for (int i = 0; i < items.Count; i++)
         {
             SpeechFeatures f = items[i];
-            if (f.SpeechSeconds < Extractor.Config.SpeechActivity.MinSpeechSeconds || f.Modulation.Frames == 0)
+            if (!HasSpeech(f))
             {
                 // Never a confident label on silence or noise.
                 results[i] = new EmotionPrediction(model.Id, EmotionPrediction.NoSpeech, 0, new Dictionary<string, double>(), f.DurationSeconds, f.SpeechSeconds);
@@ -53,7 +59,7 @@ public sealed class EmotionPredictor(SpeechFeatureExtractor extractor)
         }
 
         // Batches of a bounded size: the gain flattens out well before, and ONNX Runtime's buffers grow with it.
-        float[][] scores = [.. speech.Chunk(MaxBatch).SelectMany(chunk => model.PredictMany([.. chunk.Select(i => items[i])]))];
+        float[][] scores = [.. speech.Chunk(MaxBatch).SelectMany(chunk => model.PredictMany([.. chunk.Select(i => items[i])], speakerMean))];
         for (int k = 0; k < speech.Count; k++)
         {
             SpeechFeatures f = items[speech[k]];

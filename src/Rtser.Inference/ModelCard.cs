@@ -8,6 +8,13 @@ public sealed record TensorSpec(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("shape")] JsonElement[] Shape);
 
+/// <summary>How a speaker-adapted model was evaluated and what answers while a speaker's profile is too short.</summary>
+/// <param name="ProfileRecordings">Recordings per speaker profile in the evaluation: the service averages the latest this many.</param>
+/// <param name="FallbackModel">The per-recording model that labels a speaker's recordings until the profile is long enough.</param>
+public sealed record SpeakerAdaptationCard(
+    [property: JsonPropertyName("profileRecordings")] int ProfileRecordings,
+    [property: JsonPropertyName("fallbackModel")] string? FallbackModel);
+
 /// <summary>
 /// The model card written by training/export.py beside each models/&lt;id&gt;.onnx. Only what the service relies on
 /// is typed; the evaluation block is passed through to clients as it is.
@@ -49,6 +56,10 @@ public sealed record ModelCard
 
     [JsonPropertyName("evaluation")]
     public JsonElement Evaluation { get; init; }
+
+    /// <summary>Set for a model that scores recordings against its speaker's profile.</summary>
+    [JsonPropertyName("speakerAdaptation")]
+    public SpeakerAdaptationCard? SpeakerAdaptation { get; init; }
 
     public static ModelCard Load(string path)
     {

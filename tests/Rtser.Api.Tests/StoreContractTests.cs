@@ -137,6 +137,40 @@ public abstract class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_speaker_and_adaptation_read_back_and_the_list_filters_by_speaker()
+    {
+        Prediction p = Make(0, "sad") with { Speaker = "p-07", Adaptation = new SpeakerAdaptation("cnn-rnn-spk-emodb", true, 12, 10) };
+        await Store.AddAsync(p, null, null, default, [1f, 2f]);
+        await Store.AddAsync(Make(1, "sad"), null, null, default);
+
+        Assert.Equal(p.Adaptation, (await Store.GetAsync(p.Id, null, default))!.Adaptation);
+        PredictionPage page = await Store.ListAsync(new PredictionQuery(Speaker: "p-07", Take: 10), default);
+        Assert.Equal(p.Id, Assert.Single(page.Items).Id);
+        Assert.Equal("p-07", page.Items[0].Speaker);
+    }
+
+    [Fact]
+    public async Task Speaker_statistics_come_newest_first_for_that_speaker_and_owner_only_and_go_with_a_delete()
+    {
+        Prediction[] mine = [.. Enumerable.Range(0, 4).Select(i => Make(i, "happy") with { Speaker = "p1" })];
+        foreach (Prediction p in mine)
+        {
+            await Store.AddAsync(p, null, "clinic-a", default, [p.CreatedAt.Minute, 0.5f]);
+        }
+
+        await Store.AddAsync(Make(10, "happy") with { Speaker = "p1" }, null, "clinic-b", default, [99f, 99f]);
+        await Store.AddAsync(Make(11, "happy") with { Speaker = "p2" }, null, "clinic-a", default, [98f, 98f]);
+        await Store.AddAsync(Make(12, "happy") with { Speaker = "p1" }, null, "clinic-a", default); // no statistics: not in a profile
+
+        IReadOnlyList<float[]> latest = await Store.SpeakerStatisticsAsync("p1", "clinic-a", 3, default);
+        Assert.Equal([[3f, 0.5f], [2f, 0.5f], [1f, 0.5f]], latest);
+
+        await Store.DeleteAsync(mine[3].Id, "clinic-a", default);
+        Assert.Equal([[2f, 0.5f], [1f, 0.5f], [0f, 0.5f]], await Store.SpeakerStatisticsAsync("p1", "clinic-a", 3, default));
+        Assert.Empty(await Store.SpeakerStatisticsAsync("p1", null, 3, default));
+    }
+
+    [Fact]
     public async Task Retention_deletes_what_is_older_than_the_cutoff_and_returns_kept_audio()
     {
         await Store.AddAsync(Make(0, "sad"), "/a/0.wav", null, default);

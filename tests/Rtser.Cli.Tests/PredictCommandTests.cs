@@ -54,6 +54,46 @@ public sealed class PredictCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_speaker_adapted_model_scores_each_file_against_the_other_recordings_of_its_folder()
+    {
+        string emodb = Path.Combine(TestPaths.Datasets, "emodb", "wav");
+        string folder = Path.Combine(_temp, "speaker-03");
+        Directory.CreateDirectory(folder);
+        string[] clips = ["03a01Fa.wav", "03a01Nc.wav", "03a02Ta.wav", "03a01Wa.wav"];
+        foreach (string c in clips)
+        {
+            File.Copy(Path.Combine(emodb, c), Path.Combine(folder, c));
+        }
+
+        var (code, lines, err) = Run("predict", folder, "--models", _models, "--model", "cnn-rnn-spk-emodb", "--min-profile", "3");
+        var (_, fewer, _) = Run("predict", folder, "--models", _models, "--model", "cnn-rnn-spk-emodb", "--min-profile", "4");
+
+        Assert.True(code == 0, err);
+        JsonElement scored = lines.Select(l => JsonDocument.Parse(l).RootElement).Single(e => e.GetProperty("file").GetString()!.EndsWith("03a01Wa.wav", StringComparison.Ordinal));
+        Assert.Equal("cnn-rnn-spk-emodb", scored.GetProperty("model").GetString());
+        Assert.Equal("speaker-03", scored.GetProperty("speaker").GetString());
+        Assert.True(scored.GetProperty("adaptation").GetProperty("applied").GetBoolean());
+        Assert.Equal(3, scored.GetProperty("adaptation").GetProperty("profileRecordings").GetInt32());
+
+        // The same as the library run against the mean of the other three recordings' statistics.
+        var extractor = new Rtser.Features.Pipeline.SpeechFeatureExtractor();
+        using var registry = Rtser.Inference.ModelRegistry.Load(_models, extractor);
+        var model = registry.Get("cnn-rnn-spk-emodb");
+        var analyzer = new Rtser.Inference.EmotionAnalyzer(new Rtser.Inference.EmotionPredictor(extractor));
+        float[][] rows = [.. clips[..3].Select(c => analyzer.ProfileStatistics(model, AudioLoader.LoadMono16k(Path.Combine(emodb, c)))!)];
+        float[] mean = [.. Enumerable.Range(0, model.ProfileLength).Select(i => (float)rows.Average(r => (double)r[i]))];
+        var expected = analyzer.Analyze(model, AudioLoader.LoadMono16k(Path.Combine(emodb, clips[3])), speakerMean: mean).Overall;
+        Assert.Equal(expected.Label, scored.GetProperty("label").GetString());
+        Assert.Equal(expected.Confidence, scored.GetProperty("confidence").GetDouble(), 3);
+
+        Assert.All(fewer.Select(l => JsonDocument.Parse(l).RootElement), e =>
+        {
+            Assert.Equal("cnn-rnn-emodb", e.GetProperty("model").GetString());
+            Assert.False(e.GetProperty("adaptation").GetProperty("applied").GetBoolean());
+        });
+    }
+
+    [Fact]
     public void A_browser_recording_gets_the_service_timeline_and_overall_label()
     {
         string webm = TestPaths.TestData("Rtser.Audio.Tests", "chromium-live.webm");

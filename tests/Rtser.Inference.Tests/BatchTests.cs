@@ -23,18 +23,19 @@ public sealed class BatchTests : IDisposable
         float[] speech = AudioLoader.LoadMono16k(Path.Combine(TestPaths.Datasets, "emodb", "wav", "03a01Wa.wav"));
         SpeechFeatures[] windows = [.. new[] { 0, 4000, 8000 }.Select(at => _extractor.Extract(speech.AsSpan(at, 16000), model.UsesProsody))];
 
-        float[][] batched = model.PredictMany(windows);
+        float[]? profile = ModelFiles.ProfileFor(model, _extractor);
+        float[][] batched = model.PredictMany(windows, profile);
 
         Assert.Equal(windows.Length, batched.Length);
         for (int i = 0; i < windows.Length; i++)
         {
-            float[] alone = model.Predict(windows[i]);
+            float[] alone = model.Predict(windows[i], profile);
             Assert.Equal(alone.Length, batched[i].Length);
             Assert.All(alone.Zip(batched[i]), p => Assert.Equal(p.First, p.Second, 1e-5f));
         }
 
         // The windows differ, so a batch that returned one row three times would fail above; make sure they do.
-        Assert.NotEqual(model.Predict(windows[0]), model.Predict(windows[2]));
+        Assert.NotEqual(model.Predict(windows[0], profile), model.Predict(windows[2], profile));
     }
 
     [Fact]

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Rtser.Audio;
+using Rtser.Features.Pipeline;
 using Rtser.Tests.Shared;
 
 namespace Rtser.Inference.Tests;
@@ -11,6 +13,22 @@ internal static class ModelFiles
 
     public static IEnumerable<string> CardIds() =>
         System.IO.Directory.EnumerateFiles(Directory, "*.json").Select(Path.GetFileNameWithoutExtension).Order(StringComparer.Ordinal)!;
+
+    /// <summary>EmoDB speaker 03's recordings a test profile is made of (the test clip 03a01Wa is not among them).</summary>
+    public static readonly string[] ProfileClips = ["03a01Fa.wav", "03a01Nc.wav", "03a02Ta.wav", "03a04Ad.wav", "03a04Lc.wav", "03a02Wb.wav"];
+
+    /// <summary>A real speaker profile for a model that adapts to the speaker (null for any other).</summary>
+    public static float[]? ProfileFor(EmotionModel model, SpeechFeatureExtractor extractor)
+    {
+        if (!model.AdaptsToSpeaker)
+        {
+            return null;
+        }
+
+        var analyzer = new EmotionAnalyzer(new EmotionPredictor(extractor));
+        float[][] rows = [.. ProfileClips.Select(c => analyzer.ProfileStatistics(model, AudioLoader.LoadMono16k(Path.Combine(TestPaths.Datasets, "emodb", "wav", c)))!)];
+        return [.. Enumerable.Range(0, model.ProfileLength).Select(i => rows.Average(r => r[i]))];
+    }
 
     /// <summary>Copies models/&lt;id&gt;.onnx and an edited card into <paramref name="folder"/>; returns the card path.</summary>
     public static string CopyWithEditedCard(string id, string folder, Action<JsonObject> edit)

@@ -19,7 +19,8 @@ public sealed class PredictorTests : IDisposable
     [MemberData(nameof(ModelIds))]
     public void Silence_gets_no_speech_and_no_emotion(string id)
     {
-        var p = new EmotionPredictor(_extractor).Predict(_registry.Get(id), new float[3 * 16000]);
+        EmotionModel model = _registry.Get(id);
+        var p = new EmotionPredictor(_extractor).Predict(model, new float[3 * 16000], ModelFiles.ProfileFor(model, _extractor));
         Assert.Equal(EmotionPrediction.NoSpeech, p.Label);
         Assert.Equal(0, p.Confidence);
         Assert.Empty(p.Probabilities);
@@ -32,7 +33,7 @@ public sealed class PredictorTests : IDisposable
     {
         EmotionModel model = _registry.Get(id);
         float[] speech = AudioLoader.LoadMono16k(Path.Combine(TestPaths.Datasets, "emodb", "wav", "03a01Wa.wav"));
-        var p = new EmotionPredictor(_extractor).Predict(model, speech);
+        var p = new EmotionPredictor(_extractor).Predict(model, speech, ModelFiles.ProfileFor(model, _extractor));
 
         Assert.Contains(p.Label, model.Labels);
         Assert.Equal(model.Labels.Count, p.Probabilities.Count);

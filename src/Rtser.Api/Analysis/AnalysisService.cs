@@ -6,6 +6,15 @@ using Rtser.Inference;
 
 namespace Rtser.Api.Analysis;
 
+/// <summary>
+/// A speaker's profile for a speaker-adapted model: the mean of the latest recordings' statistics when there are
+/// at least <paramref name="Required"/> of them (else null, and <paramref name="Fallback"/> answers).
+/// </summary>
+public sealed record SpeakerProfile(float[]? Mean, int Recordings, int Required, EmotionModel Fallback);
+
+/// <summary>A prediction and what its recording adds to the speaker's profile (speaker-adapted models only).</summary>
+public sealed record AnalysisResult(Prediction Prediction, float[]? ProfileStatistics);
+
 /// <summary>Upload bytes to a prediction: decode, resample to 16 kHz, timeline and overall label.</summary>
 public sealed class AnalysisService(IAudioDecoder decoder, ModelRegistry models, EmotionAnalyzer analyzer, IOptions<RtserOptions> options, TimeProvider clock)
 {
@@ -17,9 +26,18 @@ public sealed class AnalysisService(IAudioDecoder decoder, ModelRegistry models,
 
     public IEnumerable<string> ModelIds => models.Models.Select(m => m.Id).Order(StringComparer.Ordinal);
 
-    /// <summary>Throws <see cref="AudioFormatException"/> for input that is not usable audio.</summary>
-    public Prediction Analyze(ReadOnlyMemory<byte> upload, string? fileName, EmotionModel model, CancellationToken cancel)
+    /// <summary>
+    /// Throws <see cref="AudioFormatException"/> for input that is not usable audio. A speaker-adapted
+    /// <paramref name="model"/> needs the <paramref name="speaker"/>'s <paramref name="profile"/>.
+    /// </summary>
+    public AnalysisResult Analyze(ReadOnlyMemory<byte> upload, string? fileName, EmotionModel model, CancellationToken cancel, string? speaker = null, SpeakerProfile? profile = null)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model.AdaptsToSpeaker && profile is null)
+        {
+            throw new ArgumentException($"model '{model.Id}' needs the speaker's profile", nameof(profile));
+        }
+
         long start = Stopwatch.GetTimestamp();
         DecodedAudio audio = decoder.Decode(upload);
         if (audio.Samples.Length == 0)
@@ -31,12 +49,24 @@ public sealed class AnalysisService(IAudioDecoder decoder, ModelRegistry models,
         float[] samples = audio.SampleRate == Resampler.TargetRate
             ? audio.Samples
             : Resampler.ToRate(audio.Samples, audio.SampleRate, Resampler.TargetRate);
-        EmotionAnalysis a = analyzer.Analyze(model, samples, cancel);
+        EmotionModel answering = model;
+        float[]? statistics = null;
+        SpeakerAdaptation? adaptation = null;
+        if (profile is not null && model.AdaptsToSpeaker)
+        {
+            // The recording's own statistics join the profile only after it is scored: a profile is made of
+            // earlier recordings, as in the evaluation, never of the one being scored.
+            statistics = analyzer.ProfileStatistics(model, samples, cancel);
+            answering = profile.Mean is null ? profile.Fallback : model;
+            adaptation = new SpeakerAdaptation(model.Id, profile.Mean is not null, profile.Recordings, profile.Required);
+        }
+
+        EmotionAnalysis a = analyzer.Analyze(answering, samples, cancel, answering == model ? profile?.Mean : null);
         EmotionPrediction o = a.Overall;
 
         // Millisecond precision, as the store keeps it, so the 201 body equals what a later GET returns.
         var now = DateTimeOffset.FromUnixTimeMilliseconds(clock.GetUtcNow().ToUnixTimeMilliseconds());
-        return new Prediction(
+        var prediction = new Prediction(
             Guid.CreateVersion7(now),
             now,
             fileName,
@@ -47,6 +77,9 @@ public sealed class AnalysisService(IAudioDecoder decoder, ModelRegistry models,
             o.DurationSeconds,
             o.SpeechSeconds,
             a.Segments,
-            Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            Stopwatch.GetElapsedTime(start).TotalMilliseconds,
+            speaker,
+            adaptation);
+        return new AnalysisResult(prediction, statistics);
     }
 }

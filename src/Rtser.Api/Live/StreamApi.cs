@@ -52,6 +52,11 @@ public static class StreamApi
             return Problems.Problems.BadRequest($"unknown model '{model}'; available: {string.Join(", ", analysis.ModelIds)}");
         }
 
+        if (chosen.AdaptsToSpeaker)
+        {
+            return Problems.Problems.BadRequest($"model '{chosen.Id}' adapts to a speaker's profile of whole recordings; live mode uses per-recording models such as '{chosen.Card.SpeakerAdaptation?.FallbackModel}'");
+        }
+
         // Checked before the WebSocket test so a page whose handshake was refused can ask over plain HTTP why.
         if (metrics.LiveStreams >= options.Value.MaxLiveStreams)
         {

@@ -5,7 +5,10 @@ using Rtser.Inference;
 
 namespace Rtser.Api.Models;
 
-/// <summary>What a client needs to pick a model: its language, labels, size and how it was evaluated.</summary>
+/// <summary>
+/// What a client needs to pick a model: its language, labels, size and how it was evaluated;
+/// <see cref="SpeakerAdaptation"/> is set for models that need a speaker (uploads only, not live).
+/// </summary>
 public sealed record ModelInfo(
     string Id,
     bool IsDefault,
@@ -15,7 +18,8 @@ public sealed record ModelInfo(
     IReadOnlyList<string> Labels,
     long Parameters,
     long MacsPerSecondOfAudio,
-    JsonElement Evaluation);
+    JsonElement Evaluation,
+    SpeakerAdaptationCard? SpeakerAdaptation);
 
 /// <summary>/api/models: the model cards the service loaded at start-up.</summary>
 public static class ModelsApi
@@ -33,7 +37,7 @@ public static class ModelsApi
         return TypedResults.Ok(models.Models
             .OrderByDescending(m => m.Id == def)
             .ThenBy(m => m.Id, StringComparer.Ordinal)
-            .Select(m => new ModelInfo(m.Id, m.Id == def, m.Card.Corpus, m.Card.Language, m.Card.Kind, m.Labels, m.Card.Parameters, m.Card.MacsPerSecondOfAudio, m.Card.Evaluation))
+            .Select(m => new ModelInfo(m.Id, m.Id == def, m.Card.Corpus, m.Card.Language, m.Card.Kind, m.Labels, m.Card.Parameters, m.Card.MacsPerSecondOfAudio, m.Card.Evaluation, m.Card.SpeakerAdaptation))
             .ToArray());
     }
 }

@@ -5,6 +5,8 @@ namespace Rtser.Api.Predictions;
 /// <summary>A saved prediction: what POST returns, GET lists and export writes.</summary>
 /// <param name="Segments">The emotion timeline: one entry per window over the audio.</param>
 /// <param name="ProcessingMs">Decoding, features and inference for this upload, in milliseconds.</param>
+/// <param name="Speaker">The speaker the client named (a pseudonym), if any.</param>
+/// <param name="Adaptation">How a speaker-adapted model was used for this recording, when one was asked for.</param>
 public sealed record Prediction(
     Guid Id,
     DateTimeOffset CreatedAt,
@@ -16,10 +18,19 @@ public sealed record Prediction(
     double DurationSeconds,
     double SpeechSeconds,
     IReadOnlyList<EmotionSegment> Segments,
-    double ProcessingMs);
+    double ProcessingMs,
+    string? Speaker = null,
+    SpeakerAdaptation? Adaptation = null);
+
+/// <summary>
+/// A speaker-adapted model asked for: <paramref name="Applied"/> when the speaker's profile (the latest
+/// <paramref name="ProfileRecordings"/> earlier recordings) was long enough for it to answer; otherwise
+/// <see cref="Prediction.Model"/> names the fallback model that did.
+/// </summary>
+public sealed record SpeakerAdaptation(string Model, bool Applied, int ProfileRecordings, int RequiredRecordings);
 
 /// <summary>One page of the history, newest first.</summary>
 public sealed record PredictionPage(IReadOnlyList<Prediction> Items, long Total, int Skip, int Take);
 
 /// <summary>Which predictions a list or export covers; <paramref name="Owner"/> null means every owner's (no API keys configured).</summary>
-public sealed record PredictionQuery(string? Label = null, DateTimeOffset? From = null, DateTimeOffset? To = null, int Skip = 0, int Take = int.MaxValue, string? Owner = null);
+public sealed record PredictionQuery(string? Label = null, DateTimeOffset? From = null, DateTimeOffset? To = null, int Skip = 0, int Take = int.MaxValue, string? Owner = null, string? Speaker = null);

@@ -21,9 +21,11 @@ public static partial class PredictionsApi
 
         group.MapPost("/", CreateAsync)
             .WithSummary("Predict the emotion in an uploaded recording")
-            .WithDescription("Multipart form-data with the audio in field 'file' (and optionally 'model'), or the raw audio as the body "
+            .WithDescription("Multipart form-data with the audio in field 'file' (and optionally 'model' and 'speaker'), or the raw audio as the body "
                 + "(Content-Type audio/wav, audio/webm, audio/ogg, ...). WAV, WebM/Opus and Ogg/Opus are decoded in process; other types need ffmpeg. "
-                + "Returns the overall label (from windows with speech only; 'no_speech' when there is none) and the timeline of windows.")
+                + "Returns the overall label (from windows with speech only; 'no_speech' when there is none) and the timeline of windows. "
+                + "'speaker' names who speaks (a pseudonym): a speaker-adapted model (cnn-rnn-spk-*) needs it and scores each recording "
+                + "against the mean statistics of that speaker's earlier recordings; until there are enough, its fallback model answers.")
             .WithMetadata(new AudioUploadMarker())
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -40,9 +42,11 @@ public static partial class PredictionsApi
     }
 
     /// <param name="model">Model id (see /api/models); the configured default when absent.</param>
+    /// <param name="speaker">Who speaks, as a pseudonym (letters, digits, '.', '_', '-'; at most 64); needed by speaker-adapted models.</param>
     internal static async Task<Results<Created<Prediction>, ProblemHttpResult>> CreateAsync(
         HttpRequest request,
         string? model,
+        string? speaker,
         AnalysisService analysis,
         IPredictionStore store,
         InferenceGate gate,
@@ -69,6 +73,28 @@ public static partial class PredictionsApi
             return Problems.Problems.BadRequest($"unknown model '{modelId}'; available: {string.Join(", ", analysis.ModelIds)}");
         }
 
+        speaker = string.IsNullOrWhiteSpace(speaker) ? upload.Speaker : speaker.Trim();
+        if (speaker is not null && !ValidSpeaker(speaker))
+        {
+            return Problems.Problems.BadRequest("speaker must be 1-64 letters, digits, '.', '_' or '-': a pseudonym, not a person's name");
+        }
+
+        string? owner = Caller.Owner(request.HttpContext);
+        SpeakerProfile? profile = null;
+        if (chosen.AdaptsToSpeaker)
+        {
+            if (speaker is null)
+            {
+                return Problems.Problems.BadRequest($"model '{chosen.Id}' adapts to the speaker: name who speaks in 'speaker' (a pseudonym) so their recordings can form a profile");
+            }
+
+            (profile, problem) = await LoadProfileAsync(chosen, speaker, owner, analysis, store, o, cancel);
+            if (profile is null)
+            {
+                return problem!;
+            }
+        }
+
         using IDisposable? slot = await gate.EnterAsync(cancel);
         if (slot is null)
         {
@@ -77,10 +103,10 @@ public static partial class PredictionsApi
             return Problems.Problems.Create(StatusCodes.Status503ServiceUnavailable, "Busy", $"{gate.Concurrency} uploads are being analysed and the queue is full; retry in a second");
         }
 
-        Prediction prediction;
+        AnalysisResult result;
         try
         {
-            prediction = analysis.Analyze(upload.Bytes, upload.FileName, chosen, cancel);
+            result = analysis.Analyze(upload.Bytes, upload.FileName, chosen, cancel, speaker, profile);
         }
         catch (AudioFormatException e)
         {
@@ -88,28 +114,61 @@ public static partial class PredictionsApi
         }
 
         slot.Dispose();
-        string? owner = Caller.Owner(request.HttpContext);
+        Prediction prediction = result.Prediction;
         string? audioPath = o.StoreAudio ? await SaveAudioAsync(o, prediction.Id, upload.Bytes, cancel) : null;
-        await store.AddAsync(prediction, audioPath, owner, cancel);
+        await store.AddAsync(prediction, audioPath, owner, cancel, result.ProfileStatistics);
         metrics.Prediction(prediction.Model, prediction.Label, prediction.ProcessingMs / 1000);
         Log.Created(log, prediction.Id, owner ?? "-", prediction.Model, prediction.Label, prediction.DurationSeconds, prediction.ProcessingMs);
         return TypedResults.Created($"/api/predictions/{prediction.Id}", prediction);
     }
+
+    /// <summary>
+    /// The speaker's profile for <paramref name="model"/>: the mean statistics of their latest recordings (as many as
+    /// the evaluation's profiles had), or none yet and the fallback model's name when there are too few.
+    /// </summary>
+    private static async Task<(SpeakerProfile?, ProblemHttpResult?)> LoadProfileAsync(
+        EmotionModel model, string speaker, string? owner, AnalysisService analysis, IPredictionStore store, RtserOptions o, CancellationToken cancel)
+    {
+        SpeakerAdaptationCard? card = model.Card.SpeakerAdaptation;
+        int size = card?.ProfileRecordings > 0 ? card.ProfileRecordings : 20;
+        int required = Math.Min(o.SpeakerProfileMinimum, size);
+        if (card?.FallbackModel is not { } fallbackId || !analysis.TryGetModel(fallbackId, out EmotionModel fallback) || fallback.AdaptsToSpeaker)
+        {
+            return (null, Problems.Problems.Create(StatusCodes.Status500InternalServerError, "Model misconfigured", $"model '{model.Id}' names no loaded per-recording fallback model"));
+        }
+
+        float[][] rows = [.. (await store.SpeakerStatisticsAsync(speaker, owner, size, cancel)).Where(r => r.Length == model.ProfileLength)];
+        float[]? mean = null;
+        if (rows.Length >= required)
+        {
+            mean = new float[model.ProfileLength];
+            for (int i = 0; i < mean.Length; i++)
+            {
+                mean[i] = (float)rows.Average(r => (double)r[i]);
+            }
+        }
+
+        return (new SpeakerProfile(mean, rows.Length, required, fallback), null);
+    }
+
+    private static bool ValidSpeaker(string s) =>
+        s.Length is > 0 and <= 64 && s.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
 
     /// <param name="skip">Predictions to skip (default 0).</param>
     /// <param name="take">Page size, 1-200 (default 20).</param>
     /// <param name="label">Only predictions with this overall label.</param>
     /// <param name="from">Only predictions made at or after this time (ISO 8601).</param>
     /// <param name="to">Only predictions made before this time (ISO 8601).</param>
+    /// <param name="speaker">Only predictions of this speaker.</param>
     internal static async Task<Results<Ok<PredictionPage>, ProblemHttpResult>> ListAsync(
-        IPredictionStore store, HttpContext http, CancellationToken cancel, int skip = 0, int take = 20, string? label = null, DateTimeOffset? from = null, DateTimeOffset? to = null)
+        IPredictionStore store, HttpContext http, CancellationToken cancel, int skip = 0, int take = 20, string? label = null, DateTimeOffset? from = null, DateTimeOffset? to = null, string? speaker = null)
     {
         if (skip < 0 || take < 1 || take > MaxTake)
         {
             return Problems.Problems.BadRequest($"skip must be >= 0 and take between 1 and {MaxTake}");
         }
 
-        return TypedResults.Ok(await store.ListAsync(new PredictionQuery(label, from, to, skip, take, Caller.Owner(http)), cancel));
+        return TypedResults.Ok(await store.ListAsync(new PredictionQuery(label, from, to, skip, take, Caller.Owner(http), speaker), cancel));
     }
 
     internal static async Task<Results<Ok<Prediction>, ProblemHttpResult>> GetAsync(Guid id, IPredictionStore store, HttpContext http, CancellationToken cancel) =>

@@ -8,11 +8,11 @@ using Rtser.Api.Problems;
 
 namespace Rtser.Api.Predictions;
 
-/// <summary>An uploaded file: its bytes, its name if the client gave one, and a model chosen in the form.</summary>
-public sealed record Upload(ReadOnlyMemory<byte> Bytes, string? FileName, string? Model);
+/// <summary>An uploaded file: its bytes, its name if the client gave one, and a model and speaker named in the form.</summary>
+public sealed record Upload(ReadOnlyMemory<byte> Bytes, string? FileName, string? Model, string? Speaker = null);
 
 /// <summary>
-/// Reads an upload as multipart/form-data (field "file", optional field "model") or as a raw audio body,
+/// Reads an upload as multipart/form-data (field "file", optional fields "model" and "speaker") or as a raw audio body,
 /// counting bytes as they arrive so an oversized body is refused without being held, whatever it declares.
 /// </summary>
 public static class UploadReader
@@ -81,6 +81,7 @@ public static class UploadReader
         ReadOnlyMemory<byte>? file = null;
         string? fileName = null;
         string? model = null;
+        string? speaker = null;
         while (await reader.ReadNextSectionAsync(cancel) is { } section)
         {
             if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out ContentDispositionHeaderValue? disposition))
@@ -99,15 +100,24 @@ public static class UploadReader
 
                 fileName = CleanFileName(HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value);
             }
-            else if (name == "model")
+            else if (name is "model" or "speaker")
             {
                 ReadOnlyMemory<byte>? value = await ReadRawAsync(section.Body, MaxFieldBytes, cancel);
-                model = value is { } v ? Encoding.UTF8.GetString(v.Span).Trim() : null;
+                string? text = value is { } v ? Encoding.UTF8.GetString(v.Span).Trim() : null;
+                text = string.IsNullOrEmpty(text) ? null : text;
+                if (name == "model")
+                {
+                    model = text;
+                }
+                else
+                {
+                    speaker = text;
+                }
             }
         }
 
         return file is { } bytes
-            ? (new Upload(bytes, fileName, string.IsNullOrEmpty(model) ? null : model), null)
+            ? (new Upload(bytes, fileName, model, speaker), null)
             : (null, Problems.Problems.BadRequest("the form has no 'file' field; send the audio as a file in a field named 'file'"));
     }
 

@@ -12,7 +12,14 @@ public interface IPredictionStore
     Task InitializeAsync(CancellationToken cancel);
 
     /// <param name="owner">The API key name that made it; null when keys are off.</param>
-    Task AddAsync(Prediction prediction, string? audioPath, string? owner, CancellationToken cancel);
+    /// <param name="speakerStatistics">What the recording adds to its speaker's profile (speaker-adapted models only).</param>
+    Task AddAsync(Prediction prediction, string? audioPath, string? owner, CancellationToken cancel, float[]? speakerStatistics = null);
+
+    /// <summary>
+    /// The profile statistics of <paramref name="speaker"/>'s latest <paramref name="take"/> recordings made by
+    /// <paramref name="owner"/> (null: those made without a key), newest first.
+    /// </summary>
+    Task<IReadOnlyList<float[]>> SpeakerStatisticsAsync(string speaker, string? owner, int take, CancellationToken cancel);
 
     /// <summary>The prediction, if it exists and belongs to <paramref name="owner"/> (any owner when null).</summary>
     Task<Prediction?> GetAsync(Guid id, string? owner, CancellationToken cancel);

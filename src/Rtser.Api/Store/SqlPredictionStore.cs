@@ -43,9 +43,18 @@ public abstract class SqlPredictionStore : IPredictionStore
             "ALTER TABLE predictions ADD COLUMN owner TEXT NULL",
             "CREATE INDEX ix_predictions_owner ON predictions (owner, created_at DESC)",
         ],
+        [
+            // Speaker profiles: the speaker a client named, the recording's statistics a speaker-adapted model
+            // averages over that speaker's recordings (JSON array; deleted with the prediction), and how the
+            // adapted model was used.
+            "ALTER TABLE predictions ADD COLUMN speaker TEXT NULL",
+            "ALTER TABLE predictions ADD COLUMN speaker_stats TEXT NULL",
+            "ALTER TABLE predictions ADD COLUMN adaptation TEXT NULL",
+            "CREATE INDEX ix_predictions_speaker ON predictions (speaker, created_at DESC)",
+        ],
     ];
 
-    private const string Columns = "id, created_at, file_name, model, label, confidence, duration_seconds, speech_seconds, processing_ms, probabilities, segments";
+    private const string Columns = "id, created_at, file_name, model, label, confidence, duration_seconds, speech_seconds, processing_ms, probabilities, segments, speaker, adaptation";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -107,11 +116,11 @@ public abstract class SqlPredictionStore : IPredictionStore
     /// request that made wrk's p99 at 8 connections 367 ms; with group commit 55 ms).
     /// Each caller still returns only once its own row is committed.
     /// </summary>
-    public async Task AddAsync(Prediction p, string? audioPath, string? owner, CancellationToken cancel)
+    public async Task AddAsync(Prediction p, string? audioPath, string? owner, CancellationToken cancel, float[]? speakerStatistics = null)
     {
         ArgumentNullException.ThrowIfNull(p);
         cancel.ThrowIfCancellationRequested();
-        var pending = new PendingAdd(p, audioPath, owner);
+        var pending = new PendingAdd(p, audioPath, owner, speakerStatistics);
         _adds.Enqueue(pending);
 
         // A caller cancelled before a writer claims its row takes it back; once claimed, the row is written and kept.
@@ -194,7 +203,7 @@ public abstract class SqlPredictionStore : IPredictionStore
         foreach (PendingAdd a in batch)
         {
             Prediction p = a.Prediction;
-            await using DbCommand cmd = Command(c, tx, $"INSERT INTO predictions ({Columns}, audio_path, owner) VALUES (@id, @created_at, @file_name, @model, @label, @confidence, @duration_seconds, @speech_seconds, @processing_ms, @probabilities, @segments, @audio_path, @owner)");
+            await using DbCommand cmd = Command(c, tx, $"INSERT INTO predictions ({Columns}, audio_path, owner, speaker_stats) VALUES (@id, @created_at, @file_name, @model, @label, @confidence, @duration_seconds, @speech_seconds, @processing_ms, @probabilities, @segments, @speaker, @adaptation, @audio_path, @owner, @speaker_stats)");
             Add(cmd, "id", p.Id.ToString("D"));
             Add(cmd, "created_at", p.CreatedAt.ToUnixTimeMilliseconds());
             Add(cmd, "file_name", p.FileName);
@@ -206,8 +215,11 @@ public abstract class SqlPredictionStore : IPredictionStore
             Add(cmd, "processing_ms", p.ProcessingMs);
             Add(cmd, "probabilities", JsonSerializer.Serialize(p.Probabilities, Json));
             Add(cmd, "segments", JsonSerializer.Serialize(p.Segments, Json));
+            Add(cmd, "speaker", p.Speaker);
+            Add(cmd, "adaptation", p.Adaptation is null ? null : JsonSerializer.Serialize(p.Adaptation, Json));
             Add(cmd, "audio_path", a.AudioPath);
             Add(cmd, "owner", a.Owner);
+            Add(cmd, "speaker_stats", a.SpeakerStatistics is null ? null : JsonSerializer.Serialize(a.SpeakerStatistics, Json));
             await cmd.ExecuteNonQueryAsync();
         }
 
@@ -266,6 +278,24 @@ public abstract class SqlPredictionStore : IPredictionStore
         {
             yield return Read(r);
         }
+    }
+
+    public async Task<IReadOnlyList<float[]>> SpeakerStatisticsAsync(string speaker, string? owner, int take, CancellationToken cancel)
+    {
+        ArgumentNullException.ThrowIfNull(speaker);
+        await using DbConnection c = await OpenAsync(cancel);
+        await using DbCommand cmd = Command(c, null, "SELECT speaker_stats FROM predictions WHERE speaker = @speaker AND speaker_stats IS NOT NULL"
+            + (owner is null ? " AND owner IS NULL" : " AND owner = @owner") + $" ORDER BY created_at DESC, id DESC LIMIT {Math.Max(0, take).ToString(CultureInfo.InvariantCulture)}");
+        Add(cmd, "speaker", speaker);
+        AddOwner(cmd, owner);
+        var rows = new List<float[]>();
+        await using DbDataReader r = await cmd.ExecuteReaderAsync(cancel);
+        while (await r.ReadAsync(cancel))
+        {
+            rows.Add(JsonSerializer.Deserialize<float[]>(r.GetString(0), Json) ?? []);
+        }
+
+        return rows;
     }
 
     public Task<(bool Found, string? AudioPath)> DeleteAsync(Guid id, string? owner, CancellationToken cancel) =>
@@ -379,6 +409,12 @@ public abstract class SqlPredictionStore : IPredictionStore
             parameters.Add(("to", to.ToUnixTimeMilliseconds()));
         }
 
+        if (q.Speaker is { } speaker)
+        {
+            clauses.Add("speaker = @speaker");
+            parameters.Add(("speaker", speaker));
+        }
+
         if (q.Owner is { } owner)
         {
             clauses.Add("owner = @owner");
@@ -409,7 +445,9 @@ public abstract class SqlPredictionStore : IPredictionStore
         r.GetDouble(6),
         r.GetDouble(7),
         JsonSerializer.Deserialize<List<EmotionSegment>>(r.GetString(10), Json) ?? [],
-        r.GetDouble(8));
+        r.GetDouble(8),
+        r.IsDBNull(11) ? null : r.GetString(11),
+        r.IsDBNull(12) ? null : JsonSerializer.Deserialize<SpeakerAdaptation>(r.GetString(12), Json));
 
     private static DbCommand Command(DbConnection c, DbTransaction? tx, string sql)
     {
@@ -435,7 +473,7 @@ public abstract class SqlPredictionStore : IPredictionStore
         cmd.Parameters.Add(p);
     }
 
-    private sealed record PendingAdd(Prediction Prediction, string? AudioPath, string? Owner)
+    private sealed record PendingAdd(Prediction Prediction, string? AudioPath, string? Owner, float[]? SpeakerStatistics)
     {
         private const int Queued = 0, Claimed = 1, Cancelled = 2;
         private int _state;

@@ -10,6 +10,9 @@ namespace Rtser.Cli.Commands;
 /// for .wav files; named files may be any format the service reads), from the same decoder, extractor and
 /// timeline analysis the service runs: the overall label comes from the speech windows, as in the service. A file that cannot be read gets a line with its error
 /// and the exit code becomes 1; the other files are still scored.
+/// A speaker-adapted model (cnn-rnn-spk-*) takes each folder as one speaker: a file is scored against the mean
+/// statistics of the other recordings in its folder when there are at least --min-profile of them (default 10,
+/// as the service), else by the model's per-recording fallback; the line then says which.
 /// </summary>
 internal static class PredictCommand
 {
@@ -33,15 +36,19 @@ internal static class PredictCommand
 
         var analyzer = new EmotionAnalyzer(new EmotionPredictor(extractor));
         var decoder = new MediaDecoder();
+        string[] files = [.. ExpandInputs(a.Positional)];
+        SpeakerFolders? speakers = model.AdaptsToSpeaker
+            ? SpeakerFolders.Build(model, registry, files, f => analyzer.ProfileStatistics(model, Load(decoder, f)), a.IntOption("min-profile", 10))
+            : null;
         int failures = 0;
-        foreach (string file in ExpandInputs(a.Positional))
+        foreach (string file in files)
         {
             object line;
             try
             {
-                DecodedAudio audio = decoder.DecodeFile(file);
-                float[] samples = audio.SampleRate == Resampler.TargetRate ? audio.Samples : Resampler.ToRate(audio.Samples, audio.SampleRate, Resampler.TargetRate);
-                EmotionAnalysis analysis = analyzer.Analyze(model, samples);
+                float[] samples = Load(decoder, file);
+                (EmotionModel answering, float[]? mean, object? adaptation) = speakers?.For(file) ?? (model, null, null);
+                EmotionAnalysis analysis = analyzer.Analyze(answering, samples, speakerMean: mean);
                 EmotionPrediction p = analysis.Overall;
                 line = new
                 {
@@ -59,6 +66,8 @@ internal static class PredictCommand
                         label = g.Label,
                         confidence = Math.Round(g.Confidence, 4),
                     }),
+                    speaker = speakers is null ? null : Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(file))),
+                    adaptation,
                 };
             }
             catch (Exception e) when (e is AudioFormatException or IOException or UnauthorizedAccessException)
@@ -71,6 +80,68 @@ internal static class PredictCommand
         }
 
         return failures == 0 ? 0 : 1;
+    }
+
+    private static float[] Load(MediaDecoder decoder, string file)
+    {
+        DecodedAudio audio = decoder.DecodeFile(file);
+        return audio.SampleRate == Resampler.TargetRate ? audio.Samples : Resampler.ToRate(audio.Samples, audio.SampleRate, Resampler.TargetRate);
+    }
+
+    /// <summary>Each folder one speaker: every readable recording's profile statistics, for its folder-mates' profiles.</summary>
+    private sealed class SpeakerFolders
+    {
+        private readonly EmotionModel _model;
+        private readonly EmotionModel _fallback;
+        private readonly int _required;
+        private readonly Dictionary<string, (string Folder, float[]? Stats)> _files = new(StringComparer.Ordinal);
+
+        private SpeakerFolders(EmotionModel model, EmotionModel fallback, int required) =>
+            (_model, _fallback, _required) = (model, fallback, required);
+
+        public static SpeakerFolders Build(EmotionModel model, ModelRegistry registry, IEnumerable<string> files, Func<string, float[]?> statistics, int required)
+        {
+            if (required < 1)
+            {
+                throw new ArgumentException("--min-profile must be at least 1");
+            }
+
+            string? fallbackId = model.Card.SpeakerAdaptation?.FallbackModel;
+            if (fallbackId is null || !registry.TryGet(fallbackId, out EmotionModel fallback))
+            {
+                throw new ArgumentException($"model '{model.Id}' names no loaded fallback model");
+            }
+
+            var folders = new SpeakerFolders(model, fallback, required);
+            foreach (string f in files)
+            {
+                float[]? stats;
+                try
+                {
+                    stats = statistics(f);
+                }
+                catch (Exception e) when (e is AudioFormatException or IOException or UnauthorizedAccessException)
+                {
+                    stats = null; // reported when the file is scored
+                }
+
+                folders._files[f] = (Path.GetDirectoryName(Path.GetFullPath(f))!, stats);
+            }
+
+            return folders;
+        }
+
+        /// <summary>The model to answer with, the speaker profile (mean of the folder's other recordings) and what to report.</summary>
+        public (EmotionModel, float[]?, object?) For(string file)
+        {
+            string folder = _files[file].Folder;
+            float[][] others = [.. _files.Where(kv => kv.Key != file && kv.Value.Folder == folder && kv.Value.Stats is not null).Select(kv => kv.Value.Stats!)];
+            bool applied = others.Length >= _required;
+            float[]? mean = applied
+                ? [.. Enumerable.Range(0, _model.ProfileLength).Select(i => (float)others.Average(r => (double)r[i]))]
+                : null;
+            return (applied ? _model : _fallback, mean, new { model = _model.Id, applied, profileRecordings = others.Length, requiredRecordings = _required });
+        }
     }
 
     private static ModelRegistry LoadRegistry(string dir, SpeechFeatureExtractor extractor)

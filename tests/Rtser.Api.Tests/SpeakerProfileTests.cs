@@ -1,0 +1,183 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Rtser.Api.Predictions;
+using Rtser.Features.Pipeline;
+using Rtser.Inference;
+using Rtser.Tests.Shared;
+
+namespace Rtser.Api.Tests;
+
+/// <summary>
+/// Speaker-adapted models: a client names who speaks; the speaker's earlier recordings form a profile the model
+/// scores the next one against, and the per-recording fallback answers until the profile is long enough.
+/// </summary>
+public sealed class SpeakerProfileTests : IDisposable
+{
+    private const string Adapted = "cnn-rnn-spk-emodb";
+    private const string Fallback = "cnn-rnn-emodb";
+
+    // EmoDB speaker 03: the first three form the profile, the fourth is scored against it.
+    private static readonly string[] Clips = ["03a01Fa.wav", "03a01Nc.wav", "03a02Ta.wav", "03a01Wa.wav"];
+
+    private readonly RtserApp _app = new(new()
+    {
+        ["Rtser:SpeakerProfileMinimum"] = "3",
+        ["Rtser:ApiKeys:clinic-a"] = "key-a-0123456789",
+        ["Rtser:ApiKeys:clinic-b"] = "key-b-9876543210",
+    });
+
+    private readonly HttpClient _a;
+    private readonly HttpClient _b;
+
+    public SpeakerProfileTests()
+    {
+        _a = Client("key-a-0123456789");
+        _b = Client("key-b-9876543210");
+    }
+
+    public void Dispose()
+    {
+        _a.Dispose();
+        _b.Dispose();
+        _app.Dispose();
+    }
+
+    [Fact]
+    public async Task An_adapted_model_without_a_speaker_gets_400_naming_the_field() =>
+        await Problem.AssertAsync(await Upload(_a, Clips[0], speaker: null), HttpStatusCode.BadRequest, "'speaker'");
+
+    [Theory]
+    [InlineData("Jane Doe")]
+    [InlineData("p/../1")]
+    [InlineData("a-speaker-name-that-goes-on-for-more-than-sixty-four-characters-x")]
+    public async Task A_speaker_that_is_not_a_short_pseudonym_gets_400(string speaker) =>
+        await Problem.AssertAsync(await Upload(_a, Clips[0], speaker), HttpStatusCode.BadRequest, "pseudonym");
+
+    [Fact]
+    public async Task The_fallback_answers_until_the_profile_is_long_enough_then_the_adapted_model_does()
+    {
+        Prediction[] p = [.. await UploadAllAsync(_a, "p03")];
+
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal(Fallback, p[i].Model);
+            Assert.Equal(new SpeakerAdaptation(Adapted, false, i, 3), p[i].Adaptation);
+            Assert.Equal("p03", p[i].Speaker);
+        }
+
+        Assert.Equal(Adapted, p[3].Model);
+        Assert.Equal(new SpeakerAdaptation(Adapted, true, 3, 3), p[3].Adaptation);
+
+        // The fallback's answer is the per-recording model's own.
+        Prediction plain = await Send.Created(await Upload(_a, Clips[0], speaker: null, model: Fallback));
+        Assert.Equal(plain.Probabilities, p[0].Probabilities);
+    }
+
+    [Fact]
+    public async Task The_adapted_reading_is_the_model_run_against_the_mean_of_the_speakers_earlier_recordings()
+    {
+        Prediction served = (await UploadAllAsync(_a, "p03"))[3];
+
+        // The same computation done here from the library: profile = mean of the three earlier recordings' statistics.
+        var extractor = new SpeechFeatureExtractor();
+        using ModelRegistry models = ModelRegistry.Load(Path.Combine(TestPaths.RepoRoot, "models"), extractor);
+        EmotionModel model = models.Get(Adapted);
+        var analyzer = new EmotionAnalyzer(new EmotionPredictor(extractor));
+        float[][] rows = [.. Clips[..3].Select(c => analyzer.ProfileStatistics(model, Send.Samples(c))!)];
+        float[] mean = [.. Enumerable.Range(0, model.ProfileLength).Select(i => (float)rows.Average(r => (double)r[i]))];
+        EmotionAnalysis expected = analyzer.Analyze(model, Send.Samples(Clips[3]), speakerMean: mean);
+
+        Assert.Equal(expected.Overall.Label, served.Label);
+        foreach ((string label, double prob) in expected.Overall.Probabilities)
+        {
+            Assert.Equal(prob, served.Probabilities[label], 4);
+        }
+    }
+
+    [Fact]
+    public async Task Profiles_belong_to_one_speaker_of_one_key()
+    {
+        await UploadAllAsync(_a, "p03");
+
+        Prediction otherSpeaker = await Send.Created(await Upload(_a, Clips[3], "p04"));
+        Prediction otherKey = await Send.Created(await Upload(_b, Clips[3], "p03"));
+
+        Assert.Equal(new SpeakerAdaptation(Adapted, false, 0, 3), otherSpeaker.Adaptation);
+        Assert.Equal(new SpeakerAdaptation(Adapted, false, 0, 3), otherKey.Adaptation);
+    }
+
+    [Fact]
+    public async Task A_deleted_prediction_leaves_the_profile()
+    {
+        Prediction[] p = [.. await UploadAllAsync(_a, "p03", count: 3)];
+        Assert.Equal(HttpStatusCode.NoContent, (await _a.DeleteAsync($"/api/predictions/{p[1].Id}")).StatusCode);
+
+        Prediction next = await Send.Created(await Upload(_a, Clips[3], "p03"));
+
+        Assert.Equal(new SpeakerAdaptation(Adapted, false, 2, 3), next.Adaptation);
+    }
+
+    [Fact]
+    public async Task Silence_adds_nothing_to_the_profile_and_gets_no_speech()
+    {
+        await UploadAllAsync(_a, "p03", count: 2);
+        Prediction quiet = await Send.Created(await Upload(_a, Send.Wav(new float[2 * Send.Rate]), "p03"));
+        Prediction next = await Send.Created(await Upload(_a, Clips[3], "p03"));
+
+        Assert.Equal(EmotionPrediction.NoSpeech, quiet.Label);
+        Assert.Equal(2, next.Adaptation!.ProfileRecordings);
+    }
+
+    [Fact]
+    public async Task The_history_lists_one_speakers_predictions()
+    {
+        await UploadAllAsync(_a, "p03", count: 2);
+        await Send.Created(await Upload(_a, Clips[3], "p04"));
+
+        PredictionPage page = (await _a.GetFromJsonAsync<PredictionPage>("/api/predictions?speaker=p03"))!;
+
+        Assert.Equal(2, page.Total);
+        Assert.All(page.Items, i => Assert.Equal("p03", i.Speaker));
+    }
+
+    [Fact]
+    public async Task The_model_list_says_which_models_need_a_speaker_and_live_mode_refuses_them()
+    {
+        using JsonDocument models = JsonDocument.Parse(await _a.GetStringAsync("/api/models"));
+        JsonElement adapted = models.RootElement.EnumerateArray().Single(m => m.GetProperty("id").GetString() == Adapted);
+        JsonElement plain = models.RootElement.EnumerateArray().Single(m => m.GetProperty("id").GetString() == Fallback);
+
+        Assert.Equal(Fallback, adapted.GetProperty("speakerAdaptation").GetProperty("fallbackModel").GetString());
+        Assert.Equal(JsonValueKind.Null, plain.GetProperty("speakerAdaptation").ValueKind);
+        await Problem.AssertAsync(await _a.GetAsync($"/api/stream?model={Adapted}"), HttpStatusCode.BadRequest, "live");
+    }
+
+    private async Task<List<Prediction>> UploadAllAsync(HttpClient client, string speaker, int count = 4)
+    {
+        var done = new List<Prediction>();
+        foreach (string clip in Clips[..count])
+        {
+            _app.Clock.Now = _app.Clock.Now.AddMinutes(1); // distinct times: the profile takes the latest recordings
+            done.Add(await Send.Created(await Upload(client, clip, speaker)));
+        }
+
+        return done;
+    }
+
+    private static Task<HttpResponseMessage> Upload(HttpClient client, string clip, string? speaker, string model = Adapted) =>
+        Upload(client, Send.Speech(clip), speaker, model);
+
+    private static Task<HttpResponseMessage> Upload(HttpClient client, byte[] wav, string? speaker, string model = Adapted)
+    {
+        string query = $"/api/predictions?model={model}" + (speaker is null ? "" : $"&speaker={Uri.EscapeDataString(speaker)}");
+        return Send.Raw(client, wav, url: query);
+    }
+
+    private HttpClient Client(string key)
+    {
+        HttpClient client = _app.CreateClient();
+        client.DefaultRequestHeaders.Add("X-Api-Key", key);
+        return client;
+    }
+}

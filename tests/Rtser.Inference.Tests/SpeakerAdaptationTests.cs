@@ -1,0 +1,112 @@
+using Rtser.Audio;
+using Rtser.Features.Pipeline;
+using Rtser.Tests.Shared;
+
+namespace Rtser.Inference.Tests;
+
+/// <summary>Models that score a recording against its speaker's profile (the mean of earlier recordings' statistics).</summary>
+public sealed class SpeakerAdaptationTests : IDisposable
+{
+    private readonly SpeechFeatureExtractor _extractor = new();
+    private readonly ModelRegistry _registry;
+    private readonly EmotionAnalyzer _analyzer;
+
+    public SpeakerAdaptationTests()
+    {
+        _registry = ModelRegistry.Load(ModelFiles.Directory, _extractor);
+        _analyzer = new EmotionAnalyzer(new EmotionPredictor(_extractor));
+    }
+
+    public void Dispose() => _registry.Dispose();
+
+    private static IEnumerable<string> Adapted() => ModelFiles.CardIds().Where(id => id.StartsWith("cnn-rnn-spk-", StringComparison.Ordinal));
+
+    public static TheoryData<string> AdaptedIds => [.. Adapted()];
+
+    private static float[] Clip(string name) => AudioLoader.LoadMono16k(Path.Combine(TestPaths.Datasets, "emodb", "wav", name));
+
+    [Fact]
+    public void Speaker_adapted_models_for_both_corpora_are_committed()
+    {
+        Assert.Contains("cnn-rnn-spk-emodb", Adapted());
+        Assert.Contains("cnn-rnn-spk-ravdess", Adapted());
+    }
+
+    [Theory]
+    [MemberData(nameof(AdaptedIds))]
+    public void An_adapted_model_refuses_to_label_without_a_profile_or_with_one_of_the_wrong_length(string id)
+    {
+        EmotionModel model = _registry.Get(id);
+        SpeechFeatures f = _extractor.Extract(Clip("03a01Wa.wav"), model.UsesProsody);
+
+        Assert.True(model.AdaptsToSpeaker);
+        Assert.Throws<InvalidOperationException>(() => model.Predict(f));
+        Assert.Throws<ArgumentException>(() => model.Predict(f, new float[model.ProfileLength - 1]));
+    }
+
+    [Fact]
+    public void A_model_without_adaptation_takes_no_profile_and_has_no_statistics()
+    {
+        EmotionModel model = _registry.Get("cnn-rnn-emodb");
+        SpeechFeatures f = _extractor.Extract(Clip("03a01Wa.wav"), model.UsesProsody);
+
+        Assert.False(model.AdaptsToSpeaker);
+        Assert.Throws<ArgumentException>(() => model.Predict(f, new float[10]));
+        Assert.Throws<InvalidOperationException>(() => model.StatisticsMany([f]));
+    }
+
+    [Theory]
+    [MemberData(nameof(AdaptedIds))]
+    public void A_clip_of_one_window_adds_its_own_statistics_to_the_profile_and_silence_adds_nothing(string id)
+    {
+        EmotionModel model = _registry.Get(id);
+        float[] clip = Clip("03a01Wa.wav"); // 2 s: one window
+
+        float[] added = _analyzer.ProfileStatistics(model, clip)!;
+        float[] direct = model.StatisticsMany([_extractor.Extract(clip, model.UsesProsody)])[0];
+
+        Assert.Equal(model.ProfileLength, added.Length);
+        Assert.All(added.Zip(direct), p => Assert.Equal(p.Second, p.First, 1e-4f));
+        Assert.Null(_analyzer.ProfileStatistics(model, new float[3 * 16000]));
+    }
+
+    [Theory]
+    [MemberData(nameof(AdaptedIds))]
+    public void A_longer_recording_adds_the_mean_over_its_speech_windows(string id)
+    {
+        EmotionModel model = _registry.Get(id);
+        float[] a = Clip("03a01Fa.wav"), b = Clip("03a01Nc.wav");
+        float[] both = [.. a, .. new float[16000], .. b];
+
+        float[] added = _analyzer.ProfileStatistics(model, both)!;
+
+        var windows = _analyzer.Windows(both.Length)
+            .Select(w => _extractor.Extract(both.AsSpan(w.Start, w.Length), model.UsesProsody))
+            .Where(f => f.SpeechSeconds >= _extractor.Config.SpeechActivity.MinSpeechSeconds)
+            .ToArray();
+        float[][] rows = model.StatisticsMany(windows);
+        Assert.True(rows.Length >= 3);
+        for (int i = 0; i < model.ProfileLength; i++)
+        {
+            Assert.Equal(rows.Average(r => r[i]), added[i], Math.Max(1e-3f, Math.Abs(added[i]) * 1e-4f));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(AdaptedIds))]
+    public void The_profile_changes_the_reading_and_the_same_profile_gives_the_same_reading(string id)
+    {
+        EmotionModel model = _registry.Get(id);
+        float[] clip = Clip("03a01Wa.wav");
+        float[] profile = ModelFiles.ProfileFor(model, _extractor)!;
+        float[] other = _analyzer.ProfileStatistics(model, Clip("03a01Wa.wav"))!; // a profile equal to the clip itself
+
+        EmotionAnalysis first = _analyzer.Analyze(model, clip, speakerMean: profile);
+        EmotionAnalysis again = _analyzer.Analyze(model, clip, speakerMean: profile);
+        EmotionAnalysis moved = _analyzer.Analyze(model, clip, speakerMean: other);
+
+        Assert.Equal(first.Overall.Probabilities, again.Overall.Probabilities);
+        Assert.NotEqual(first.Overall.Probabilities, moved.Overall.Probabilities);
+        Assert.Equal(1.0, first.Overall.Probabilities.Values.Sum(), 4);
+    }
+}
