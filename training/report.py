@@ -5,7 +5,7 @@ import os
 
 import numpy as np
 
-DEFAULT_MODELS = {"cnn_rnn", "cnn_rnn_prosody"}
+DEFAULT_MODELS = {"cnn_rnn", "cnn_rnn_prosody", "cnn_rnn_spk"}
 
 
 def _pct(x):
@@ -16,6 +16,8 @@ def _row_desc(cfg):
     fs = {"all": "MFCC+MS", "mfcc": "MFCC", "ms": "MS", "none": ""}[cfg.get("feature_set", "all")]
     if cfg.get("prosody"):
         fs = f"{fs} + prosody" if fs else "prosody only"
+    if cfg.get("speaker_norm"):
+        fs += ", speaker-centred"
     sel = cfg.get("selection")
     if sel:
         if "k" in sel:
@@ -25,6 +27,26 @@ def _row_desc(cfg):
     else:
         sel_s = "–"
     return fs, sel_s
+
+
+def _paired(pairs, corpus, what, summary):
+    """Markdown lines comparing each (base, run) pair fold by fold; appends the differences to summary."""
+    if not pairs:
+        return []
+    lines = [f"### {corpus}: {what} (paired over the same folds)", "",
+             "| model | without UAR % | with UAR % | difference | paired mean ± se over folds | folds better / worse |",
+             "|---|---|---|---|---|---|"]
+    for base, r in pairs:
+        d = np.array([f["uar"] for f in r["folds"]]) - np.array([f["uar"] for f in base["folds"]])
+        se = d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else float("nan")
+        lines.append(f"| {r['config'].get('title', r['name'])} vs {base['config'].get('title', base['name'])} "
+                     f"| {_pct(base['aggregate']['uar_mean'])} | {_pct(r['aggregate']['uar_mean'])} "
+                     f"| {100 * (r['aggregate']['uar_mean'] - base['aggregate']['uar_mean']):+.1f} "
+                     f"| {100 * d.mean():+.1f} ± {100 * se:.1f} | {int((d > 0).sum())} / {int((d < 0).sum())} |")
+        summary.append({"comparison": f"{r['name']} vs {base['name']}", "corpus": corpus,
+                        "uar_difference": float(r["aggregate"]["uar_mean"] - base["aggregate"]["uar_mean"]),
+                        "paired_se": float(se), "folds_better": int((d > 0).sum()), "folds_worse": int((d < 0).sum())})
+    return lines + [""]
 
 
 def plot_confusion(cm, labels, title, path):
@@ -107,21 +129,25 @@ def write(runs_dir, results_dir, models_dir=None, log=print):
                 if r["name"].endswith(suffix) and r["name"][:-len(suffix)] in by_name:
                     pairs.append((by_name[r["name"][:-len(suffix)]], r))
                     break
-        if pairs:
-            lines += [f"### {corpus}: with vs without prosody (paired over the same folds)", "",
-                      "| model | without UAR % | with UAR % | difference | paired mean ± se over folds | folds better / worse |",
-                      "|---|---|---|---|---|---|"]
-            for base, r in pairs:
-                d = np.array([f["uar"] for f in r["folds"]]) - np.array([f["uar"] for f in base["folds"]])
-                se = d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else float("nan")
-                lines.append(f"| {r['config'].get('title', r['name'])} vs {base['config'].get('title', base['name'])} "
-                             f"| {_pct(base['aggregate']['uar_mean'])} | {_pct(r['aggregate']['uar_mean'])} "
-                             f"| {100 * (r['aggregate']['uar_mean'] - base['aggregate']['uar_mean']):+.1f} "
-                             f"| {100 * d.mean():+.1f} ± {100 * se:.1f} | {int((d > 0).sum())} / {int((d < 0).sum())} |")
-                summary.append({"comparison": f"{r['name']} vs {base['name']}", "corpus": corpus,
-                                "uar_difference": float(r["aggregate"]["uar_mean"] - base["aggregate"]["uar_mean"]),
-                                "paired_se": float(se), "folds_better": int((d > 0).sum()),
-                                "folds_worse": int((d < 0).sum())})
+        lines += _paired(pairs, corpus, "with vs without prosody", summary)
+        # speaker profile: "<base>_spk" against "<base>_prosody", the same model without a profile
+        spk = [(by_name[r["name"][:-4] + "_prosody"], r) for r in rs
+               if r["name"].endswith("_spk") and r["name"][:-4] + "_prosody" in by_name]
+        lines += _paired(spk, corpus, "with vs without a speaker profile (20 other recordings of the test speaker, "
+                                      "labels unused)", summary)
+        curves = [r for r in rs if r.get("enrol_curve")]
+        if curves:
+            ks = sorted({k for r in curves for k in r["enrol_curve"]}, key=lambda k: (k == "all", int(k) if k != "all" else 0))
+            lines += [f"### {corpus}: UAR % by speaker-profile size (same trained models; the profile = mean statistics "
+                      "of that many other recordings of the test speaker, drawn at random with a fixed seed)", "",
+                      "| model | " + " | ".join(f"{k} recordings" if k != "all" else "all other recordings" for k in ks) + " |",
+                      "|---|" + "---|" * len(ks)]
+            for r in curves:
+                lines.append(f"| {r['config'].get('title', r['name'])} | "
+                             + " | ".join(f"{_pct(r['enrol_curve'][k]['uar_mean'])} ± {_pct(r['enrol_curve'][k]['uar_sd'])}"
+                                          if k in r["enrol_curve"] else "" for k in ks) + " |")
+                summary.append({"profile_curve": r["name"], "corpus": corpus,
+                                "uar_by_profile_size": {k: v["uar_mean"] for k, v in r["enrol_curve"].items()}})
             lines.append("")
         for r in rs:
             if r.get("members"):

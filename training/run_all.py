@@ -128,7 +128,8 @@ def main():
         a.results, a.models, a.checkpoints = (os.path.join(tmp, d) for d in ("results", "models", "checkpoints"))
         a.force = True
         if not only:
-            only = {"mlr", "svm", "svm_sel", "rnn", "cnn", "cnn_rnn", "mlr_prosody", "svm_prosody", "cnn_rnn_prosody"}
+            only = {"mlr", "svm", "svm_sel", "rnn", "cnn", "cnn_rnn", "mlr_prosody", "svm_prosody", "cnn_rnn_prosody",
+                    "mlr_spk", "cnn_rnn_spk"}
     cfgs = load_configs(only)
     runs_dir = os.path.join(a.results, "runs")
     cfg_dir = os.path.join(a.results, "resolved_configs")

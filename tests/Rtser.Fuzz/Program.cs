@@ -29,6 +29,10 @@ internal static class FuzzProgram
         var analyzer = new EmotionAnalyzer(new EmotionPredictor(extractor));
         EmotionModel[] modelList = [.. models.Models];
 
+        // Speaker-adapted models score against a profile: one made from a real recording, as the service would.
+        float[] profileClip = AudioLoader.LoadMono16k(Path.Combine(TestPaths.Datasets, "emodb", "wav", "03a01Fa.wav"));
+        Dictionary<string, float[]> profiles = modelList.Where(m => m.AdaptsToSpeaker).ToDictionary(m => m.Id, m => analyzer.ProfileStatistics(m, profileClip)!);
+
         string data = Path.Combine(Path.GetTempPath(), "rtser-fuzz-" + Guid.NewGuid().ToString("N")[..8]);
         using var app = new WebApplicationFactory<global::Program>().WithWebHostBuilder(b =>
         {
@@ -108,7 +112,13 @@ internal static class FuzzProgram
             }
 
             float[] samples = audio.SampleRate == Resampler.TargetRate ? audio.Samples : Resampler.ToRate(audio.Samples, audio.SampleRate, Resampler.TargetRate);
-            EmotionAnalysis a = analyzer.Analyze(model, samples);
+            float[]? profile = profiles.GetValueOrDefault(model.Id);
+            if (profile is not null && analyzer.ProfileStatistics(model, samples) is { } added && !added.All(float.IsFinite))
+            {
+                return "FAIL non-finite profile statistics";
+            }
+
+            EmotionAnalysis a = analyzer.Analyze(model, samples, speakerMean: profile);
             bool sane = a.Overall.Probabilities.Values.All(double.IsFinite) && (a.Overall.Label == EmotionPrediction.NoSpeech || Math.Abs(a.Overall.Probabilities.Values.Sum() - 1) < 1e-3);
             return sane ? (a.Overall.Label == EmotionPrediction.NoSpeech ? "decoded, no speech" : "decoded, labelled") : "FAIL non-finite or unnormalised probabilities";
         }

@@ -139,5 +139,51 @@ class TorchModelTests(unittest.TestCase):
         self.assertEqual(tuple(p.shape), (2, 5))
 
 
+class SpeakerProfileTests(unittest.TestCase):
+    def test_profiles_never_hold_the_scored_utterance_and_training_speakers_use_their_own_mean(self):
+        from training.train import speaker_offsets
+        speakers = np.array(["a"] * 5 + ["b"] * 4)
+        X = np.arange(9 * 2, dtype=np.float32).reshape(9, 2) ** 2
+        own = speaker_offsets(X, speakers, np.arange(9))
+        np.testing.assert_allclose(own[0], X[:5].mean(0), rtol=1e-6)
+        np.testing.assert_allclose(own[7], X[5:].mean(0), rtol=1e-6)
+        # only training indices count: speaker b's mean over the two of its files in idx
+        np.testing.assert_allclose(speaker_offsets(X, speakers, np.array([5, 6]))[0], X[5:7].mean(0), rtol=1e-6)
+        for k, n in ((2, 2), ("all", 4)):
+            off = speaker_offsets(X, speakers, np.array([0, 1, 5]), enrol=k, seed=3)
+            for j, i in enumerate((0, 1, 5)):
+                same = np.where(speakers == speakers[i])[0]
+                others = [o for o in same if o != i]
+                # the profile is the mean of n of the other recordings: a subset sum of them, never with X[i]
+                found = [c for c in __import__("itertools").combinations(others, min(n, len(others)))
+                         if np.allclose(X[list(c)].mean(0), off[j], rtol=1e-6)]
+                self.assertTrue(found, f"utterance {i}: profile {off[j]} is not a mean of {n} others")
+        np.testing.assert_array_equal(speaker_offsets(X, speakers, np.array([0]), 2, seed=3),
+                                      speaker_offsets(X, speakers, np.array([0]), 2, seed=3))
+
+    def test_a_speaker_normalised_graph_subtracts_the_profile_and_outputs_raw_statistics(self):
+        import torch
+        from training.models import WithUtteranceStats, build
+        S, P = 7, 4
+        norm = {"mfcc_mean": np.zeros(13), "mfcc_std": np.ones(13), "ms_mean": np.zeros(12), "ms_std": np.ones(12),
+                "stats_mean": np.zeros(65 + S + P), "stats_std": np.ones(65 + S + P)}
+        dims = {"A": 4, "M": 3, "ms_shift": 0.064, "mfcc_shift": 0.01}
+        cfg = {"prosody": True, "speaker_norm": {"enrol": 20}, "model": {"arch": "cnn_rnn", "stats_branch": {"hidden": 8}}}
+        m = build(cfg, norm, 5, dims).eval()
+        self.assertEqual(m.input_names[-1], "speaker_mean")
+        g = WithUtteranceStats(m).eval()
+        torch.manual_seed(0)
+        mf, ms, vad = torch.randn(1, 60, 13), torch.randn(1, 8, 12), torch.ones(1, 60)
+        st, ps = torch.randn(1, S), torch.randn(1, P)
+        with torch.no_grad():
+            p0, raw = g(mf, ms, vad, st, ps, torch.zeros(1, 65 + S + P))
+            p_same, _ = g(mf, ms, vad, st, ps, raw)  # a profile equal to the recording: centred statistics are 0
+            centred = m.logits(mf, ms, stats=torch.zeros(1, 65 + S + P))
+        self.assertEqual(tuple(raw.shape), (1, 65 + S + P))
+        np.testing.assert_allclose(raw[0, 65:65 + S].numpy(), st[0].numpy(), rtol=1e-6)
+        np.testing.assert_allclose(p_same.numpy(), torch.softmax(centred, -1).numpy(), rtol=1e-5, atol=1e-6)
+        self.assertFalse(np.allclose(p0.numpy(), p_same.numpy()))
+
+
 if __name__ == "__main__":
     unittest.main()
