@@ -10,7 +10,7 @@ public sealed class AccessibilityTests(WebAppFixture app)
 {
     private static readonly string Axe = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "TestData", "axe-core", "axe.min.js"));
 
-    private static async Task<string[]> ViolationsAsync(IPage page)
+    internal static async Task<string[]> ViolationsAsync(IPage page)
     {
         if (!await page.EvaluateAsync<bool>("() => typeof window.axe === 'object'"))
         {

@@ -79,13 +79,14 @@ export async function deletePrediction(id) {
 }
 
 /**
- * POST /api/predictions as multipart (field "file", and "model" when chosen), reporting upload progress.
+ * POST /api/predictions as multipart (field "file", and "model" and "speaker" when given), reporting upload progress.
  * Resolves with the prediction; rejects with an ApiError (status 0 when the connection failed).
  */
-export function postPrediction(blob, fileName, model, onProgress = () => {}) {
+export function postPrediction(blob, fileName, { model = '', speaker = '' } = {}, onProgress = () => {}) {
   const form = new FormData();
   form.append('file', blob, fileName);
   if (model) form.append('model', model);
+  if (speaker) form.append('speaker', speaker);
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', '/api/predictions');

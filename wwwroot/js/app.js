@@ -9,12 +9,42 @@ import { initHistory } from './history.js';
 const $ = (id) => document.getElementById(id);
 
 const models = [];
+const modelListeners = [];
+// The service's rule for the 'speaker' field (PredictionsApi.ValidSpeaker); the input's pattern says the same.
+const PSEUDONYM = /^[A-Za-z0-9._-]{1,64}$/;
+
+function speakerProblem(message) {
+  const input = $('speaker');
+  $('speaker-error').textContent = message;
+  input.setAttribute('aria-invalid', String(Boolean(message)));
+  if (message) input.focus();
+}
 
 export const page = {
   /** The chosen model id ('' until the list has loaded: the service then uses its default). */
   get model() { return $('model').value; },
   labels(id = $('model').value) {
     return models.find((m) => m.id === id)?.labels ?? null;
+  },
+  /** The chosen model's speaker adaptation ({ profileRecordings, fallbackModel }), or null for an ordinary model. */
+  get adaptation() { return models.find((m) => m.id === $('model').value)?.speakerAdaptation ?? null; },
+  onModelChange(listener) { modelListeners.push(listener); },
+  /**
+   * The speaker to send ('' for none), or null when the field is wrong for the chosen model: the field then says
+   * why and has the focus, and nothing should be sent.
+   */
+  speaker() {
+    const value = $('speaker').value.trim();
+    if (value && !PSEUDONYM.test(value)) {
+      speakerProblem(`“${value}” is not accepted as a speaker: use 1 to 64 letters, digits, '.', '_' or '-' (no spaces), a pseudonym such as p03 rather than a name.`);
+      return null;
+    }
+    if (!value && page.adaptation) {
+      speakerProblem(`${page.model} adapts to the speaker: enter a speaker pseudonym (such as p03) before sending, so their recordings can form a profile.`);
+      return null;
+    }
+    speakerProblem('');
+    return value;
   },
   showError(message) {
     $('error-text').textContent = message;
@@ -29,9 +59,15 @@ export const page = {
 
 function describeModel() {
   const m = models.find((x) => x.id === $('model').value);
-  $('model-info').textContent = m
-    ? `${languageName(m.language)} speech (${m.corpus}), ${m.kind}, ${m.parameters.toLocaleString('en')} parameters. Emotions: ${m.labels.join(', ')}.`
+  const adapted = m?.speakerAdaptation
+    ? ` It adapts to the speaker named below; until that speaker has enough recordings, its fallback model ${m.speakerAdaptation.fallbackModel} answers.`
     : '';
+  $('model-info').textContent = m
+    ? `${languageName(m.language)} speech (${m.corpus}), ${m.kind}, ${m.parameters.toLocaleString('en')} parameters. Emotions: ${m.labels.join(', ')}.${adapted}`
+    : '';
+  // A message about a missing speaker no longer applies to another model.
+  if ($('speaker').getAttribute('aria-invalid') === 'true' && !$('speaker').value.trim()) speakerProblem('');
+  for (const l of modelListeners) l();
 }
 
 async function loadModels() {
@@ -108,6 +144,9 @@ function initApiKey() {
 $('error-close').addEventListener('click', () => page.clearError());
 initApiKey();
 $('model').addEventListener('change', describeModel);
+$('speaker').addEventListener('input', () => {
+  if ($('speaker').getAttribute('aria-invalid') === 'true' && PSEUDONYM.test($('speaker').value.trim())) speakerProblem('');
+});
 initTabs();
 page.history = initHistory(page);
 initUpload(page);

@@ -22,7 +22,14 @@ export function initHistory(page) {
     tr.insertCell().appendChild(when);
     const source = tr.insertCell();
     source.className = 'file';
-    source.textContent = p.fileName || 'live session';
+    const name = p.fileName || 'live session';
+    source.textContent = name;
+    if (p.speaker) {
+      const who = document.createElement('span');
+      who.className = 'speaker hint block';
+      who.textContent = `speaker ${p.speaker}`;
+      source.appendChild(who);
+    }
     const emotion = tr.insertCell();
     emotion.className = 'emotion';
     const swatch = document.createElement('span');
@@ -36,7 +43,7 @@ export function initHistory(page) {
     view.type = 'button';
     view.className = 'small';
     view.textContent = 'View';
-    view.setAttribute('aria-label', `View the result of ${source.textContent}, ${when.textContent}`);
+    view.setAttribute('aria-label', `View the result of ${name}, ${when.textContent}`);
     view.addEventListener('click', async () => {
       try {
         const full = await getJson(`/api/predictions/${p.id}`);
@@ -50,12 +57,12 @@ export function initHistory(page) {
     del.type = 'button';
     del.className = 'small danger';
     del.textContent = 'Delete';
-    del.setAttribute('aria-label', `Delete the result of ${source.textContent}, ${when.textContent}`);
+    del.setAttribute('aria-label', `Delete the result of ${name}, ${when.textContent}`);
     del.addEventListener('click', async () => {
-      if (!confirm(`Delete the result of ${source.textContent} (${when.textContent})?`)) return;
+      if (!confirm(`Delete the result of ${name} (${when.textContent})?`)) return;
       try {
         await deletePrediction(p.id);
-        status.textContent = `Deleted the result of ${source.textContent}.`;
+        status.textContent = `Deleted the result of ${name}.`;
         await refresh();
         $('history-title').focus();
       } catch (e) {

@@ -37,11 +37,18 @@ export function initLive(page) {
   const chart = liveTimeline($('live-timeline'));
   let session = null;
 
+  const note = $('live-model-note');
   const sync = () => {
-    start.disabled = !consent.checked || session !== null;
+    // A speaker-adapted model needs whole recordings of a named speaker; the stream does not take one.
+    const adapted = page.adaptation;
+    note.textContent = adapted
+      ? `${page.model} adapts to a speaker and works on uploads and recordings only. Choose another model for live, such as ${adapted.fallbackModel}.`
+      : '';
+    start.disabled = !consent.checked || session !== null || adapted !== null;
     stop.disabled = session === null || session.stopping;
   };
   consent.addEventListener('change', sync);
+  page.onModelChange(sync);
 
   let announced = '';
   function showNow(reading) {

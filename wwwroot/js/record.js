@@ -42,6 +42,9 @@ export function initRecord(page) {
 
   start.addEventListener('click', async () => {
     page.clearError();
+    // Checked before recording, not after, so a missing or wrong speaker never costs a recording.
+    const speaker = page.speaker();
+    if (speaker === null) return;
     const type = pickType();
     if (type === null) {
       page.showError('This browser cannot record audio (no MediaRecorder).');
@@ -67,6 +70,7 @@ export function initRecord(page) {
       if (s >= MAX_SECONDS) stop.click();
     }, 250);
     session = { recorder, stream, context, meter, tick };
+    const model = page.model;
     recorder.addEventListener('stop', () => {
       clearInterval(tick);
       meter.stop();
@@ -74,7 +78,7 @@ export function initRecord(page) {
       releaseStream(stream);
       session = null;
       const blob = new Blob(chunks, { type: recorder.mimeType || type || 'audio/webm' });
-      analyse(blob);
+      analyse(blob, model, speaker);
     }, { once: true });
     recorder.start(250);
     status.dataset.path = '';
@@ -88,24 +92,23 @@ export function initRecord(page) {
     stop.disabled = true;
   });
 
-  async function analyse(blob) {
+  async function analyse(blob, model, speaker) {
     sending = true;
     sync();
-    const model = page.model;
     const name = `recording.${extension(blob.type)}`;
     const seconds = timer.textContent;
     status.textContent = `Analysing the ${seconds} recording…`;
     try {
       let prediction;
       try {
-        prediction = await postPrediction(blob, name, model);
+        prediction = await postPrediction(blob, name, { model, speaker });
         status.dataset.path = 'original';
         status.textContent = `Analysed the ${seconds} recording (${blob.type}).`;
       } catch (e) {
         if (!(e instanceof ApiError) || e.status !== 415) throw e;
         status.textContent = `The service cannot decode ${blob.type || 'this format'}; converting the recording to WAV in the browser…`;
         const wav = await toWav16kMono(blob);
-        prediction = await postPrediction(wav, 'recording.wav', model);
+        prediction = await postPrediction(wav, 'recording.wav', { model, speaker });
         status.dataset.path = 'wav';
         status.textContent = `Analysed the ${seconds} recording, converted to 16 kHz WAV in the browser (the service could not decode ${blob.type || 'its format'}).`;
       }

@@ -50,6 +50,16 @@ function legend(prediction, labels) {
   }
 }
 
+/** One line on how a speaker-adapted model was used ('' when none was asked for). */
+export function adaptationText(p) {
+  const a = p.adaptation;
+  if (!a) return '';
+  const n = (k) => `${k} earlier recording${k === 1 ? '' : 's'}`;
+  return a.applied
+    ? `Adapted to speaker ${p.speaker} (${n(a.profileRecordings)}).`
+    : `Speaker ${p.speaker} has ${a.profileRecordings} of ${a.requiredRecordings} recordings needed; answered by ${p.model}.`;
+}
+
 function table(prediction) {
   const body = $('segments-table').tBodies[0];
   body.replaceChildren();
@@ -92,9 +102,13 @@ export function showResult(prediction, { audio = null, source = '', labels = nul
     big.append(swatch, name, conf);
   }
   const when = prediction.createdAt ? new Date(prediction.createdAt).toLocaleString() : '';
+  const adaptation = adaptationText(prediction);
   $('result-source').textContent = [source || prediction.fileName, `model ${prediction.model}`,
+    !adaptation && prediction.speaker ? `speaker ${prediction.speaker}` : '',
     `${seconds(prediction.durationSeconds)} of audio, ${seconds(prediction.speechSeconds)} of speech`, when]
     .filter(Boolean).join(' · ');
+  $('result-adaptation').textContent = adaptation;
+  $('result-adaptation').hidden = !adaptation;
   bars(prediction, labels);
   legend(prediction, labels);
   table(prediction);

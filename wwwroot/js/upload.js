@@ -14,15 +14,20 @@ export function initUpload(page) {
 
   async function send(file) {
     if (busy || !file) return;
-    busy = true;
     page.clearError();
+    const speaker = page.speaker();
+    if (speaker === null) {
+      input.value = '';
+      return;
+    }
+    busy = true;
     progress.hidden = false;
     bar.value = 0;
     label.textContent = `Uploading ${file.name}…`;
     drop.setAttribute('aria-busy', 'true');
     try {
       const model = page.model;
-      const prediction = await postPrediction(file, file.name, model, (f) => {
+      const prediction = await postPrediction(file, file.name, { model, speaker }, (f) => {
         bar.value = Math.round(f * 100);
         label.textContent = f < 1 ? `Uploading ${file.name}: ${Math.round(f * 100)} %` : `Analysing ${file.name}…`;
       });
