@@ -162,16 +162,7 @@ public sealed class EmotionAnalyzer
             return null;
         }
 
-        var sum = new double[model.ProfileLength];
-        foreach (float[] row in model.StatisticsMany(speech))
-        {
-            for (int i = 0; i < sum.Length; i++)
-            {
-                sum[i] += row[i];
-            }
-        }
-
-        return [.. sum.Select(v => (float)(v / speech.Count))];
+        return SpeakerProfiles.Mean(model.StatisticsMany(speech));
     }
 
     private static EmotionSegment ToSegment(EmotionPrediction p, long startSample, int length) =>

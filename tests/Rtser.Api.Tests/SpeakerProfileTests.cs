@@ -68,6 +68,7 @@ public sealed class SpeakerProfileTests : IDisposable
 
         Assert.Equal(Adapted, p[3].Model);
         Assert.Equal(new SpeakerAdaptation(Adapted, true, 3, 3), p[3].Adaptation);
+        Assert.DoesNotContain("p03", _app.Log.ToString(), StringComparison.Ordinal); // pseudonyms stay out of logs too
 
         // The fallback's answer is the per-recording model's own.
         Prediction plain = await Send.Created(await Upload(_a, Clips[0], speaker: null, model: Fallback));

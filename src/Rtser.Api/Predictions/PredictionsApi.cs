@@ -138,16 +138,7 @@ public static partial class PredictionsApi
         }
 
         float[][] rows = [.. (await store.SpeakerStatisticsAsync(speaker, owner, size, cancel)).Where(r => r.Length == model.ProfileLength)];
-        float[]? mean = null;
-        if (rows.Length >= required)
-        {
-            mean = new float[model.ProfileLength];
-            for (int i = 0; i < mean.Length; i++)
-            {
-                mean[i] = (float)rows.Average(r => (double)r[i]);
-            }
-        }
-
+        float[]? mean = rows.Length >= required ? SpeakerProfiles.Mean(rows) : null;
         return (new SpeakerProfile(mean, rows.Length, required, fallback), null);
     }
 

@@ -137,9 +137,7 @@ internal static class PredictCommand
             string folder = _files[file].Folder;
             float[][] others = [.. _files.Where(kv => kv.Key != file && kv.Value.Folder == folder && kv.Value.Stats is not null).Select(kv => kv.Value.Stats!)];
             bool applied = others.Length >= _required;
-            float[]? mean = applied
-                ? [.. Enumerable.Range(0, _model.ProfileLength).Select(i => (float)others.Average(r => (double)r[i]))]
-                : null;
+            float[]? mean = applied ? SpeakerProfiles.Mean(others) : null;
             return (applied ? _model : _fallback, mean, new { model = _model.Id, applied, profileRecordings = others.Length, requiredRecordings = _required });
         }
     }
