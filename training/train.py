@@ -178,8 +178,11 @@ def train_model(cfg, corpus, train_idx, val_idx, seed, epochs=None, log=print):
     if sb:
         S_all = utterance_stats(corpus, cfg.get("prosody", False))
         if spk:  # training speakers centred on their own mean; validation speakers as test speakers are
+            S_raw = S_all
             S_all = S_all.copy()
             S_all[train_idx] -= speaker_offsets(S_all, corpus.speakers, train_idx)
+            if spk.get("train") == "sampled":  # each batch: profiles of enrol other recordings, as at test time
+                same = {s: train_idx[corpus.speakers[train_idx] == s] for s in set(corpus.speakers[train_idx].tolist())}
             if val_idx is not None and len(val_idx):
                 val_offsets = speaker_offsets(utterance_stats(corpus, cfg.get("prosody", False)), corpus.speakers,
                                               val_idx, spk.get("enrol", 20), seed)
@@ -229,6 +232,13 @@ def train_model(cfg, corpus, train_idx, val_idx, seed, epochs=None, log=print):
             st = None
             if sb:  # full-utterance statistics (the sequence branch sees the crop), optional noise
                 st = S_all[mb].copy()
+                if spk and spk.get("train") == "sampled":
+                    k = int(spk.get("enrol", 20))
+                    for j, i in enumerate(mb):
+                        others = same[corpus.speakers[i]]
+                        others = others[others != i]
+                        pick = rng.choice(others, min(k, len(others)), replace=False)
+                        st[j] = S_raw[i] - S_raw[pick].mean(0)
                 if sb.get("noise", 0) > 0:
                     st += (rng.normal(0, 1, st.shape) * sb["noise"] * norm["stats_std"]).astype(np.float32)
                 st = torch.from_numpy(st)
