@@ -60,9 +60,14 @@ public static class ServiceSetup
     {
         RtserOptions o = Options(app.Services);
         ModelRegistry models = app.Services.GetRequiredService<ModelRegistry>();
-        if (!models.TryGet(o.DefaultModel, out _))
+        if (!models.TryGet(o.DefaultModel, out EmotionModel? defaultModel))
         {
             throw new ModelLoadException($"The default model '{o.DefaultModel}' is not among the models in {o.ModelsDirectory}: {string.Join(", ", models.Models.Select(m => m.Id))}.");
+        }
+
+        if (defaultModel.AdaptsToSpeaker)
+        {
+            throw new ModelLoadException($"The default model '{o.DefaultModel}' adapts to the speaker and cannot label a recording without one; choose a per-recording model.");
         }
 
         await app.Services.GetRequiredService<IPredictionStore>().InitializeAsync(app.Lifetime.ApplicationStopping);

@@ -31,6 +31,16 @@ public sealed class ModelRegistry : IDisposable
                     throw new ModelLoadException($"Two cards in {directory} use the id '{model.Id}'.");
                 }
             }
+
+            foreach (EmotionModel adapted in models.Values.Where(m => m.AdaptsToSpeaker))
+            {
+                // Until a speaker has a profile, the fallback labels their recordings: it must be here and need none.
+                string? fallback = adapted.Card.SpeakerAdaptation?.FallbackModel;
+                if (fallback is null || !models.TryGetValue(fallback, out EmotionModel? f) || f.AdaptsToSpeaker)
+                {
+                    throw new ModelLoadException($"Model '{adapted.Id}' adapts to the speaker, so its card must name a loaded per-recording speakerAdaptation.fallbackModel (it names '{fallback}').");
+                }
+            }
         }
         catch
         {

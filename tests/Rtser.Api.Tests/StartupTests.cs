@@ -49,6 +49,17 @@ public sealed class StartupTests : IDisposable
     }
 
     [Fact]
+    public async Task A_speaker_adapted_default_model_stops_start_up_with_a_clear_message()
+    {
+        using ServiceProcess service = ServiceProcess.Start($"--Rtser:DataDirectory {_data} --Rtser:DefaultModel cnn-rnn-spk-emodb");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await service.Process.WaitForExitAsync(timeout.Token);
+
+        Assert.Equal(1, service.Process.ExitCode);
+        Assert.Contains("adapts to the speaker", service.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Stopping_the_service_lets_requests_in_flight_finish()
     {
         using ServiceProcess service = await ServiceProcess.StartReadyAsync($"--Rtser:DataDirectory {_data}");

@@ -20,6 +20,18 @@ public sealed class ModelLoadingTests : IDisposable
         Assert.All(registry.Models, m => Assert.NotEmpty(m.Labels));
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("cnn-rnn-spk-emodb")] // itself: a fallback that needs a profile too
+    public void A_speaker_adapted_model_without_a_loaded_per_recording_fallback_is_refused(string? fallback)
+    {
+        ModelFiles.CopyWithEditedCard("cnn-rnn-spk-emodb", _temp, c => c["speakerAdaptation"]!["fallbackModel"] = fallback);
+
+        var e = Assert.Throws<ModelLoadException>(() => ModelRegistry.Load(_temp, _extractor));
+
+        Assert.Contains("fallbackModel", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_card_trained_on_other_mfcc_settings_is_refused_naming_the_setting()
     {

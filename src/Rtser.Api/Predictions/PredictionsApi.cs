@@ -88,11 +88,7 @@ public static partial class PredictionsApi
                 return Problems.Problems.BadRequest($"model '{chosen.Id}' adapts to the speaker: name who speaks in 'speaker' (a pseudonym) so their recordings can form a profile");
             }
 
-            (profile, problem) = await LoadProfileAsync(chosen, speaker, owner, analysis, store, o, cancel);
-            if (profile is null)
-            {
-                return problem!;
-            }
+            profile = await LoadProfileAsync(chosen, speaker, owner, analysis, store, o, cancel);
         }
 
         using IDisposable? slot = await gate.EnterAsync(cancel);
@@ -124,22 +120,18 @@ public static partial class PredictionsApi
 
     /// <summary>
     /// The speaker's profile for <paramref name="model"/>: the mean statistics of their latest recordings (as many as
-    /// the evaluation's profiles had), or none yet and the fallback model's name when there are too few.
+    /// the evaluation's profiles had), or none yet when there are too few (then its fallback, checked at load, answers).
     /// </summary>
-    private static async Task<(SpeakerProfile?, ProblemHttpResult?)> LoadProfileAsync(
+    private static async Task<SpeakerProfile> LoadProfileAsync(
         EmotionModel model, string speaker, string? owner, AnalysisService analysis, IPredictionStore store, RtserOptions o, CancellationToken cancel)
     {
-        SpeakerAdaptationCard? card = model.Card.SpeakerAdaptation;
-        int size = card?.ProfileRecordings > 0 ? card.ProfileRecordings : 20;
+        SpeakerAdaptationCard card = model.Card.SpeakerAdaptation!;
+        int size = card.ProfileRecordings > 0 ? card.ProfileRecordings : 20;
         int required = Math.Min(o.SpeakerProfileMinimum, size);
-        if (card?.FallbackModel is not { } fallbackId || !analysis.TryGetModel(fallbackId, out EmotionModel fallback) || fallback.AdaptsToSpeaker)
-        {
-            return (null, Problems.Problems.Create(StatusCodes.Status500InternalServerError, "Model misconfigured", $"model '{model.Id}' names no loaded per-recording fallback model"));
-        }
-
+        analysis.TryGetModel(card.FallbackModel, out EmotionModel fallback);
         float[][] rows = [.. (await store.SpeakerStatisticsAsync(speaker, owner, size, cancel)).Where(r => r.Length == model.ProfileLength)];
         float[]? mean = rows.Length >= required ? SpeakerProfiles.Mean(rows) : null;
-        return (new SpeakerProfile(mean, rows.Length, required, fallback), null);
+        return new SpeakerProfile(mean, rows.Length, required, fallback);
     }
 
     private static bool ValidSpeaker(string s) =>

@@ -106,13 +106,8 @@ internal static class PredictCommand
                 throw new ArgumentException("--min-profile must be at least 1");
             }
 
-            string? fallbackId = model.Card.SpeakerAdaptation?.FallbackModel;
-            if (fallbackId is null || !registry.TryGet(fallbackId, out EmotionModel fallback))
-            {
-                throw new ArgumentException($"model '{model.Id}' names no loaded fallback model");
-            }
-
-            var folders = new SpeakerFolders(model, fallback, required);
+            // The registry has checked at load that the fallback is there and needs no profile.
+            var folders = new SpeakerFolders(model, registry.Get(model.Card.SpeakerAdaptation!.FallbackModel!), required);
             foreach (string f in files)
             {
                 float[]? stats;
