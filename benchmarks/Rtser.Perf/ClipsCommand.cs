@@ -10,7 +10,8 @@ namespace Rtser.Perf;
 /// <summary>
 /// Per-stage times on real clips, one thread, the same clips and the same stage split as the Python peer
 /// (benchmarks/peer/peer.py): decode (with resampling to 16 kHz), MFCC, MS frames + statistics, inference, end to end (WAV bytes to a label,
-/// the single-clip predictor) and the service's timeline analysis of the same clip. Median over repeats per clip,
+/// the single-clip predictor) and the service's timeline analysis of the same clip (for a speaker-adapted model, as the
+/// service runs it: the recording's profile statistics, then the analysis against a profile). Median over repeats per clip,
 /// summed over clips, and scaled to milliseconds per 3 s of audio.
 /// </summary>
 internal static class ClipsCommand
@@ -27,6 +28,7 @@ internal static class ClipsCommand
         var analyzer = new EmotionAnalyzer(predictor);
         var decoder = new WavDecoder();
         byte[][] wavs = [.. files.Select(File.ReadAllBytes)];
+        float[]? profile = model.AdaptsToSpeaker ? analyzer.ProfileStatistics(model, Decode(decoder, wavs[0])) : null;
 
         // Prosody is timed (and computed by the predictor) only for models that read it.
         string[] stages = ["decode", "mfcc", "ms", "prosody", "inference", "end_to_end", "service_analysis"];
@@ -42,8 +44,8 @@ internal static class ClipsCommand
         for (int i = 0; i < Math.Min(10, wavs.Length); i++)
         {
             float[] x = Decode(decoder, wavs[i]);
-            analyzer.Analyze(model, x);
-            predictor.Predict(model, x);
+            analyzer.Analyze(model, x, speakerMean: profile);
+            predictor.Predict(model, x, profile);
         }
 
         foreach (byte[] wav in wavs)
@@ -61,9 +63,18 @@ internal static class ClipsCommand
                     extractor.Modulation.UtteranceStatistics(ms);
                 });
                 timings[3][r] = !model.UsesProsody ? 0 : Time(() => extractor.Prosody.UtteranceStatistics(extractor.Prosody.Compute(samples), features.Speech));
-                timings[4][r] = features.Modulation.Frames == 0 ? 0 : Time(() => model.Predict(features));
-                timings[5][r] = Time(() => predictor.Predict(model, Decode(decoder, wav)));
-                timings[6][r] = Time(() => analyzer.Analyze(model, Decode(decoder, wav)));
+                timings[4][r] = features.Modulation.Frames == 0 ? 0 : Time(() => model.Predict(features, profile));
+                timings[5][r] = Time(() => predictor.Predict(model, Decode(decoder, wav), profile));
+                timings[6][r] = Time(() =>
+                {
+                    float[] x = Decode(decoder, wav);
+                    if (profile is not null)
+                    {
+                        analyzer.ProfileStatistics(model, x);
+                    }
+
+                    analyzer.Analyze(model, x, speakerMean: profile);
+                });
             }
 
             for (int s = 0; s < stages.Length; s++)
