@@ -4,6 +4,7 @@ using Rtser.Api.Live;
 using Rtser.Api.Models;
 using Rtser.Api.Observability;
 using Rtser.Api.Predictions;
+using Rtser.Api.Speakers;
 using Rtser.Inference;
 
 // appsettings.json beside the binary applies wherever the service is started from.
@@ -26,6 +27,7 @@ app.UseRtser();
 app.MapHealthApi();
 app.MapModelsApi();
 app.MapPredictionsApi();
+app.MapSpeakersApi();
 app.MapStreamApi();
 app.MapMetricsApi();
 await app.RunAsync();

@@ -53,7 +53,7 @@ public sealed class ServiceTests : IDisposable
         using JsonDocument doc = JsonDocument.Parse(await _client.GetStringAsync("/swagger/v1/swagger.json"));
         JsonElement paths = doc.RootElement.GetProperty("paths");
 
-        foreach (string path in (string[])["/api/predictions", "/api/predictions/{id}", "/api/predictions/export", "/api/models", "/healthz"])
+        foreach (string path in (string[])["/api/predictions", "/api/predictions/{id}", "/api/predictions/export", "/api/speakers/{speaker}/profile", "/api/models", "/healthz"])
         {
             Assert.True(paths.TryGetProperty(path, out _), path);
         }

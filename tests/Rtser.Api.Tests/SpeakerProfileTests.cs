@@ -120,6 +120,22 @@ public sealed class SpeakerProfileTests : IDisposable
     }
 
     [Fact]
+    public async Task A_forgotten_profile_starts_again_and_the_predictions_stay()
+    {
+        Prediction[] p = [.. await UploadAllAsync(_a, "p03", count: 3)];
+
+        HttpResponseMessage forget = await _a.DeleteAsync("/api/speakers/p03/profile");
+        Prediction next = await Send.Created(await Upload(_a, Clips[3], "p03"));
+
+        Assert.Equal(HttpStatusCode.OK, forget.StatusCode);
+        Assert.Equal(3, (await forget.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("recordings").GetInt32());
+        Assert.Equal(new SpeakerAdaptation(Adapted, false, 0, 3), next.Adaptation);
+        Assert.Equal(HttpStatusCode.OK, (await _a.GetAsync($"/api/predictions/{p[0].Id}")).StatusCode);
+        await Problem.AssertAsync(await _a.DeleteAsync("/api/speakers/nobody/profile"), HttpStatusCode.NotFound);
+        await Problem.AssertAsync(await _a.DeleteAsync("/api/speakers/Jane%20Doe/profile"), HttpStatusCode.BadRequest, "pseudonym");
+    }
+
+    [Fact]
     public async Task Silence_adds_nothing_to_the_profile_and_gets_no_speech()
     {
         await UploadAllAsync(_a, "p03", count: 2);

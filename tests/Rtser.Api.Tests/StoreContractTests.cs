@@ -171,6 +171,24 @@ public abstract class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Forgetting_a_speaker_erases_only_their_statistics_and_keeps_the_predictions()
+    {
+        Prediction p = Make(0, "sad") with { Speaker = "p1" };
+        await Store.AddAsync(p, null, "clinic-a", default, [1f]);
+        await Store.AddAsync(Make(1, "sad") with { Speaker = "p1" }, null, "clinic-a", default, [2f]);
+        await Store.AddAsync(Make(2, "sad") with { Speaker = "p1" }, null, "clinic-b", default, [3f]);
+        await Store.AddAsync(Make(3, "sad") with { Speaker = "p2" }, null, "clinic-a", default, [4f]);
+
+        Assert.Equal(2, await Store.ForgetSpeakerAsync("p1", "clinic-a", default));
+
+        Assert.Empty(await Store.SpeakerStatisticsAsync("p1", "clinic-a", 10, default));
+        Assert.Equal([[3f]], await Store.SpeakerStatisticsAsync("p1", "clinic-b", 10, default));
+        Assert.Equal([[4f]], await Store.SpeakerStatisticsAsync("p2", "clinic-a", 10, default));
+        Assert.Equal("p1", (await Store.GetAsync(p.Id, "clinic-a", default))!.Speaker);
+        Assert.Equal(0, await Store.ForgetSpeakerAsync("p1", "clinic-a", default));
+    }
+
+    [Fact]
     public async Task Retention_deletes_what_is_older_than_the_cutoff_and_returns_kept_audio()
     {
         await Store.AddAsync(Make(0, "sad"), "/a/0.wav", null, default);
@@ -238,6 +256,17 @@ public sealed class SqliteStoreTests : StoreContractTests, IDisposable
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => _store.InitializeAsync(default));
         Assert.Contains("schema version 99", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_forgotten_profile_leaves_no_trace_in_the_database_files()
+    {
+        await Store.AddAsync(Make(0, "sad") with { Speaker = "p1" }, null, null, default, [12345.678f, 0.5f]);
+        Assert.True(ContainsInFiles("12345.678"));
+
+        await Store.ForgetSpeakerAsync("p1", null, default);
+
+        Assert.False(ContainsInFiles("12345.678"));
     }
 
     [Fact]

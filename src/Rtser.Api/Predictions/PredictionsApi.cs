@@ -74,9 +74,9 @@ public static partial class PredictionsApi
         }
 
         speaker = string.IsNullOrWhiteSpace(speaker) ? upload.Speaker : speaker.Trim();
-        if (speaker is not null && !ValidSpeaker(speaker))
+        if (speaker is not null && !Speakers.SpeakersApi.IsValid(speaker))
         {
-            return Problems.Problems.BadRequest("speaker must be 1-64 letters, digits, '.', '_' or '-': a pseudonym, not a person's name");
+            return Problems.Problems.BadRequest(Speakers.SpeakersApi.Rule);
         }
 
         string? owner = Caller.Owner(request.HttpContext);
@@ -133,9 +133,6 @@ public static partial class PredictionsApi
         float[]? mean = rows.Length >= required ? SpeakerProfiles.Mean(rows) : null;
         return new SpeakerProfile(mean, rows.Length, required, fallback);
     }
-
-    private static bool ValidSpeaker(string s) =>
-        s.Length is > 0 and <= 64 && s.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
 
     /// <param name="skip">Predictions to skip (default 0).</param>
     /// <param name="take">Page size, 1-200 (default 20).</param>

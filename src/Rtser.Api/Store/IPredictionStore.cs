@@ -21,6 +21,9 @@ public interface IPredictionStore
     /// </summary>
     Task<IReadOnlyList<float[]>> SpeakerStatisticsAsync(string speaker, string? owner, int take, CancellationToken cancel);
 
+    /// <summary>Erases the profile statistics of <paramref name="speaker"/>'s predictions by <paramref name="owner"/>; returns how many held some.</summary>
+    Task<int> ForgetSpeakerAsync(string speaker, string? owner, CancellationToken cancel);
+
     /// <summary>The prediction, if it exists and belongs to <paramref name="owner"/> (any owner when null).</summary>
     Task<Prediction?> GetAsync(Guid id, string? owner, CancellationToken cancel);
 

@@ -298,6 +298,21 @@ public abstract class SqlPredictionStore : IPredictionStore
         return rows;
     }
 
+    public Task<int> ForgetSpeakerAsync(string speaker, string? owner, CancellationToken cancel) =>
+        ExclusiveAsync(
+            async () =>
+            {
+                await using DbConnection c = await OpenAsync(cancel);
+                await using DbCommand cmd = Command(c, null, "UPDATE predictions SET speaker_stats = NULL WHERE speaker = @speaker AND speaker_stats IS NOT NULL"
+                    + (owner is null ? " AND owner IS NULL" : " AND owner = @owner"));
+                Add(cmd, "speaker", speaker);
+                AddOwner(cmd, owner);
+                int n = await cmd.ExecuteNonQueryAsync(cancel);
+                await AfterDeleteAsync(c, cancel); // no copy of the erased statistics left in the files
+                return n;
+            },
+            cancel);
+
     public Task<(bool Found, string? AudioPath)> DeleteAsync(Guid id, string? owner, CancellationToken cancel) =>
         ExclusiveAsync(() => DeleteOneAsync(id, owner, cancel), cancel);
 
