@@ -109,6 +109,107 @@ public sealed class SpeakerTests(SpeakerWebAppFixture app)
     }
 
     [Fact]
+    public async Task Forgetting_a_speakers_profile_after_a_confirmation_keeps_the_predictions_and_the_next_upload_starts_a_new_profile()
+    {
+        await using BrowserPage b = await app.NewPageAsync();
+        IPage page = await OpenAsync(b);
+        string speaker = "f-" + Guid.NewGuid().ToString("N")[..8];
+        ILocator forget = page.GetByRole(AriaRole.Button, new() { Name = "Forget this speaker's profile" });
+        await Expect(forget).ToBeDisabledAsync();
+        await page.Locator("#model").SelectOptionAsync(Adapted);
+        await page.Locator("#speaker").FillAsync(speaker);
+        await Expect(forget).ToBeEnabledAsync();
+
+        ILocator line = page.Locator("#result-adaptation");
+        await page.Locator("#file").SetInputFilesAsync(EmoDb("03a01Wa"));
+        await Expect(line).ToHaveTextAsync($"Speaker {speaker} has 0 of 2 recordings needed; answered by {Fallback}.", new() { Timeout = 30_000 });
+        await page.Locator("#file").SetInputFilesAsync(EmoDb("03a01Fa"));
+        await Expect(line).ToHaveTextAsync($"Speaker {speaker} has 1 of 2 recordings needed; answered by {Fallback}.", new() { Timeout = 30_000 });
+
+        // Dismissing the confirmation sends nothing.
+        var deletes = new List<string>();
+        page.Request += (_, r) =>
+        {
+            if (r.Method == "DELETE")
+            {
+                lock (deletes)
+                {
+                    deletes.Add(r.Url);
+                }
+            }
+        };
+        var asked = new List<string>();
+        bool accept = false;
+        page.Dialog += async (_, d) =>
+        {
+            asked.Add(d.Message);
+            if (accept)
+            {
+                await d.AcceptAsync();
+            }
+            else
+            {
+                await d.DismissAsync();
+            }
+        };
+        await forget.ClickAsync();
+        Assert.Single(asked);
+        Assert.Contains($"Forget the profile of {speaker}?", asked[0], StringComparison.Ordinal);
+        await Expect(page.Locator("#speaker-status")).ToBeEmptyAsync();
+        Assert.Empty(deletes);
+
+        // Accepted, from the keyboard.
+        accept = true;
+        await forget.FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        ILocator status = page.Locator("#speaker-status");
+        await Expect(status).ToHaveTextAsync($"Forgot the profile of {speaker} (2 recordings); its predictions stay in the history.");
+        await Expect(status).ToHaveAttributeAsync("aria-live", "polite");
+        await Expect(forget).ToBeFocusedAsync();
+        Assert.Equal([$"{app.BaseUrl}/api/speakers/{speaker}/profile"], deletes);
+        await Expect(page.Locator("#error")).ToBeHiddenAsync();
+        await Expect(page.Locator("#history-table tbody tr").Filter(new() { HasText = $"speaker {speaker}" })).ToHaveCountAsync(2);
+
+        // The next recording starts a new profile.
+        await page.Locator("#file").SetInputFilesAsync(EmoDb("03a02Ta"));
+        await Expect(line).ToHaveTextAsync($"Speaker {speaker} has 0 of 2 recordings needed; answered by {Fallback}.", new() { Timeout = 30_000 });
+        Assert.Empty(b.ErrorsSoFar());
+    }
+
+    [Fact]
+    public async Task Forgetting_a_speaker_without_a_profile_says_so_and_the_request_carries_the_api_key()
+    {
+        await using BrowserPage b = await app.NewPageAsync();
+        IPage page = await OpenAsync(b);
+        // This service needs no key, so any key is let through: what matters is that the page sends the one it holds.
+        await page.EvaluateAsync("() => sessionStorage.setItem('rtser.apiKey', 'page-key-42')");
+        var keys = new List<string?>();
+        page.Request += (_, r) =>
+        {
+            if (r.Method == "DELETE")
+            {
+                lock (keys)
+                {
+                    keys.Add(r.Headers.GetValueOrDefault("x-api-key"));
+                }
+            }
+        };
+        page.Dialog += (_, d) => d.AcceptAsync();
+        string speaker = "n-" + Guid.NewGuid().ToString("N")[..8];
+        ILocator forget = page.GetByRole(AriaRole.Button, new() { Name = "Forget this speaker's profile" });
+
+        // Only a valid pseudonym enables the button.
+        await page.Locator("#speaker").FillAsync("Jane Doe");
+        await Expect(forget).ToBeDisabledAsync();
+        await page.Locator("#speaker").FillAsync(speaker);
+        await forget.ClickAsync();
+
+        await Expect(page.Locator("#speaker-status")).ToHaveTextAsync($"{speaker} has no profile to forget.");
+        await Expect(page.Locator("#error")).ToBeHiddenAsync();
+        Assert.Equal(["page-key-42"], keys);
+    }
+
+    [Fact]
     public async Task A_name_with_a_space_is_refused_as_a_speaker_in_the_page_before_anything_is_sent()
     {
         await using BrowserPage b = await app.NewPageAsync();
@@ -159,7 +260,7 @@ public sealed class SpeakerTests(SpeakerWebAppFixture app)
     }
 
     [Fact]
-    public async Task At_phone_width_the_speaker_field_its_message_and_the_adaptation_line_pass_the_wcag_checks_and_fit()
+    public async Task At_phone_width_the_speaker_field_its_messages_the_forget_button_and_the_adaptation_line_pass_the_wcag_checks_and_fit()
     {
         await using BrowserPage b = await app.NewPageAsync(375, 740);
         IPage page = await OpenAsync(b);
@@ -167,6 +268,9 @@ public sealed class SpeakerTests(SpeakerWebAppFixture app)
         await page.Locator("#speaker").FillAsync("p-" + Guid.NewGuid().ToString("N"));
         await page.Locator("#file").SetInputFilesAsync(EmoDb("03a01Wa"));
         await Expect(page.Locator("#result-adaptation")).ToContainTextAsync("recordings needed", new() { Timeout = 30_000 });
+        page.Dialog += (_, d) => d.AcceptAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Forget this speaker's profile" }).ClickAsync();
+        await Expect(page.Locator("#speaker-status")).ToContainTextAsync("(1 recording); its predictions stay in the history.");
         await page.Locator("#speaker").FillAsync("");
         await page.Locator("#file").SetInputFilesAsync(EmoDb("03a01Fa"));
         await Expect(page.Locator("#speaker-error")).Not.ToBeEmptyAsync();

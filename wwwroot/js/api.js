@@ -79,6 +79,24 @@ export async function deletePrediction(id) {
 }
 
 /**
+ * DELETE /api/speakers/{speaker}/profile: erases the profile statistics kept with the speaker's predictions (the
+ * predictions stay). Resolves with { speaker, recordings }, or null when the speaker has no profile.
+ */
+export async function forgetSpeakerProfile(speaker) {
+  let response;
+  try {
+    response = await fetch(`/api/speakers/${encodeURIComponent(speaker)}/profile`,
+      { method: 'DELETE', headers: headers({ Accept: 'application/json' }) });
+  } catch {
+    throw new ApiError(0, 'check your connection and that the service is running');
+  }
+  const text = await response.text();
+  if (response.status === 404 && (response.headers.get('Content-Type') ?? '').includes('problem+json')) return null;
+  if (!response.ok) throw failed(response.status, text);
+  return JSON.parse(text);
+}
+
+/**
  * POST /api/predictions as multipart (field "file", and "model" and "speaker" when given), reporting upload progress.
  * Resolves with the prediction; rejects with an ApiError (status 0 when the connection failed).
  */

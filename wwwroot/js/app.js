@@ -1,5 +1,5 @@
 // Wires the page: model picker, tabs, error banner, upload, recording, live mode and history.
-import { apiKey, download, getJson } from './api.js';
+import { apiKey, download, forgetSpeakerProfile, getJson } from './api.js';
 import { languageName } from './labels.js';
 import { initUpload } from './upload.js';
 import { initRecord } from './record.js';
@@ -141,12 +141,49 @@ function initApiKey() {
   }
 }
 
+// "Forget this speaker's profile": after a confirmation, the service erases the speaker's profile statistics (their
+// predictions stay), so the next recording starts a new profile.
+function initForgetSpeaker() {
+  const input = $('speaker');
+  const button = $('speaker-forget');
+  const status = $('speaker-status');
+  let busy = false;
+  // Not disabled while the request runs (that would drop the keyboard focus); a second click meanwhile is ignored.
+  const update = () => { button.disabled = !PSEUDONYM.test(input.value.trim()); };
+  input.addEventListener('input', update);
+  button.addEventListener('click', async () => {
+    const speaker = input.value.trim();
+    if (busy || !PSEUDONYM.test(speaker)) return;
+    if (!confirm(`Forget the profile of ${speaker}? Their results stay in the history; their next recording starts a new profile.`)) return;
+    page.clearError();
+    status.textContent = '';
+    busy = true;
+    button.setAttribute('aria-busy', 'true');
+    try {
+      const forgotten = await forgetSpeakerProfile(speaker);
+      if (forgotten) {
+        const n = forgotten.recordings;
+        status.textContent = `Forgot the profile of ${forgotten.speaker} (${n} recording${n === 1 ? '' : 's'}); its predictions stay in the history.`;
+      } else {
+        status.textContent = `${speaker} has no profile to forget.`;
+      }
+    } catch (e) {
+      page.showError(`The profile of ${speaker} could not be forgotten. ${e.message}`);
+    } finally {
+      busy = false;
+      button.removeAttribute('aria-busy');
+    }
+  });
+  update();
+}
+
 $('error-close').addEventListener('click', () => page.clearError());
 initApiKey();
 $('model').addEventListener('change', describeModel);
 $('speaker').addEventListener('input', () => {
   if ($('speaker').getAttribute('aria-invalid') === 'true' && PSEUDONYM.test($('speaker').value.trim())) speakerProblem('');
 });
+initForgetSpeaker();
 initTabs();
 page.history = initHistory(page);
 initUpload(page);
