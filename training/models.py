@@ -122,6 +122,9 @@ class Base(nn.Module):
         # config "speaker_norm": the statistics branch sees the utterance statistics minus the speaker's mean
         # statistics (input speaker_mean, from other recordings of the same speaker; see train.speaker_offsets)
         self.uses_speaker = bool(cfg.get("speaker_norm"))
+        # speaker_norm.frames: the frame streams are centred on the speaker too, with the profile's own MFCC means
+        # (statistics 0..12) and MS cell means (65.. 65+A*M, the first block of ms_stats), instead of the utterance's
+        self.speaker_frames = self.uses_speaker and bool(cfg["speaker_norm"].get("frames"))
 
     uses_stats = False
 
@@ -202,8 +205,11 @@ class ConvFrontEnd(nn.Module):
         self.out_dim = dout
         self.drop = nn.Dropout(m.get("dropout", 0.2))
 
-    def forward(self, mfcc, ms):
+    def forward(self, mfcc, ms, speaker_mean=None):
         b = self.base
+        if b.speaker_frames:
+            mfcc = mfcc - speaker_mean[:, None, :13]
+            ms = ms - speaker_mean[:, None, 65:65 + ms.shape[2]]
         n_grid = mfcc.shape[1] // 4
         parts = []
         if b.use_mfcc:
@@ -299,7 +305,7 @@ class CNNRNN(Base):
     def branch_logits(self, mfcc, ms, vad=None, ms_stats=None, stats=None, prosody_stats=None, speaker_mean=None):
         """(output logits, [per-branch logits] for the auxiliary losses; empty unless fusion = 'logits').
         stats given (training): already speaker-centred where the config says so."""
-        h, _ = self.gru(self.front(mfcc, ms))
+        h, _ = self.gru(self.front(mfcc, ms, speaker_mean))
         z = self.poolt(h)
         if not self.uses_stats:
             return self.out(z), []

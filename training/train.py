@@ -12,9 +12,13 @@ from . import metrics
 from .models import build
 
 
-def frame_norm(corpus, idx):
-    m = np.concatenate([corpus.mfcc[i] for i in idx]).astype(np.float64)
-    s = np.concatenate([corpus.ms[i] for i in idx]).astype(np.float64)
+def frame_norm(corpus, idx, offsets=None):
+    """Per-dimension mean/std of the training frames; with offsets [N, D] (speaker-centred frames, see
+    models.ConvFrontEnd) of the frames minus their speaker's MFCC (0..12) and MS (65..) means."""
+    mo = (lambda i: offsets[i, :13]) if offsets is not None else (lambda i: 0.0)
+    so = (lambda i: offsets[i, 65:65 + corpus.ms[i].shape[1]]) if offsets is not None else (lambda i: 0.0)
+    m = np.concatenate([corpus.mfcc[i] - mo(i) for i in idx]).astype(np.float64)
+    s = np.concatenate([corpus.ms[i] - so(i) for i in idx]).astype(np.float64)
     ms_std = s.std(0)
     mf_std = m.std(0)
     return {"mfcc_mean": m.mean(0), "mfcc_std": np.where(mf_std < 1e-6, 1.0, mf_std),
@@ -191,6 +195,11 @@ def train_model(cfg, corpus, train_idx, val_idx, seed, epochs=None, log=print):
             norm.update({"stats_mean": X.mean(0), "stats_std": np.where(sd < 1e-6, 1.0, sd)})
         else:
             norm.update(stats_norm(corpus, train_idx, cfg.get("prosody", False)))
+    frames = bool(spk and spk.get("frames"))
+    if frames:  # the frame streams centred on each training speaker's own mean, as the graph does with a profile
+        train_off = np.zeros((corpus.n, S_raw.shape[1]), dtype=np.float32)
+        train_off[train_idx] = speaker_offsets(S_raw, corpus.speakers, train_idx)
+        norm.update(frame_norm(corpus, train_idx, train_off))
     sel = None
     if cfg.get("selection"):
         mf_cols, ms_cols, mi = frame_selection(corpus, train_idx, cfg["selection"]["k_frame"], seed)
@@ -225,6 +234,11 @@ def train_model(cfg, corpus, train_idx, val_idx, seed, epochs=None, log=print):
             pairs = [crop(i, rng, random_crop) for i in mb]
             mf = np.stack([p[0] for p in pairs]).astype(np.float32)
             ms = np.stack([p[1] for p in pairs]).astype(np.float32)
+            sm = None
+            if frames:  # centred here, before the masks (which fill in the centred domain); the graph then subtracts 0
+                mf -= train_off[mb, None, :13]
+                ms -= train_off[mb, None, 65:65 + ms.shape[2]]
+                sm = torch.zeros(len(mb), train_off.shape[1])
             mf, ms = augment(mf, ms, norm, aug, rng, crop.ratio)
             y = torch.from_numpy(corpus.y[mb])
             mf, ms = torch.from_numpy(mf), torch.from_numpy(ms)
@@ -253,7 +267,7 @@ def train_model(cfg, corpus, train_idx, val_idx, seed, epochs=None, log=print):
             ls = tcfg.get("label_smoothing", 0.1)
             target = target * (1 - ls) + ls / K
             if sb:
-                out, branches = model.branch_logits(mf, ms, stats=st)
+                out, branches = model.branch_logits(mf, ms, stats=st, speaker_mean=sm)
             else:
                 out, branches = model.logits(mf, ms), []
             loss = -(target * F.log_softmax(out, -1) * cw).sum(1).mean()

@@ -185,5 +185,29 @@ class SpeakerProfileTests(unittest.TestCase):
         self.assertFalse(np.allclose(p0.numpy(), p_same.numpy()))
 
 
+    def test_speaker_centred_frames_use_the_profiles_mfcc_and_ms_means(self):
+        import torch
+        from training.models import build
+        S, P = 12 * 2 + 3 * 3, 4  # ms_stats of A=4, M=3: 2AM + 3M
+        norm = {"mfcc_mean": np.zeros(13), "mfcc_std": np.ones(13), "ms_mean": np.zeros(12), "ms_std": np.ones(12),
+                "stats_mean": np.zeros(65 + S + P), "stats_std": np.ones(65 + S + P)}
+        dims = {"A": 4, "M": 3, "ms_shift": 0.064, "mfcc_shift": 0.01}
+        cfg = {"prosody": True, "speaker_norm": {"enrol": 20, "frames": True},
+               "model": {"arch": "cnn_rnn", "stats_branch": {"hidden": 8}}}
+        m = build(cfg, norm, 5, dims).eval()
+        torch.manual_seed(1)
+        mf, ms, sm = torch.randn(2, 60, 13), torch.randn(2, 8, 12), torch.randn(2, 65 + S + P)
+        c, d = torch.randn(2, 13), torch.randn(2, 12)
+        shifted = sm.clone()
+        shifted[:, :13] += c
+        shifted[:, 65:77] += d
+        with torch.no_grad():
+            a = m.front(mf, ms, sm)
+            b = m.front(mf + c[:, None], ms + d[:, None], shifted)  # the same speaker, recorded louder: same input
+            other = m.front(mf, ms, shifted)
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-5)
+        self.assertFalse(np.allclose(a.numpy(), other.numpy(), atol=1e-3))
+
+
 if __name__ == "__main__":
     unittest.main()
