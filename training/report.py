@@ -5,7 +5,7 @@ import os
 
 import numpy as np
 
-DEFAULT_MODELS = {"cnn_rnn", "cnn_rnn_prosody", "cnn_rnn_spk"}
+DEFAULT_MODELS = {"cnn_rnn", "cnn_rnn_prosody", "cnn_rnn_spk", "cnn_rnn_spk_frames"}
 
 
 def _pct(x):
@@ -135,6 +135,9 @@ def write(runs_dir, results_dir, models_dir=None, log=print):
                if r["name"].endswith("_spk") and r["name"][:-4] + "_prosody" in by_name]
         lines += _paired(spk, corpus, "with vs without a speaker profile (20 other recordings of the test speaker, "
                                       "labels unused)", summary)
+        frames = [(by_name[r["name"][:-7]], r) for r in rs if r["name"].endswith("_frames") and r["name"][:-7] in by_name]
+        lines += _paired(frames, corpus, "frame streams centred on the speaker profile too, instead of on the utterance",
+                         summary)
         curves = [r for r in rs if r.get("enrol_curve")]
         if curves:
             ks = sorted({k for r in curves for k in r["enrol_curve"]}, key=lambda k: (k == "all", int(k) if k != "all" else 0))
