@@ -127,8 +127,7 @@ public sealed class EmotionModel : IDisposable
         }
 
         // The statistics do not depend on the profile; zeros fill the input the graph still requires.
-        var none = new float[ProfileLength];
-        return [.. items.Select(f => Run(name => CreateInput(name, f, none), StatisticsOutput))];
+        return RunMany(items, new float[ProfileLength], StatisticsOutput);
     }
 
     /// <summary>
@@ -140,14 +139,7 @@ public sealed class EmotionModel : IDisposable
     {
         ArgumentNullException.ThrowIfNull(items);
         CheckProfile(speakerMean);
-        if (items.Count < 2 || !CanBatch || !SameShapes(items))
-        {
-            return [.. items.Select(f => Predict(f, speakerMean))];
-        }
-
-        float[] all = Run(name => CreateBatch(name, items, speakerMean), OutputName);
-        int classes = all.Length / items.Count;
-        return [.. Enumerable.Range(0, items.Count).Select(i => all.AsSpan(i * classes, classes).ToArray())];
+        return RunMany(items, speakerMean, OutputName);
     }
 
     /// <summary>Whether every graph input has a free batch axis (the hand-built statistics graphs fix it at 1).</summary>
@@ -156,6 +148,19 @@ public sealed class EmotionModel : IDisposable
     /// <summary>Runs the graph on raw tensors by input name (parity tests feed the training framework's inputs).</summary>
     internal float[] PredictRaw(IReadOnlyDictionary<string, (float[] Data, long[] Shape)> inputs, string output = OutputName) =>
         Run(name => Tensor(inputs[name].Data, inputs[name].Data.Length, inputs[name].Shape), output);
+
+    /// <summary>One output for each utterance: one batched run when the graph and the shapes allow it, else one run each.</summary>
+    private float[][] RunMany(IReadOnlyList<SpeechFeatures> items, float[]? speakerMean, string output)
+    {
+        if (items.Count < 2 || !CanBatch || !SameShapes(items))
+        {
+            return [.. items.Select(f => Run(name => CreateInput(name, f, speakerMean), output))];
+        }
+
+        float[] all = Run(name => CreateBatch(name, items, speakerMean), output);
+        int width = all.Length / items.Count;
+        return [.. Enumerable.Range(0, items.Count).Select(i => all.AsSpan(i * width, width).ToArray())];
+    }
 
     private void CheckProfile(float[]? speakerMean)
     {
@@ -250,20 +255,18 @@ public sealed class EmotionModel : IDisposable
 
     private static OrtValue CreateInput(string name, SpeechFeatures f, float[]? speakerMean)
     {
-        (float[] data, int length, long[] shape) = name == SpeakerInput ? (speakerMean!, speakerMean!.Length, [1, speakerMean.Length]) : Source(name, f);
+        (float[] data, int length, long[] shape) = Source(name, f, speakerMean);
         return Tensor(data, length, shape);
     }
 
     /// <summary>The utterances' inputs stacked along the batch axis (their shapes agree: see <see cref="SameShapes"/>).</summary>
     private static OrtValue CreateBatch(string name, IReadOnlyList<SpeechFeatures> items, float[]? speakerMean)
     {
-        (float[] Data, int Length, long[] Shape) Of(SpeechFeatures f) =>
-            name == SpeakerInput ? (speakerMean!, speakerMean!.Length, [1, speakerMean.Length]) : Source(name, f);
-        (_, int length, long[] shape) = Of(items[0]);
+        (_, int length, long[] shape) = Source(name, items[0], speakerMean);
         var data = new float[length * items.Count];
         for (int i = 0; i < items.Count; i++)
         {
-            (float[] one, int n, _) = Of(items[i]);
+            (float[] one, int n, _) = Source(name, items[i], speakerMean);
             one.AsSpan(0, n).CopyTo(data.AsSpan(i * length));
         }
 
@@ -276,9 +279,10 @@ public sealed class EmotionModel : IDisposable
             && f.Modulation.Frames == items[0].Modulation.Frames
             && f.Prosody?.Frames == items[0].Prosody?.Frames);
 
-    /// <summary>One input's values for one utterance and its shape with a batch of one.</summary>
-    private static (float[] Data, int Length, long[] Shape) Source(string name, SpeechFeatures f) => name switch
+    /// <summary>One input's values for one utterance (the speaker's profile for <see cref="SpeakerInput"/>) and its shape with a batch of one.</summary>
+    private static (float[] Data, int Length, long[] Shape) Source(string name, SpeechFeatures f, float[]? speakerMean) => name switch
     {
+        SpeakerInput => (speakerMean!, speakerMean!.Length, [1, speakerMean.Length]),
         "mfcc" => (f.Mfcc.Data, f.Mfcc.Frames * f.Mfcc.Width, [1, f.Mfcc.Frames, f.Mfcc.Width]),
         "ms" => (f.Modulation.Data, f.Modulation.Frames * f.Modulation.Width, [1, f.Modulation.Frames, f.Modulation.Width]),
         "vad" => ([.. f.Speech.Select(s => s ? 1f : 0f)], f.Speech.Length, [1, f.Speech.Length]),

@@ -284,10 +284,8 @@ public abstract class SqlPredictionStore : IPredictionStore
     {
         ArgumentNullException.ThrowIfNull(speaker);
         await using DbConnection c = await OpenAsync(cancel);
-        await using DbCommand cmd = Command(c, null, "SELECT speaker_stats FROM predictions WHERE speaker = @speaker AND speaker_stats IS NOT NULL"
-            + (owner is null ? " AND owner IS NULL" : " AND owner = @owner") + $" ORDER BY created_at DESC, id DESC LIMIT {Math.Max(0, take).ToString(CultureInfo.InvariantCulture)}");
-        Add(cmd, "speaker", speaker);
-        AddOwner(cmd, owner);
+        await using DbCommand cmd = ProfileCommand(c, "SELECT speaker_stats FROM predictions", speaker, owner,
+            $" ORDER BY created_at DESC, id DESC LIMIT {Math.Max(0, take).ToString(CultureInfo.InvariantCulture)}");
         var rows = new List<float[]>();
         await using DbDataReader r = await cmd.ExecuteReaderAsync(cancel);
         while (await r.ReadAsync(cancel))
@@ -303,10 +301,7 @@ public abstract class SqlPredictionStore : IPredictionStore
             async () =>
             {
                 await using DbConnection c = await OpenAsync(cancel);
-                await using DbCommand cmd = Command(c, null, "UPDATE predictions SET speaker_stats = NULL WHERE speaker = @speaker AND speaker_stats IS NOT NULL"
-                    + (owner is null ? " AND owner IS NULL" : " AND owner = @owner"));
-                Add(cmd, "speaker", speaker);
-                AddOwner(cmd, owner);
+                await using DbCommand cmd = ProfileCommand(c, "UPDATE predictions SET speaker_stats = NULL", speaker, owner, "");
                 int n = await cmd.ExecuteNonQueryAsync(cancel);
                 await AfterDeleteAsync(c, cancel); // no copy of the erased statistics left in the files
                 return n;
@@ -437,6 +432,19 @@ public abstract class SqlPredictionStore : IPredictionStore
         }
 
         return clauses.Count == 0 ? "" : " WHERE " + string.Join(" AND ", clauses);
+    }
+
+    /// <summary>
+    /// <paramref name="sql"/> over the rows of one speaker's profile: that speaker's predictions with statistics, made
+    /// with <paramref name="owner"/>'s key (null: made without a key, not any owner's, unlike <see cref="OwnerClause"/>).
+    /// </summary>
+    private static DbCommand ProfileCommand(DbConnection c, string sql, string speaker, string? owner, string tail)
+    {
+        DbCommand cmd = Command(c, null, sql + " WHERE speaker = @speaker AND speaker_stats IS NOT NULL"
+            + (owner is null ? " AND owner IS NULL" : " AND owner = @owner") + tail);
+        Add(cmd, "speaker", speaker);
+        AddOwner(cmd, owner);
+        return cmd;
     }
 
     private static string OwnerClause(string? owner) => owner is null ? "" : " AND owner = @owner";
