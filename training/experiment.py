@@ -40,6 +40,16 @@ def enrol_curve(cfg):
     return [main] + [k for k in cfg["speaker_norm"].get("curve", [5, 10, 20, "all"]) if k != main]
 
 
+def profile_curve(curve, cfg, S, corpus, te, score):
+    """Scores the test files te with speaker profiles of every size in enrol_curve (the same trained model), each
+    from S (the raw statistics) into curve[size]; returns the main size's probabilities."""
+    from .train import speaker_offsets
+    for k in enrol_curve(cfg):
+        probs = score(speaker_offsets(S, corpus.speakers, te, k, ENROL_SEED))
+        curve.setdefault(str(k), np.full((corpus.n, probs.shape[1]), np.nan))[te] = probs
+    return curve[str(cfg["speaker_norm"].get("enrol", 20))][te]
+
+
 def curve_results(curve, corpus, folds):
     """{profile size: {uar_mean, uar_sd, accuracy_mean, probabilities}} over the same folds."""
     from . import metrics
@@ -179,25 +189,22 @@ def run(cfg, features_dir, out_dir, log=print):
                 Xtr = Xtr - speaker_offsets(X, corpus.speakers, tr)
             pipe = baselines.fit_fold(kind, cfg, Xtr, corpus.y[tr], corpus.speakers[tr], K, seed)
             if cfg.get("speaker_norm"):
-                for k in enrol_curve(cfg):
-                    sc = baselines.predict_scores(pipe, X[te] - speaker_offsets(X, corpus.speakers, te, k, ENROL_SEED))
+                def softmax_scores(offsets):
+                    sc = baselines.predict_scores(pipe, X[te] - offsets)
                     e = np.exp(sc - sc.max(1, keepdims=True))
-                    curve.setdefault(str(k), np.full((corpus.n, K), np.nan))[te] = e / e.sum(1, keepdims=True)
-                p = curve[str(cfg["speaker_norm"].get("enrol", 20))][te].argmax(1)
+                    return e / e.sum(1, keepdims=True)
+                p = profile_curve(curve, cfg, X, corpus, te, softmax_scores).argmax(1)
             else:
                 p = baselines.predict_scores(pipe, X[te]).argmax(1)
             meta = {"params": pipe["params"], "k": pipe["k"], "n_features": X.shape[1]}
             if cfg.get("selection"):
                 meta["selected"] = [names[c] for c in pipe["cols"]]
         else:
-            from .train import predict, speaker_offsets, train_model, utterance_stats
+            from .train import predict, train_model, utterance_stats
             model, norm, info = train_model(cfg, corpus, fo["train"], fo["val"], seed + fo["fold"], log=log)
             if cfg.get("speaker_norm"):
-                S = utterance_stats(corpus, cfg.get("prosody", False))
-                for k in enrol_curve(cfg):  # the same trained model, speaker profiles of other sizes
-                    pk = predict(model, corpus, te, offsets=speaker_offsets(S, corpus.speakers, te, k, ENROL_SEED))
-                    curve.setdefault(str(k), np.full((corpus.n, K), np.nan))[te] = pk
-                pr = curve[str(cfg["speaker_norm"].get("enrol", 20))][te]
+                pr = profile_curve(curve, cfg, utterance_stats(corpus, cfg.get("prosody", False)), corpus, te,
+                                   lambda offsets: predict(model, corpus, te, offsets=offsets))
             else:
                 pr = predict(model, corpus, te)
             probs[te] = pr

@@ -47,6 +47,13 @@ class Norm(nn.Module):
         return x
 
 
+def profile_frame_means(profile, ms_width):
+    """The frame-stream means inside a profile of utterance statistics ([..., D], numpy or torch): the MFCC means
+    (statistics 0-12, over speech frames) and the MS cell means (the first A*M values of ms_stats, after the 65
+    MFCC statistics, over all frames)."""
+    return profile[..., :13], profile[..., 65:65 + ms_width]
+
+
 def mfcc_stats(mfcc, vad):
     """Torch twin of stats.mfcc_block for a batch: mfcc [B, T, 13], vad [B, T] float (1 = speech) -> [B, 65]
     = mean, std, min, max of the MFCCs over speech frames (all frames if < 2 are speech) and the std of
@@ -208,8 +215,8 @@ class ConvFrontEnd(nn.Module):
     def forward(self, mfcc, ms, speaker_mean=None):
         b = self.base
         if b.speaker_frames:
-            mfcc = mfcc - speaker_mean[:, None, :13]
-            ms = ms - speaker_mean[:, None, 65:65 + ms.shape[2]]
+            mf_mean, ms_mean = profile_frame_means(speaker_mean[:, None], ms.shape[2])
+            mfcc, ms = mfcc - mf_mean, ms - ms_mean
         n_grid = mfcc.shape[1] // 4
         parts = []
         if b.use_mfcc:

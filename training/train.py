@@ -9,16 +9,15 @@ import torch.nn.functional as F
 from sklearn.feature_selection import mutual_info_classif
 
 from . import metrics
-from .models import build
+from .models import build, profile_frame_means
 
 
 def frame_norm(corpus, idx, offsets=None):
     """Per-dimension mean/std of the training frames; with offsets [N, D] (speaker-centred frames, see
     models.ConvFrontEnd) of the frames minus their speaker's MFCC (0..12) and MS (65..) means."""
-    mo = (lambda i: offsets[i, :13]) if offsets is not None else (lambda i: 0.0)
-    so = (lambda i: offsets[i, 65:65 + corpus.ms[i].shape[1]]) if offsets is not None else (lambda i: 0.0)
-    m = np.concatenate([corpus.mfcc[i] - mo(i) for i in idx]).astype(np.float64)
-    s = np.concatenate([corpus.ms[i] - so(i) for i in idx]).astype(np.float64)
+    means = (lambda i: profile_frame_means(offsets[i], corpus.ms[i].shape[1])) if offsets is not None else (lambda i: (0.0, 0.0))
+    m = np.concatenate([corpus.mfcc[i] - means(i)[0] for i in idx]).astype(np.float64)
+    s = np.concatenate([corpus.ms[i] - means(i)[1] for i in idx]).astype(np.float64)
     ms_std = s.std(0)
     mf_std = m.std(0)
     return {"mfcc_mean": m.mean(0), "mfcc_std": np.where(mf_std < 1e-6, 1.0, mf_std),
@@ -236,8 +235,9 @@ def train_model(cfg, corpus, train_idx, val_idx, seed, epochs=None, log=print):
             ms = np.stack([p[1] for p in pairs]).astype(np.float32)
             sm = None
             if frames:  # centred here, before the masks (which fill in the centred domain); the graph then subtracts 0
-                mf -= train_off[mb, None, :13]
-                ms -= train_off[mb, None, 65:65 + ms.shape[2]]
+                mf_mean, ms_mean = profile_frame_means(train_off[mb, None], ms.shape[2])
+                mf -= mf_mean
+                ms -= ms_mean
                 sm = torch.zeros(len(mb), train_off.shape[1])
             mf, ms = augment(mf, ms, norm, aug, rng, crop.ratio)
             y = torch.from_numpy(corpus.y[mb])
