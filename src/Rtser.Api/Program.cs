@@ -20,6 +20,9 @@ try
 catch (ModelLoadException e)
 {
     app.Logger.LogCritical("Cannot start: {Reason}", e.Message);
+
+    // The console logger writes from a background queue; disposing the app flushes it, so the reason is never lost on exit.
+    await app.DisposeAsync();
     return 1;
 }
 
