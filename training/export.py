@@ -49,6 +49,13 @@ def three_second_case(corpus, i):
             corpus.ms_stats[i], prosody_of(corpus, i))
 
 
+def three_second_prosody(corpus, i):
+    """The prosody frames of three_second_case, tiled the same way (for graphs that read the prosody stream)."""
+    T = int(round(3.0 / corpus.mfcc_shift))
+    p = corpus.prosody[i]
+    return np.concatenate([p] * int(np.ceil(max(T / len(p), (int(round(3.0 / corpus.ms_shift)) - 3) / len(corpus.ms[i])))))[:T]
+
+
 def prosody_of(corpus, i):
     return corpus.prosody_stats[i] if corpus.has_prosody else None
 
@@ -203,17 +210,23 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
             spk_mean = {int(i): speaker_offsets(S_raw, corpus.speakers, [int(i)], enrol, ENROL_SEED)[0]
                         for i in picks}
 
-        def tensors(mf, vad, ms, st, ps, sm=None):
+        pros_frames = bool(getattr(model, "prosody_frames", False))
+
+        def frames_of(i):
+            return corpus.prosody[i] if pros_frames else None
+
+        def tensors(mf, vad, ms, st, ps, sm=None, pr=None):
             t = {"mfcc": mf[None], "ms": ms[None], "vad": vad[None].astype(np.float32), "ms_stats": st[None],
-                 "prosody_stats": None if ps is None else ps[None], "speaker_mean": None if sm is None else sm[None]}
+                 "prosody_stats": None if ps is None else ps[None], "speaker_mean": None if sm is None else sm[None],
+                 "prosody": None if pr is None else pr[None]}
             return [torch.from_numpy(np.ascontiguousarray(t[n], dtype=np.float32)) for n in names]
 
         i0 = picks[0]
         axes = {"mfcc": {0: "batch", 1: "frames"}, "ms": {0: "batch", 1: "ms_frames"},
                 "vad": {0: "batch", 1: "frames"}, "ms_stats": {0: "batch"}, "prosody_stats": {0: "batch"},
-                "speaker_mean": {0: "batch"}}
+                "speaker_mean": {0: "batch"}, "prosody": {0: "batch", 1: "frames"}}
         torch.onnx.export(graph, tuple(tensors(corpus.mfcc[i0], corpus.vad[i0], corpus.ms[i0], corpus.ms_stats[i0],
-                                               prosody_of(corpus, i0), spk_mean[i0] if spk else None)),
+                                               prosody_of(corpus, i0), spk_mean[i0] if spk else None, frames_of(i0))),
                           onnx_path, input_names=names, output_names=out_names,
                           dynamic_axes={**{n: axes[n] for n in names}, **{o: {0: "batch"} for o in out_names}},
                           opset_version=17, do_constant_folding=True)
@@ -225,8 +238,8 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
         onnx.checker.check_model(om)
         onnx.save(om, onnx_path)
 
-        def case(mf, vad, ms, st, ps, sm=None, timing=False):
-            ts = tensors(mf, vad, ms, st, ps, sm)
+        def case(mf, vad, ms, st, ps, sm=None, pr=None, timing=False):
+            ts = tensors(mf, vad, ms, st, ps, sm, pr)
             with torch.no_grad():
                 out = graph(*ts)
             c = {"inputs": {n: tensor_json(t.numpy()) for n, t in zip(names, ts)}, "timing": timing}
@@ -239,10 +252,11 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
 
         for i in picks:
             c = case(corpus.mfcc[i], corpus.vad[i], corpus.ms[i], corpus.ms_stats[i], prosody_of(corpus, i),
-                     spk_mean[i] if spk else None)
+                     spk_mean[i] if spk else None, frames_of(i))
             c["file"] = corpus.paths[i]
             cases.append(c)
-        cases.append(case(*three_second_case(corpus, picks[0]), sm=spk_mean[picks[0]] if spk else None, timing=True))
+        cases.append(case(*three_second_case(corpus, picks[0]), sm=spk_mean[picks[0]] if spk else None,
+                          pr=three_second_prosody(corpus, picks[0]) if pros_frames else None, timing=True))
         n_par = n_params(model)
         macs = count_macs(model, T=int(round(1 / corpus.mfcc_shift)),
                           n_prosody=corpus.prosody_stats.shape[1] if model.uses_prosody else 0)
@@ -258,6 +272,10 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
         if model.uses_stats and model.uses_prosody:
             inputs += [{"name": "prosody_stats", "shape": ["batch", corpus.prosody_stats.shape[1]], "dtype": "float32",
                         "note": "C# prosody functionals, order = prosody statisticNames"}]
+        if pros_frames:
+            inputs += [{"name": "prosody", "shape": ["batch", "frames", 5], "dtype": "float32",
+                        "note": "C# prosody frames (f0_semitones, voicing, voiced, energy_db, lowband_db), same frames "
+                                "as mfcc; made relative to the speaker_mean profile inside the graph"}]
         outputs = [{"name": "probabilities", "shape": ["batch", K]}]
         if spk:
             D = int(S_raw.shape[1])

@@ -16,6 +16,13 @@ EMODB_LABELS = ["neutral", "happy", "sad", "angry", "fearful", "disgust", "bored
 RAVDESS_LABELS = ["neutral", "happy", "sad", "angry", "fearful", "disgust", "surprised"]
 
 
+# The C# prosody functionals' names in their order (models.prosody_frame_features reads some by position).
+PROSODY_NAMES = ["pr_voiced_fraction", "pr_f0_mean", "pr_f0_std", "pr_f0_p10", "pr_f0_p50", "pr_f0_p90", "pr_f0_range",
+                 "pr_f0_slope", "pr_f0_delta", "pr_voicing_mean", "pr_hnr_mean", "pr_energy_mean", "pr_energy_std",
+                 "pr_energy_range", "pr_energy_slope", "pr_energy_delta", "pr_lowband_mean", "pr_lowband_std",
+                 "pr_voiced_runs_per_s", "pr_voiced_run_s", "pr_speech_fraction"]
+
+
 def make(out, corpus="emodb", speakers=4, per_class=4, acoustic_bands=19, modulation_bands=5,
          seed=0, fixed_seconds=None):
     rng = np.random.default_rng(seed)
@@ -29,7 +36,7 @@ def make(out, corpus="emodb", speakers=4, per_class=4, acoustic_bands=19, modula
     class_mfcc = rng.normal(0, 1.0, (len(labels), 13))
     class_ms = rng.normal(0, 1.0, (len(labels), F))
     class_stats = rng.normal(0, 1.0, (len(labels), 3 * M))
-    P = 21  # like the C# prosody functionals
+    P = len(PROSODY_NAMES)
     class_pros = rng.normal(0, 1.0, (len(labels), P))
     files, mfccs, mss, vads, stats, pros, pstats = [], [], [], [], [], [], []
     mfcc_off = ms_off = 0
@@ -78,7 +85,7 @@ def make(out, corpus="emodb", speakers=4, per_class=4, acoustic_bands=19, modula
                        "frameShiftSeconds": 0.064, "statisticsFile": "ms_stats.npy", "statisticNames": stat_names},
         "vad": {"file": "vad.npy"},
         "prosody": {"file": "prosody.npy", "width": 5, "frameShiftSeconds": 0.01, "statisticsFile": "prosody_stats.npy",
-                    "statisticNames": [f"pr_s{i}" for i in range(P)]},
+                    "statisticNames": PROSODY_NAMES},
         "files": files,
     }
     with open(os.path.join(out, "index.json"), "w") as f:

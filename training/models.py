@@ -54,6 +54,24 @@ def profile_frame_means(profile, ms_width):
     return profile[..., :13], profile[..., 65:65 + ms_width]
 
 
+# Positions inside the prosody functionals (the last PROSODY_STATS values of a profile), checked against the export's
+# statisticNames by train.check_prosody_layout.
+PROSODY_STATS, F0_MEAN, ENERGY_MEAN, LOWBAND_MEAN = 21, 1, 11, 16
+
+
+def prosody_frame_features(prosody, profile):
+    """C# prosody frames [..., T, 5] (f0_semitones, voicing, voiced, energy_db, lowband_db) made relative to the
+    speaker: F0 minus the profile's mean F0 in voiced frames (0 elsewhere, as the extractor writes unvoiced F0),
+    energy and low-band share minus the profile's means. profile [..., 1, D]: the speaker_mean input. Applied to
+    already-relative frames with a zero profile it changes nothing, which training relies on."""
+    p = profile[..., -PROSODY_STATS:]
+    voiced = prosody[..., 2:3]
+    f0 = (prosody[..., 0:1] - p[..., F0_MEAN:F0_MEAN + 1]) * voiced
+    energy = prosody[..., 3:4] - p[..., ENERGY_MEAN:ENERGY_MEAN + 1]
+    lowband = prosody[..., 4:5] - p[..., LOWBAND_MEAN:LOWBAND_MEAN + 1]
+    return torch.cat([f0, prosody[..., 1:3], energy, lowband], -1)
+
+
 def mfcc_stats(mfcc, vad):
     """Torch twin of stats.mfcc_block for a batch: mfcc [B, T, 13], vad [B, T] float (1 = speech) -> [B, 65]
     = mean, std, min, max of the MFCCs over speech frames (all frames if < 2 are speech) and the std of
@@ -132,6 +150,11 @@ class Base(nn.Module):
         # speaker_norm.frames: the frame streams are centred on the speaker too, with the profile's own MFCC means
         # (statistics 0..12) and MS cell means (65.. 65+A*M, the first block of ms_stats), instead of the utterance's
         self.speaker_frames = self.uses_speaker and bool(cfg["speaker_norm"].get("frames"))
+        # model.prosody_frames: the C# prosody frames, made relative to the speaker's profile, join the MFCC stream
+        # as 5 more channels of the CNN's first layer (needs the profile, hence speaker_norm.frames)
+        self.prosody_frames = bool(cfg["model"].get("prosody_frames"))
+        if self.prosody_frames and not (self.speaker_frames and self.uses_prosody):
+            raise ValueError("model.prosody_frames needs speaker_norm.frames and prosody")
 
     uses_stats = False
 
@@ -140,11 +163,11 @@ class Base(nn.Module):
         if not self.uses_stats:
             return ["mfcc", "ms"]
         return (["mfcc", "ms", "vad", "ms_stats"] + (["prosody_stats"] if self.uses_prosody else [])
-                + (["speaker_mean"] if self.uses_speaker else []))
+                + (["speaker_mean"] if self.uses_speaker else []) + (["prosody"] if self.prosody_frames else []))
 
-    def forward(self, mfcc, ms, vad=None, ms_stats=None, prosody_stats=None, speaker_mean=None):
+    def forward(self, mfcc, ms, vad=None, ms_stats=None, prosody_stats=None, speaker_mean=None, prosody=None):
         return torch.softmax(self.logits(mfcc, ms, vad=vad, ms_stats=ms_stats, prosody_stats=prosody_stats,
-                                         speaker_mean=speaker_mean), dim=-1)
+                                         speaker_mean=speaker_mean, prosody=prosody), dim=-1)
 
 
 class RNN(Base):
@@ -212,15 +235,17 @@ class ConvFrontEnd(nn.Module):
         self.out_dim = dout
         self.drop = nn.Dropout(m.get("dropout", 0.2))
 
-    def forward(self, mfcc, ms, speaker_mean=None):
+    def forward(self, mfcc, ms, speaker_mean=None, prosody=None):
         b = self.base
         if b.speaker_frames:
             mf_mean, ms_mean = profile_frame_means(speaker_mean[:, None], ms.shape[2])
             mfcc, ms = mfcc - mf_mean, ms - ms_mean
+        if b.prosody_frames:
+            mfcc = torch.cat([mfcc, prosody_frame_features(prosody, speaker_mean[:, None])], 2)
         n_grid = mfcc.shape[1] // 4
         parts = []
         if b.use_mfcc:
-            x = b.mfcc_norm(mfcc).transpose(1, 2)          # [B, 13, T]
+            x = b.mfcc_norm(mfcc).transpose(1, 2)          # [B, 13 (+ 5 prosody), T]
             parts.append(self.mfcc_conv(x).transpose(1, 2))  # [B, T//4, k2]
         if b.use_ms:
             s = b.ms_norm(ms)                               # [B, Tms, A*M] acoustic-major
@@ -309,10 +334,11 @@ class CNNRNN(Base):
                 self.stats_out = nn.Linear(self.stats.out_dim, n_classes)
         self.out = nn.Sequential(nn.Dropout(m.get("dropout", 0.2)), nn.Linear(d_out, n_classes))
 
-    def branch_logits(self, mfcc, ms, vad=None, ms_stats=None, stats=None, prosody_stats=None, speaker_mean=None):
+    def branch_logits(self, mfcc, ms, vad=None, ms_stats=None, stats=None, prosody_stats=None, speaker_mean=None,
+                      prosody=None):
         """(output logits, [per-branch logits] for the auxiliary losses; empty unless fusion = 'logits').
         stats given (training): already speaker-centred where the config says so."""
-        h, _ = self.gru(self.front(mfcc, ms, speaker_mean))
+        h, _ = self.gru(self.front(mfcc, ms, speaker_mean, prosody))
         z = self.poolt(h)
         if not self.uses_stats:
             return self.out(z), []
@@ -326,8 +352,9 @@ class CNNRNN(Base):
         a, b = self.out(z), self.stats_out(s)
         return a + b, [a, b]
 
-    def logits(self, mfcc, ms, vad=None, ms_stats=None, stats=None, prosody_stats=None, speaker_mean=None):
-        return self.branch_logits(mfcc, ms, vad, ms_stats, stats, prosody_stats, speaker_mean)[0]
+    def logits(self, mfcc, ms, vad=None, ms_stats=None, stats=None, prosody_stats=None, speaker_mean=None,
+               prosody=None):
+        return self.branch_logits(mfcc, ms, vad, ms_stats, stats, prosody_stats, speaker_mean, prosody)[0]
 
 
 class Ensemble(nn.Module):
@@ -338,13 +365,13 @@ class Ensemble(nn.Module):
         self.members = nn.ModuleList(members)
         m0 = members[0]
         self.uses_stats, self.uses_prosody, self.input_names = m0.uses_stats, m0.uses_prosody, m0.input_names
-        self.uses_speaker = m0.uses_speaker
+        self.uses_speaker, self.prosody_frames = m0.uses_speaker, m0.prosody_frames
         self.A, self.M, self.mfcc_ms, self.hop_ms = m0.A, m0.M, m0.mfcc_ms, m0.hop_ms
         if self.uses_stats:
             self.stats = m0.stats
 
-    def forward(self, mfcc, ms, vad=None, ms_stats=None, prosody_stats=None, speaker_mean=None):
-        ps = [m(mfcc, ms, vad, ms_stats, prosody_stats, speaker_mean) for m in self.members]
+    def forward(self, mfcc, ms, vad=None, ms_stats=None, prosody_stats=None, speaker_mean=None, prosody=None):
+        ps = [m(mfcc, ms, vad, ms_stats, prosody_stats, speaker_mean, prosody) for m in self.members]
         return torch.stack(ps, 0).mean(0)
 
 
@@ -357,9 +384,9 @@ class WithUtteranceStats(nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, mfcc, ms, vad, ms_stats, prosody_stats=None, speaker_mean=None):
+    def forward(self, mfcc, ms, vad, ms_stats, prosody_stats=None, speaker_mean=None, prosody=None):
         raw = StatsBranch.raw(mfcc, vad, ms_stats, prosody_stats if self.model.uses_prosody else None)
-        return self.model(mfcc, ms, vad, ms_stats, prosody_stats, speaker_mean), raw
+        return self.model(mfcc, ms, vad, ms_stats, prosody_stats, speaker_mean, prosody), raw
 
 
 ARCHS = {"rnn": RNN, "cnn": CNN, "cnn_rnn": CNNRNN}
@@ -410,6 +437,8 @@ def count_macs(model, T=100, Tms=None, dims=None, n_prosody=0):
             extra["prosody_stats"] = torch.zeros(1, n_prosody)
         if getattr(model, "uses_speaker", False):
             extra["speaker_mean"] = torch.zeros(1, model.stats.mean.numel())
+        if getattr(model, "prosody_frames", False):
+            extra["prosody"] = torch.zeros(1, T, 5)
     with torch.no_grad():
         model(torch.zeros(1, T, 13), torch.zeros(1, Tms, model.A * model.M), **extra)
     for h in hooks:

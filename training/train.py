@@ -9,14 +9,32 @@ import torch.nn.functional as F
 from sklearn.feature_selection import mutual_info_classif
 
 from . import metrics
+from . import models as M
 from .models import build, profile_frame_means
 
 
-def frame_norm(corpus, idx, offsets=None):
+def check_prosody_layout(corpus):
+    """models.prosody_frame_features reads the profile's prosody means by position: the export must agree."""
+    names = corpus.index["prosody"]["statisticNames"]
+    expected = {M.F0_MEAN: "pr_f0_mean", M.ENERGY_MEAN: "pr_energy_mean", M.LOWBAND_MEAN: "pr_lowband_mean"}
+    if len(names) != M.PROSODY_STATS or any(names[k] != v for k, v in expected.items()):
+        raise ValueError(f"{corpus.root}: prosody statistics are not laid out as models.prosody_frame_features reads them")
+
+
+def relative_prosody(corpus, idx, offsets):
+    """{i: [T, 5]} the prosody frames of utterance i relative to its speaker (offsets [N, D], as the graph does)."""
+    with torch.no_grad():
+        return {int(i): M.prosody_frame_features(torch.from_numpy(corpus.prosody[i]),
+                                                 torch.from_numpy(offsets[i][None])).numpy() for i in idx}
+
+
+def frame_norm(corpus, idx, offsets=None, prosody=None):
     """Per-dimension mean/std of the training frames; with offsets [N, D] (speaker-centred frames, see
-    models.ConvFrontEnd) of the frames minus their speaker's MFCC (0..12) and MS (65..) means."""
+    models.ConvFrontEnd) of the frames minus their speaker's MFCC (0..12) and MS (65..) means; with prosody
+    ({i: [T, 5]}, relative_prosody) the MFCC stream's statistics cover those 5 channels too."""
     means = (lambda i: profile_frame_means(offsets[i], corpus.ms[i].shape[1])) if offsets is not None else (lambda i: (0.0, 0.0))
-    m = np.concatenate([corpus.mfcc[i] - means(i)[0] for i in idx]).astype(np.float64)
+    extra = (lambda i: [prosody[int(i)]]) if prosody is not None else (lambda i: [])
+    m = np.concatenate([np.concatenate([corpus.mfcc[i] - means(i)[0]] + extra(i), 1) for i in idx]).astype(np.float64)
     s = np.concatenate([corpus.ms[i] - means(i)[1] for i in idx]).astype(np.float64)
     ms_std = s.std(0)
     mf_std = m.std(0)
@@ -91,14 +109,17 @@ def dims_of(corpus):
 
 
 class Cropper:
-    def __init__(self, corpus, crop_seconds):
+    """frames: {i: [T, C]} to crop instead of the MFCCs (same frame grid; the MFCCs with extra channels)."""
+
+    def __init__(self, corpus, crop_seconds, frames=None):
         self.c = corpus
+        self.frames = frames
         self.ratio = corpus.ms_shift / corpus.mfcc_shift
         self.Lk = max(1, int(round(crop_seconds / corpus.ms_shift)))
         self.L = int(round(self.Lk * self.ratio))
 
     def __call__(self, i, rng, random=True):
-        m, s = self.c.mfcc[i], self.c.ms[i]
+        m, s = (self.c.mfcc[i] if self.frames is None else self.frames[int(i)]), self.c.ms[i]
         reps = 1
         while len(s) * reps < self.Lk or len(m) * reps < self.L:
             reps += 1
@@ -160,7 +181,8 @@ def predict(model, corpus, idx, batch=64, offsets=None):
                     st = torch.from_numpy(corpus.ms_stats[mb])
                     ps = torch.from_numpy(corpus.prosody_stats[mb]) if getattr(model, "uses_prosody", False) else None
                     sm = torch.from_numpy(np.stack([off[i] for i in mb])) if getattr(model, "uses_speaker", False) else None
-                    p = model(mf, ms, vad, st, ps, sm).numpy()
+                    pr = torch.from_numpy(np.stack([corpus.prosody[i] for i in mb])) if getattr(model, "prosody_frames", False) else None
+                    p = model(mf, ms, vad, st, ps, sm, pr).numpy()
                 else:
                     p = model(mf, ms).numpy()
                 for i, pi in zip(mb, p):
@@ -195,10 +217,16 @@ def train_model(cfg, corpus, train_idx, val_idx, seed, epochs=None, log=print):
         else:
             norm.update(stats_norm(corpus, train_idx, cfg.get("prosody", False)))
     frames = bool(spk and spk.get("frames"))
+    pros_frames, joined = bool(cfg["model"].get("prosody_frames")), None
     if frames:  # the frame streams centred on each training speaker's own mean, as the graph does with a profile
         train_off = np.zeros((corpus.n, S_raw.shape[1]), dtype=np.float32)
         train_off[train_idx] = speaker_offsets(S_raw, corpus.speakers, train_idx)
-        norm.update(frame_norm(corpus, train_idx, train_off))
+        rel = None
+        if pros_frames:  # relative to the speaker once, here; the graph then sees a zero profile (sm below)
+            check_prosody_layout(corpus)
+            rel = relative_prosody(corpus, train_idx, train_off)
+            joined = {i: np.concatenate([corpus.mfcc[i], p], 1) for i, p in rel.items()}
+        norm.update(frame_norm(corpus, train_idx, train_off, rel))
     sel = None
     if cfg.get("selection"):
         mf_cols, ms_cols, mi = frame_selection(corpus, train_idx, cfg["selection"]["k_frame"], seed)
@@ -216,7 +244,7 @@ def train_model(cfg, corpus, train_idx, val_idx, seed, epochs=None, log=print):
     cw = torch.tensor(np.where(counts > 0, counts.sum() / np.maximum(counts, 1) / K, 0.0), dtype=torch.float32)
     if not tcfg.get("class_weights", True):
         cw = torch.ones(K)
-    crop = Cropper(corpus, tcfg.get("crop_seconds", 1.6))
+    crop = Cropper(corpus, tcfg.get("crop_seconds", 1.6), joined)
     random_crop = aug.get("random_crop", True)
     best = (-1.0, 0, None)
     history = []
@@ -236,12 +264,15 @@ def train_model(cfg, corpus, train_idx, val_idx, seed, epochs=None, log=print):
             sm = None
             if frames:  # centred here, before the masks (which fill in the centred domain); the graph then subtracts 0
                 mf_mean, ms_mean = profile_frame_means(train_off[mb, None], ms.shape[2])
-                mf -= mf_mean
+                mf[..., :13] -= mf_mean
                 ms -= ms_mean
                 sm = torch.zeros(len(mb), train_off.shape[1])
             mf, ms = augment(mf, ms, norm, aug, rng, crop.ratio)
             y = torch.from_numpy(corpus.y[mb])
             mf, ms = torch.from_numpy(mf), torch.from_numpy(ms)
+            pr = None
+            if pros_frames:  # cropped, masked and noised with the MFCCs as channels 13..17; the graph takes them apart
+                mf, pr = mf[..., :13].contiguous(), mf[..., 13:].contiguous()
             target = F.one_hot(y, K).float()
             st = None
             if sb:  # full-utterance statistics (the sequence branch sees the crop), optional noise
@@ -261,13 +292,15 @@ def train_model(cfg, corpus, train_idx, val_idx, seed, epochs=None, log=print):
                 perm = torch.from_numpy(rng.permutation(len(mb)))
                 mf = lam * mf + (1 - lam) * mf[perm]
                 ms = lam * ms + (1 - lam) * ms[perm]
+                if pr is not None:
+                    pr = lam * pr + (1 - lam) * pr[perm]
                 target = lam * target + (1 - lam) * target[perm]
                 if st is not None:
                     st = lam * st + (1 - lam) * st[perm]
             ls = tcfg.get("label_smoothing", 0.1)
             target = target * (1 - ls) + ls / K
             if sb:
-                out, branches = model.branch_logits(mf, ms, stats=st, speaker_mean=sm)
+                out, branches = model.branch_logits(mf, ms, stats=st, speaker_mean=sm, prosody=pr)
             else:
                 out, branches = model.logits(mf, ms), []
             loss = -(target * F.log_softmax(out, -1) * cw).sum(1).mean()

@@ -208,6 +208,30 @@ class SpeakerProfileTests(unittest.TestCase):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-5)
         self.assertFalse(np.allclose(a.numpy(), other.numpy(), atol=1e-3))
 
+    def test_prosody_frames_are_relative_to_the_speakers_f0_and_energy_and_zero_where_unvoiced(self):
+        import torch
+        from training import models as M
+        D = 65 + 33 + M.PROSODY_STATS
+        profile = torch.zeros(1, 1, D)
+        profile[..., D - M.PROSODY_STATS + M.F0_MEAN] = 90.0      # the speaker's mean F0, semitones re 1 Hz
+        profile[..., D - M.PROSODY_STATS + M.ENERGY_MEAN] = -30.0
+        profile[..., D - M.PROSODY_STATS + M.LOWBAND_MEAN] = -3.0
+        frames = torch.tensor([[[93.0, 0.9, 1.0, -20.0, -2.0],    # voiced, 3 semitones above the speaker's mean
+                                [0.0, 0.2, 0.0, -50.0, -9.0]]])   # unvoiced: the extractor writes F0 = 0
+        rel = M.prosody_frame_features(frames, profile)
+        np.testing.assert_allclose(rel.numpy(), [[[3.0, 0.9, 1.0, 10.0, 1.0], [0.0, 0.2, 0.0, -20.0, -6.0]]])
+        # training makes the frames relative once and the graph then sees a zero profile: that must be a no-op
+        np.testing.assert_allclose(M.prosody_frame_features(rel, torch.zeros(1, 1, D)).numpy(), rel.numpy())
+
+    def test_the_prosody_layout_the_graph_reads_is_the_exports(self):
+        from training.train import check_prosody_layout
+        with tempfile.TemporaryDirectory() as d:
+            c = data.load(make(os.path.join(d, "e"), "emodb", speakers=2, per_class=1))
+            check_prosody_layout(c)
+            c.index["prosody"]["statisticNames"] = list(reversed(c.index["prosody"]["statisticNames"]))
+            with self.assertRaises(ValueError):
+                check_prosody_layout(c)
+
 
 if __name__ == "__main__":
     unittest.main()
