@@ -18,7 +18,12 @@ public sealed record EmotionSegment(
 }
 
 /// <summary>The overall reading of a recording and its timeline.</summary>
-public sealed record EmotionAnalysis(EmotionPrediction Overall, IReadOnlyList<EmotionSegment> Segments);
+public sealed record EmotionAnalysis(EmotionPrediction Overall, IReadOnlyList<EmotionSegment> Segments)
+{
+    /// <summary>What the recording adds to its speaker's profile, when the analysis was asked for it (null without speech).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public float[]? ProfileStatistics { get; init; }
+}
 
 /// <summary>
 /// Slides windows over a recording, scores each with the same predictor a single clip gets, and takes the
@@ -65,12 +70,60 @@ public sealed class EmotionAnalyzer
         return windows;
     }
 
-    /// <summary>The timeline and overall label of 16 kHz mono samples; checks <paramref name="cancel"/> between windows.</summary>
-    public EmotionAnalysis Analyze(EmotionModel model, ReadOnlySpan<float> samples16k, CancellationToken cancel = default, float[]? speakerMean = null)
+    /// <summary>
+    /// The timeline and overall label of 16 kHz mono samples; checks <paramref name="cancel"/> between windows.
+    /// With <paramref name="profileModel"/> (a model that adapts to the speaker) the analysis also carries what the
+    /// recording adds to its speaker's profile, from the same window features (see <see cref="ProfileStatistics"/>).
+    /// </summary>
+    public EmotionAnalysis Analyze(EmotionModel model, ReadOnlySpan<float> samples16k, CancellationToken cancel = default, float[]? speakerMean = null, EmotionModel? profileModel = null)
     {
         ArgumentNullException.ThrowIfNull(model);
+        int windows = Windows(samples16k.Length).Count;
+        var segments = new List<EmotionSegment>(windows);
+        var profile = profileModel is null ? null : new ProfileSum(profileModel, _predictor);
+        double? speechSeconds = ForEachBlock(samples16k, model.UsesProsody || profileModel?.UsesProsody == true, cancel, (starts, length, features) =>
+        {
+            EmotionPrediction[] predictions = _predictor.PredictMany(model, features, speakerMean);
+            for (int k = 0; k < features.Length; k++)
+            {
+                segments.Add(ToSegment(predictions[k], starts[k], length));
+            }
+
+            profile?.Add(features);
+        });
+
+        double overallSpeech = windows == 1 ? 0 : speechSeconds ?? _predictor.Extractor.MeasureSpeechSeconds(samples16k);
+        return Summarize(model, segments, samples16k.Length, overallSpeech) with { ProfileStatistics = profile?.Mean() };
+    }
+
+    /// <summary>One window scored as a single clip; <paramref name="startSample"/> places it in the recording.</summary>
+    public EmotionSegment Score(EmotionModel model, ReadOnlySpan<float> window, long startSample, float[]? speakerMean = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return ToSegment(_predictor.Predict(model, window, speakerMean), startSample, window.Length);
+    }
+
+    /// <summary>
+    /// What a recording adds to its speaker's profile for a model that adapts to the speaker: the mean of the
+    /// model's utterance statistics over the timeline's windows with speech (the units the model scores), or
+    /// null when no window holds speech.
+    /// </summary>
+    public float[]? ProfileStatistics(EmotionModel model, ReadOnlySpan<float> samples16k, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var profile = new ProfileSum(model, _predictor);
+        ForEachBlock(samples16k, model.UsesProsody, cancel, (_, _, features) => profile.Add(features));
+        return profile.Mean();
+    }
+
+    /// <summary>
+    /// Extracts the features of every timeline window in order, a block at a time, and hands each block to
+    /// <paramref name="onBlock"/> with the windows' start samples and length. Returns the recording's speech
+    /// seconds when the blocks measured it on the way (null otherwise).
+    /// </summary>
+    private double? ForEachBlock(ReadOnlySpan<float> samples16k, bool prosody, CancellationToken cancel, Action<long[], int, SpeechFeatures[]> onBlock)
+    {
         IReadOnlyList<(int Start, int Length)> windows = Windows(samples16k.Length);
-        var segments = new List<EmotionSegment>(windows.Count);
         int hop = (int)Math.Round(Options.HopSeconds * FeatureConfig.SampleRate);
         int done = 0;
         double? speechSeconds = null;
@@ -100,7 +153,7 @@ public sealed class EmotionAnalyzer
                 bool last = done + count == aligned;
                 levels.Clear();
                 ReadOnlySpan<float> block = last ? samples16k[(done * hop)..] : samples16k.Slice(done * hop, ((count - 1) * hop) + length);
-                SpeechFeatures[] features = extractor.ExtractWindows(block, length, hop, count, levels, model.UsesProsody);
+                SpeechFeatures[] features = extractor.ExtractWindows(block, length, hop, count, levels, prosody);
                 int own = last ? levels.Rows : count * hop / shift; // frames that start before the next block
                 for (int i = 0; i < own; i++)
                 {
@@ -108,12 +161,8 @@ public sealed class EmotionAnalyzer
                 }
 
                 cancel.ThrowIfCancellationRequested();
-                EmotionPrediction[] predictions = _predictor.PredictMany(model, features, speakerMean);
-                for (int k = 0; k < count; k++)
-                {
-                    segments.Add(ToSegment(predictions[k], (done + k) * (long)hop, length));
-                }
-
+                int first = done;
+                onBlock([.. Enumerable.Range(first, count).Select(k => (long)k * hop)], length, features);
                 done += count;
             }
 
@@ -124,45 +173,28 @@ public sealed class EmotionAnalyzer
         {
             cancel.ThrowIfCancellationRequested();
             (int start, int length) = windows[i];
-            segments.Add(Score(model, samples16k.Slice(start, length), start, speakerMean));
+            onBlock([start], length, [extractor.Extract(samples16k.Slice(start, length), prosody)]);
         }
 
-        double overallSpeech = windows.Count == 1 ? 0 : speechSeconds ?? extractor.MeasureSpeechSeconds(samples16k);
-        return Summarize(model, segments, samples16k.Length, overallSpeech);
+        return speechSeconds;
     }
 
-    /// <summary>One window scored as a single clip; <paramref name="startSample"/> places it in the recording.</summary>
-    public EmotionSegment Score(EmotionModel model, ReadOnlySpan<float> window, long startSample, float[]? speakerMean = null)
+    /// <summary>A speaker-adapted model's utterance statistics of the windows with speech, a block at a time (the
+    /// features are dropped after each block; the statistics rows are small).</summary>
+    private sealed class ProfileSum(EmotionModel model, EmotionPredictor predictor)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        return ToSegment(_predictor.Predict(model, window, speakerMean), startSample, window.Length);
-    }
+        private readonly List<float[]> _rows = [];
 
-    /// <summary>
-    /// What a recording adds to its speaker's profile for a model that adapts to the speaker: the mean of the
-    /// model's utterance statistics over the timeline's windows with speech (the units the model scores), or
-    /// null when no window holds speech.
-    /// </summary>
-    public float[]? ProfileStatistics(EmotionModel model, ReadOnlySpan<float> samples16k, CancellationToken cancel = default)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        var speech = new List<SpeechFeatures>();
-        foreach ((int start, int length) in Windows(samples16k.Length))
+        public void Add(SpeechFeatures[] features)
         {
-            cancel.ThrowIfCancellationRequested();
-            SpeechFeatures f = _predictor.Extractor.Extract(samples16k.Slice(start, length), model.UsesProsody);
-            if (_predictor.HasSpeech(f))
+            SpeechFeatures[] speech = [.. features.Where(predictor.HasSpeech)];
+            if (speech.Length > 0)
             {
-                speech.Add(f);
+                _rows.AddRange(model.StatisticsMany(speech));
             }
         }
 
-        if (speech.Count == 0)
-        {
-            return null;
-        }
-
-        return SpeakerProfiles.Mean(model.StatisticsMany(speech));
+        public float[]? Mean() => _rows.Count == 0 ? null : SpeakerProfiles.Mean(_rows);
     }
 
     private static EmotionSegment ToSegment(EmotionPrediction p, long startSample, int length) =>

@@ -94,6 +94,28 @@ public sealed class SpeakerAdaptationTests : IDisposable
 
     [Theory]
     [MemberData(nameof(AdaptedIds))]
+    public void An_analysis_asked_for_the_profile_statistics_gives_what_the_recording_adds_whichever_model_answers(string id)
+    {
+        EmotionModel model = _registry.Get(id);
+        EmotionModel fallback = _registry.Get(model.Card.SpeakerAdaptation!.FallbackModel!);
+        float[] a = Clip("03a01Fa.wav"), b = Clip("03a01Nc.wav");
+        float[] both = [.. a, .. new float[16000], .. b, .. new float[4800]]; // 5.3 s: shared blocks and a tail window
+        Assert.NotEqual(0, (both.Length - 48000) % 8000);
+
+        float[] expected = _analyzer.ProfileStatistics(model, both)!;
+        EmotionAnalysis adapted = _analyzer.Analyze(model, both, speakerMean: ModelFiles.ProfileFor(model, _extractor), profileModel: model);
+        EmotionAnalysis fellBack = _analyzer.Analyze(fallback, both, profileModel: model);
+        EmotionAnalysis plain = _analyzer.Analyze(fallback, both);
+
+        Assert.Equal(expected, adapted.ProfileStatistics);
+        Assert.Equal(expected, fellBack.ProfileStatistics);
+        Assert.Null(plain.ProfileStatistics);
+        Assert.Equal(plain.Overall.Probabilities, fellBack.Overall.Probabilities);
+        Assert.Null(_analyzer.Analyze(fallback, new float[4 * 16000], profileModel: model).ProfileStatistics);
+    }
+
+    [Theory]
+    [MemberData(nameof(AdaptedIds))]
     public void The_profile_changes_the_reading_and_the_same_profile_gives_the_same_reading(string id)
     {
         EmotionModel model = _registry.Get(id);

@@ -50,19 +50,19 @@ public sealed class AnalysisService(IAudioDecoder decoder, ModelRegistry models,
             ? audio.Samples
             : Resampler.ToRate(audio.Samples, audio.SampleRate, Resampler.TargetRate);
         EmotionModel answering = model;
-        float[]? mean = null, statistics = null;
+        float[]? mean = null;
         SpeakerAdaptation? adaptation = null;
         if (profile is not null && model.AdaptsToSpeaker)
         {
-            // The recording's own statistics join the profile only after it is scored: a profile is made of
-            // earlier recordings, as in the evaluation, never of the one being scored.
-            statistics = analyzer.ProfileStatistics(model, samples, cancel);
             mean = profile.Mean;
             answering = mean is null ? profile.Fallback : model;
             adaptation = new SpeakerAdaptation(model.Id, mean is not null, profile.Recordings, profile.Required);
         }
 
-        EmotionAnalysis a = analyzer.Analyze(answering, samples, cancel, mean);
+        // The recording's own statistics (from the windows just scored) join the profile only after it is scored:
+        // a profile is made of earlier recordings, as in the evaluation, never of the one being scored.
+        EmotionAnalysis a = analyzer.Analyze(answering, samples, cancel, mean, adaptation is null ? null : model);
+        float[]? statistics = a.ProfileStatistics;
         EmotionPrediction o = a.Overall;
 
         // Millisecond precision, as the store keeps it, so the 201 body equals what a later GET returns.
