@@ -29,6 +29,15 @@ def _row_desc(cfg):
     return fs, sel_s
 
 
+def _current_config(name):
+    """The config file as it is now (comparisons may be declared after a run was made)."""
+    p = os.path.join(os.path.dirname(os.path.abspath(__file__)), "configs", f"{name}.json")
+    if not os.path.exists(p):
+        return {}
+    with open(p) as f:
+        return json.load(f)
+
+
 def _paired(pairs, corpus, what, summary):
     """Markdown lines comparing each (base, run) pair fold by fold; appends the differences to summary."""
     if not pairs:
@@ -138,6 +147,14 @@ def write(runs_dir, results_dir, models_dir=None, log=print):
         frames = [(by_name[r["name"][:-7]], r) for r in rs if r["name"].endswith("_frames") and r["name"][:-7] in by_name]
         lines += _paired(frames, corpus, "frame streams centred on the speaker profile too, instead of on the utterance",
                          summary)
+        # any other ablation: config "compare": {"with": "<base run>", "what": "<what the run adds>"}
+        whats = {}
+        for r in rs:
+            cmp = _current_config(r["name"]).get("compare", r["config"].get("compare"))
+            if cmp and cmp["with"] in by_name:
+                whats.setdefault(cmp["what"], []).append((by_name[cmp["with"]], r))
+        for what, pairs in whats.items():
+            lines += _paired(pairs, corpus, what, summary)
         curves = [r for r in rs if r.get("enrol_curve")]
         if curves:
             ks = sorted({k for r in curves for k in r["enrol_curve"]}, key=lambda k: (k == "all", int(k) if k != "all" else 0))
