@@ -201,7 +201,11 @@ def run(cfg, features_dir, out_dir, log=print):
                 meta["selected"] = [names[c] for c in pipe["cols"]]
         else:
             from .train import predict, train_model, utterance_stats
-            model, norm, info = train_model(cfg, corpus, fo["train"], fo["val"], seed + fo["fold"], log=log)
+            if cfg["train"].get("validation", True):  # keep the epoch with the best UAR on the validation speakers
+                model, norm, info = train_model(cfg, corpus, fo["train"], fo["val"], seed + fo["fold"], log=log)
+            else:  # every non-test speaker, a fixed number of epochs: as the exported model is trained
+                model, norm, info = train_model(cfg, corpus, np.concatenate([fo["train"], fo["val"]]), None,
+                                                seed + fo["fold"], log=log)
             if cfg.get("speaker_norm"):
                 pr = profile_curve(curve, cfg, utterance_stats(corpus, cfg.get("prosody", False)), corpus, te,
                                    lambda offsets: predict(model, corpus, te, offsets=offsets))
