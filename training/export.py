@@ -285,12 +285,18 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
                          "note": "this recording's raw utterance statistics, the unit a speaker profile averages"}]
             card_extra["speakerAdaptation"] = {
                 "input": "speaker_mean", "statisticsOutput": "utterance_stats", "dimensions": D,
-                "profileRecordings": enrol, "fallbackModel": f"cnn-rnn-{corpus.name}",
+                # the most recent recordings the service averages (config service_profile; the evaluation's
+                # uar_by_profile_size says what each size is worth), by default the evaluation's profile size
+                "profileRecordings": int(cfg.get("service_profile", enrol)),
+                "fallbackModel": f"cnn-rnn-{corpus.name}",
                 "note": "the statistics branch sees utterance_stats - speaker_mean"
                         + ("; the frame streams are centred on the profile's MFCC and MS means (speaker_mean[0:13], "
                            "speaker_mean[65:65+A*M]) instead of their own" if cfg["speaker_norm"].get("frames") else "")
                         + f"; evaluated with profiles of {enrol} other recordings of each test speaker (labels never "
-                        "used); training speakers centred on the mean of all their recordings"}
+                        "used) and by profile size (evaluation.uar_by_profile_size); training speakers centred on the "
+                        "mean of all their recordings"
+                        + (f"; the service averages a speaker's latest {cfg['service_profile']} recordings"
+                           if cfg.get("service_profile") else "")}
         card_extra.update({"epochs": epochs, "architecture": cfg["model"], "augmentation": cfg.get("augment", {}),
                       "train": cfg["train"],
                       "preprocessing": "none outside the graph: per-dimension mean/std of the training data are "

@@ -5,7 +5,7 @@ import os
 
 import numpy as np
 
-DEFAULT_MODELS = {"cnn_rnn", "cnn_rnn_prosody", "cnn_rnn_spk", "cnn_rnn_spk_frames"}
+DEFAULT_MODELS = {"cnn_rnn", "cnn_rnn_prosody", "cnn_rnn_spk", "cnn_rnn_spk_frames", "cnn_rnn_spk_noval", "cnn_rnn_prosody_noval"}
 
 
 def _pct(x):

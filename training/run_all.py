@@ -38,7 +38,7 @@ def corpus_config(cfg, corpus):
 
 def same_training(a, b):
     """Stored run config vs current config: equal apart from keys that do not change what is trained."""
-    cosmetic = ("title", "priority", "export", "export_corpora", "compare")
+    cosmetic = ("title", "priority", "export", "export_corpora", "compare", "service_profile")
     strip = lambda c: {k: v for k, v in (c or {}).items() if k not in cosmetic}
     return a is not None and strip(a) == strip(b)
 

@@ -9,7 +9,7 @@ public sealed record TensorSpec(
     [property: JsonPropertyName("shape")] JsonElement[] Shape);
 
 /// <summary>How a speaker-adapted model was evaluated and what answers while a speaker's profile is too short.</summary>
-/// <param name="ProfileRecordings">Recordings per speaker profile in the evaluation: the service averages the latest this many.</param>
+/// <param name="ProfileRecordings">How many of a speaker's latest recordings the service averages into a profile (the card's evaluation gives the UAR by profile size).</param>
 /// <param name="FallbackModel">The per-recording model that labels a speaker's recordings until the profile is long enough.</param>
 public sealed record SpeakerAdaptationCard(
     [property: JsonPropertyName("profileRecordings")] int ProfileRecordings,

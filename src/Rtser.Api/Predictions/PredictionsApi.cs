@@ -120,7 +120,7 @@ public static partial class PredictionsApi
 
     /// <summary>
     /// The speaker's profile for <paramref name="model"/>: the mean statistics of their latest recordings (as many as
-    /// the evaluation's profiles had), or none yet when there are too few (then its fallback, checked at load, answers).
+    /// the card's profileRecordings), or none yet when there are too few (then its fallback, checked at load, answers).
     /// </summary>
     private static async Task<SpeakerProfile> LoadProfileAsync(
         EmotionModel model, string speaker, string? owner, AnalysisService analysis, IPredictionStore store, RtserOptions o, CancellationToken cancel)
