@@ -11,7 +11,7 @@ namespace Rtser.Perf;
 /// Per-stage times on real clips, one thread, the same clips and the same stage split as the Python peer
 /// (benchmarks/peer/peer.py): decode (with resampling to 16 kHz), MFCC, MS frames + statistics, inference, end to end (WAV bytes to a label,
 /// the single-clip predictor) and the service's timeline analysis of the same clip (for a speaker-adapted model, as the
-/// service runs it: the recording's profile statistics, then the analysis against a profile). Median over repeats per clip,
+/// service runs it: the analysis against a profile, which also returns the recording's profile statistics). Median over repeats per clip,
 /// summed over clips, and scaled to milliseconds per 3 s of audio.
 /// </summary>
 internal static class ClipsCommand
@@ -68,12 +68,7 @@ internal static class ClipsCommand
                 timings[6][r] = Time(() =>
                 {
                     float[] x = Decode(decoder, wav);
-                    if (profile is not null)
-                    {
-                        analyzer.ProfileStatistics(model, x);
-                    }
-
-                    analyzer.Analyze(model, x, speakerMean: profile);
+                    analyzer.Analyze(model, x, speakerMean: profile, profileModel: profile is null ? null : model);
                 });
             }
 
