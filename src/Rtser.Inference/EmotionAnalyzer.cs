@@ -80,20 +80,25 @@ public sealed class EmotionAnalyzer
         ArgumentNullException.ThrowIfNull(model);
         int windows = Windows(samples16k.Length).Count;
         var segments = new List<EmotionSegment>(windows);
-        var profile = profileModel is null ? null : new ProfileSum(profileModel, _predictor);
+        List<float[]>? profile = profileModel is null ? null : [];
+        bool together = ReferenceEquals(profileModel, model) && speakerMean is not null;
         double? speechSeconds = ForEachBlock(samples16k, model.UsesProsody || profileModel?.UsesProsody == true, cancel, (starts, length, features) =>
         {
-            EmotionPrediction[] predictions = _predictor.PredictMany(model, features, speakerMean);
+            // Scored against a profile by the adapted model itself: one run gives the statistics too.
+            EmotionPrediction[] predictions = _predictor.PredictMany(model, features, speakerMean, together ? profile : null);
             for (int k = 0; k < features.Length; k++)
             {
                 segments.Add(ToSegment(predictions[k], starts[k], length));
             }
 
-            profile?.Add(features);
+            if (profile is not null && !together)
+            {
+                _predictor.AddStatistics(profileModel!, features, profile);
+            }
         });
 
         double overallSpeech = windows == 1 ? 0 : speechSeconds ?? _predictor.Extractor.MeasureSpeechSeconds(samples16k);
-        return Summarize(model, segments, samples16k.Length, overallSpeech) with { ProfileStatistics = profile?.Mean() };
+        return Summarize(model, segments, samples16k.Length, overallSpeech) with { ProfileStatistics = MeanOrNull(profile) };
     }
 
     /// <summary>One window scored as a single clip; <paramref name="startSample"/> places it in the recording.</summary>
@@ -111,9 +116,9 @@ public sealed class EmotionAnalyzer
     public float[]? ProfileStatistics(EmotionModel model, ReadOnlySpan<float> samples16k, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var profile = new ProfileSum(model, _predictor);
-        ForEachBlock(samples16k, model.UsesProsody, cancel, (_, _, features) => profile.Add(features));
-        return profile.Mean();
+        var profile = new List<float[]>();
+        ForEachBlock(samples16k, model.UsesProsody, cancel, (_, _, features) => _predictor.AddStatistics(model, features, profile));
+        return MeanOrNull(profile);
     }
 
     /// <summary>
@@ -179,23 +184,7 @@ public sealed class EmotionAnalyzer
         return speechSeconds;
     }
 
-    /// <summary>A speaker-adapted model's utterance statistics of the windows with speech, a block at a time (the
-    /// features are dropped after each block; the statistics rows are small).</summary>
-    private sealed class ProfileSum(EmotionModel model, EmotionPredictor predictor)
-    {
-        private readonly List<float[]> _rows = [];
-
-        public void Add(SpeechFeatures[] features)
-        {
-            SpeechFeatures[] speech = [.. features.Where(predictor.HasSpeech)];
-            if (speech.Length > 0)
-            {
-                _rows.AddRange(model.StatisticsMany(speech));
-            }
-        }
-
-        public float[]? Mean() => _rows.Count == 0 ? null : SpeakerProfiles.Mean(_rows);
-    }
+    private static float[]? MeanOrNull(List<float[]>? rows) => rows is null || rows.Count == 0 ? null : SpeakerProfiles.Mean(rows);
 
     private static EmotionSegment ToSegment(EmotionPrediction p, long startSample, int length) =>
         new(

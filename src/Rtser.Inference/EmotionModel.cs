@@ -111,7 +111,7 @@ public sealed class EmotionModel : IDisposable
     {
         ArgumentNullException.ThrowIfNull(features);
         CheckProfile(speakerMean);
-        return Run(name => CreateInput(name, features, speakerMean), OutputName);
+        return Run(name => CreateInput(name, features, speakerMean), [OutputName])[0];
     }
 
     /// <summary>
@@ -127,7 +127,20 @@ public sealed class EmotionModel : IDisposable
         }
 
         // The statistics do not depend on the profile; zeros fill the input the graph still requires.
-        return RunMany(items, new float[ProfileLength], StatisticsOutput);
+        return RunMany(items, new float[ProfileLength], [StatisticsOutput])[0];
+    }
+
+    /// <summary>
+    /// <see cref="PredictMany"/> and <see cref="StatisticsMany"/> of a model that adapts to the speaker in one run
+    /// (the graph computes both anyway): what an upload scored against its speaker's profile needs.
+    /// </summary>
+    public (float[][] Probabilities, float[][] Statistics) PredictWithStatisticsMany(IReadOnlyList<SpeechFeatures> items, float[] speakerMean)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(speakerMean);
+        CheckProfile(speakerMean);
+        float[][][] outputs = RunMany(items, speakerMean, [OutputName, StatisticsOutput]);
+        return (outputs[0], outputs[1]);
     }
 
     /// <summary>
@@ -139,7 +152,7 @@ public sealed class EmotionModel : IDisposable
     {
         ArgumentNullException.ThrowIfNull(items);
         CheckProfile(speakerMean);
-        return RunMany(items, speakerMean, OutputName);
+        return RunMany(items, speakerMean, [OutputName])[0];
     }
 
     /// <summary>Whether every graph input has a free batch axis (the hand-built statistics graphs fix it at 1).</summary>
@@ -147,19 +160,26 @@ public sealed class EmotionModel : IDisposable
 
     /// <summary>Runs the graph on raw tensors by input name (parity tests feed the training framework's inputs).</summary>
     internal float[] PredictRaw(IReadOnlyDictionary<string, (float[] Data, long[] Shape)> inputs, string output = OutputName) =>
-        Run(name => Tensor(inputs[name].Data, inputs[name].Data.Length, inputs[name].Shape), output);
+        Run(name => Tensor(inputs[name].Data, inputs[name].Data.Length, inputs[name].Shape), [output])[0];
 
-    /// <summary>One output for each utterance: one batched run when the graph and the shapes allow it, else one run each.</summary>
-    private float[][] RunMany(IReadOnlyList<SpeechFeatures> items, float[]? speakerMean, string output)
+    /// <summary>
+    /// The <paramref name="outputs"/> for each utterance ([output][utterance] -> values): one batched run when the
+    /// graph and the shapes allow it, else one run each.
+    /// </summary>
+    private float[][][] RunMany(IReadOnlyList<SpeechFeatures> items, float[]? speakerMean, string[] outputs)
     {
         if (items.Count < 2 || !CanBatch || !SameShapes(items))
         {
-            return [.. items.Select(f => Run(name => CreateInput(name, f, speakerMean), output))];
+            float[][][] each = [.. items.Select(f => Run(name => CreateInput(name, f, speakerMean), outputs))];
+            return [.. Enumerable.Range(0, outputs.Length).Select(o => each.Select(e => e[o]).ToArray())];
         }
 
-        float[] all = Run(name => CreateBatch(name, items, speakerMean), output);
-        int width = all.Length / items.Count;
-        return [.. Enumerable.Range(0, items.Count).Select(i => all.AsSpan(i * width, width).ToArray())];
+        float[][] all = Run(name => CreateBatch(name, items, speakerMean), outputs);
+        return [.. all.Select(values =>
+        {
+            int width = values.Length / items.Count;
+            return Enumerable.Range(0, items.Count).Select(i => values.AsSpan(i * width, width).ToArray()).ToArray();
+        })];
     }
 
     private void CheckProfile(float[]? speakerMean)
@@ -177,7 +197,7 @@ public sealed class EmotionModel : IDisposable
         }
     }
 
-    private float[] Run(Func<string, OrtValue> input, string output)
+    private float[][] Run(Func<string, OrtValue> input, string[] outputs)
     {
         lock (_lifetime)
         {
@@ -194,8 +214,8 @@ public sealed class EmotionModel : IDisposable
             }
 
             using var runOptions = new RunOptions();
-            using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(runOptions, _inputNames, values, [output]);
-            return outputs[0].GetTensorDataAsSpan<float>().ToArray();
+            using IDisposableReadOnlyCollection<OrtValue> results = _session.Run(runOptions, _inputNames, values, outputs);
+            return [.. results.Select(r => r.GetTensorDataAsSpan<float>().ToArray())];
         }
         finally
         {

@@ -36,9 +36,11 @@ public sealed class EmotionPredictor(SpeechFeatureExtractor extractor)
 
     /// <summary>
     /// The decisions for several utterances (a timeline's windows), the ones with speech scored in one batch;
-    /// <paramref name="speakerMean"/> is the speaker's profile for a model that adapts to the speaker.
+    /// <paramref name="speakerMean"/> is the speaker's profile for a model that adapts to the speaker, which then
+    /// also appends the utterance statistics of the windows with speech to <paramref name="statistics"/> (from the
+    /// same runs) when given.
     /// </summary>
-    public EmotionPrediction[] PredictMany(EmotionModel model, IReadOnlyList<SpeechFeatures> items, float[]? speakerMean = null)
+    public EmotionPrediction[] PredictMany(EmotionModel model, IReadOnlyList<SpeechFeatures> items, float[]? speakerMean = null, List<float[]>? statistics = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(items);
@@ -59,7 +61,22 @@ public sealed class EmotionPredictor(SpeechFeatureExtractor extractor)
         }
 
         // Batches of a bounded size: the gain flattens out well before, and ONNX Runtime's buffers grow with it.
-        float[][] scores = [.. speech.Chunk(MaxBatch).SelectMany(chunk => model.PredictMany([.. chunk.Select(i => items[i])], speakerMean))];
+        var scores = new List<float[]>(speech.Count);
+        foreach (int[] chunk in speech.Chunk(MaxBatch))
+        {
+            SpeechFeatures[] batch = [.. chunk.Select(i => items[i])];
+            if (statistics is not null && speakerMean is not null)
+            {
+                (float[][] p, float[][] s) = model.PredictWithStatisticsMany(batch, speakerMean);
+                scores.AddRange(p);
+                statistics.AddRange(s);
+            }
+            else
+            {
+                scores.AddRange(model.PredictMany(batch, speakerMean));
+            }
+        }
+
         for (int k = 0; k < speech.Count; k++)
         {
             SpeechFeatures f = items[speech[k]];
@@ -75,5 +92,16 @@ public sealed class EmotionPredictor(SpeechFeatureExtractor extractor)
         }
 
         return results;
+    }
+
+    /// <summary>Appends the utterance statistics of the items with speech (what a speaker profile averages) to <paramref name="statistics"/>.</summary>
+    public void AddStatistics(EmotionModel model, IReadOnlyList<SpeechFeatures> items, List<float[]> statistics)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(statistics);
+        foreach (SpeechFeatures[] chunk in items.Where(HasSpeech).Chunk(MaxBatch))
+        {
+            statistics.AddRange(model.StatisticsMany(chunk));
+        }
     }
 }
