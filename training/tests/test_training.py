@@ -233,5 +233,20 @@ class SpeakerProfileTests(unittest.TestCase):
                 check_prosody_layout(c)
 
 
+    def test_a_fully_skewed_profile_is_the_mean_of_the_speakers_other_recordings_of_that_emotion(self):
+        from training.profile_skew import skewed_offsets
+        with tempfile.TemporaryDirectory() as d:
+            c = data.load(make(os.path.join(d, "e"), "emodb", speakers=2, per_class=3))
+            X = stats.utterance_matrix(c, "all", True)
+            i = 0
+            sizes = []
+            off = skewed_offsets(X, c, np.array([i]), int(c.y[5]), 1.0, np.random.default_rng(0), sizes)
+            same = np.where((c.speakers == c.speakers[i]) & (c.y == c.y[5]) & (np.arange(c.n) != i))[0]
+            np.testing.assert_allclose(off[0], X[same].mean(0), rtol=1e-5, atol=1e-6)
+            self.assertEqual(sizes, [len(same)])
+            half = []
+            skewed_offsets(X, c, np.array([i]), int(c.y[5]), 0.5, np.random.default_rng(0), half)
+            self.assertEqual(half, [2 * len(same)])
+
 if __name__ == "__main__":
     unittest.main()
