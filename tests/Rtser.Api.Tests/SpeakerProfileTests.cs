@@ -62,12 +62,12 @@ public sealed class SpeakerProfileTests : IDisposable
         for (int i = 0; i < 3; i++)
         {
             Assert.Equal(Fallback, p[i].Model);
-            Assert.Equal(new SpeakerAdaptation(Adapted, false, i, 3), p[i].Adaptation);
+            AssertAdaptation(p[i].Adaptation, false, i);
             Assert.Equal("p03", p[i].Speaker);
         }
 
         Assert.Equal(Adapted, p[3].Model);
-        Assert.Equal(new SpeakerAdaptation(Adapted, true, 3, 3), p[3].Adaptation);
+        AssertAdaptation(p[3].Adaptation, true, 3);
         Assert.DoesNotContain("p03", _app.Log.ToString(), StringComparison.Ordinal); // pseudonyms stay out of logs too
 
         // The fallback's answer is the per-recording model's own.
@@ -104,8 +104,8 @@ public sealed class SpeakerProfileTests : IDisposable
         Prediction otherSpeaker = await Send.Created(await Upload(_a, Clips[3], "p04"));
         Prediction otherKey = await Send.Created(await Upload(_b, Clips[3], "p03"));
 
-        Assert.Equal(new SpeakerAdaptation(Adapted, false, 0, 3), otherSpeaker.Adaptation);
-        Assert.Equal(new SpeakerAdaptation(Adapted, false, 0, 3), otherKey.Adaptation);
+        AssertAdaptation(otherSpeaker.Adaptation, false, 0);
+        AssertAdaptation(otherKey.Adaptation, false, 0);
     }
 
     [Fact]
@@ -116,7 +116,7 @@ public sealed class SpeakerProfileTests : IDisposable
 
         Prediction next = await Send.Created(await Upload(_a, Clips[3], "p03"));
 
-        Assert.Equal(new SpeakerAdaptation(Adapted, false, 2, 3), next.Adaptation);
+        AssertAdaptation(next.Adaptation, false, 2);
     }
 
     [Fact]
@@ -129,7 +129,7 @@ public sealed class SpeakerProfileTests : IDisposable
 
         Assert.Equal(HttpStatusCode.OK, forget.StatusCode);
         Assert.Equal(3, (await forget.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("recordings").GetInt32());
-        Assert.Equal(new SpeakerAdaptation(Adapted, false, 0, 3), next.Adaptation);
+        AssertAdaptation(next.Adaptation, false, 0);
         Assert.Equal(HttpStatusCode.OK, (await _a.GetAsync($"/api/predictions/{p[0].Id}")).StatusCode);
         await Problem.AssertAsync(await _a.DeleteAsync("/api/speakers/nobody/profile"), HttpStatusCode.NotFound);
         await Problem.AssertAsync(await _a.DeleteAsync("/api/speakers/Jane%20Doe/profile"), HttpStatusCode.BadRequest, "pseudonym");
@@ -168,6 +168,38 @@ public sealed class SpeakerProfileTests : IDisposable
         Assert.Equal(Fallback, adapted.GetProperty("speakerAdaptation").GetProperty("fallbackModel").GetString());
         Assert.Equal(JsonValueKind.Null, plain.GetProperty("speakerAdaptation").ValueKind);
         await Problem.AssertAsync(await _a.GetAsync($"/api/stream?model={Adapted}"), HttpStatusCode.BadRequest, "live");
+    }
+
+    [Fact]
+    public async Task The_response_says_how_the_profile_was_read_and_warns_when_one_emotion_dominates_it()
+    {
+        Prediction[] varied = [.. await UploadAllAsync(_a, "p03")];
+        var same = new List<Prediction>();
+        for (int i = 0; i < 4; i++)
+        {
+            _app.Clock.Now = _app.Clock.Now.AddMinutes(1);
+            same.Add(await Send.Created(await Upload(_a, Clips[3], "p05")));
+        }
+
+        // The counts are the labels the three earlier recordings were given, whichever they were.
+        Assert.Equal(
+            varied[..3].GroupBy(p => p.Label).ToDictionary(g => g.Key, g => g.Count()),
+            varied[3].Adaptation!.ProfileLabels!.ToDictionary(kv => kv.Key, kv => kv.Value));
+        Assert.Equal(varied[..3].GroupBy(p => p.Label).Max(g => g.Count()) > 1, varied[3].Adaptation!.Warning is not null);
+
+        // The same recording three times: one emotion makes the whole profile.
+        SpeakerAdaptation dominated = same[3].Adaptation!;
+        Assert.True(dominated.Applied);
+        Assert.Equal(3, Assert.Single(dominated.ProfileLabels!).Value);
+        Assert.Contains($"3 of the 3 recordings in this speaker's profile read as {same[0].Label}", dominated.Warning, StringComparison.Ordinal);
+        Assert.Null(same[2].Adaptation!.Warning); // not applied yet: nothing to warn about
+    }
+
+    private static void AssertAdaptation(SpeakerAdaptation? adaptation, bool applied, int recordings)
+    {
+        Assert.NotNull(adaptation);
+        Assert.Equal((Adapted, applied, recordings, 3), (adaptation.Model, adaptation.Applied, adaptation.ProfileRecordings, adaptation.RequiredRecordings));
+        Assert.Equal(recordings, adaptation.ProfileLabels?.Values.Sum() ?? 0);
     }
 
     private async Task<List<Prediction>> UploadAllAsync(HttpClient client, string speaker, int count = 4)

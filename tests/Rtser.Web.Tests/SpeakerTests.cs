@@ -78,6 +78,29 @@ public sealed class SpeakerTests(SpeakerWebAppFixture app)
     }
 
     [Fact]
+    public async Task A_profile_read_as_one_emotion_shows_a_caution_beside_the_adapted_reading()
+    {
+        await using BrowserPage b = await app.NewPageAsync();
+        IPage page = await OpenAsync(b);
+        string speaker = "t-" + Guid.NewGuid().ToString("N")[..8];
+        await page.Locator("#model").SelectOptionAsync(Adapted);
+        await page.Locator("#speaker").FillAsync(speaker);
+        ILocator line = page.Locator("#result-adaptation"), caution = page.Locator("#result-adaptation-warning");
+
+        await page.Locator("#file").SetInputFilesAsync(EmoDb("03a01Wa"));
+        await Expect(line).ToContainTextAsync("0 of 2", new() { Timeout = 30_000 });
+        await page.Locator("#file").SetInputFilesAsync(EmoDb("03a01Wa"));
+        await Expect(line).ToContainTextAsync("1 of 2", new() { Timeout = 30_000 });
+        await Expect(caution).ToBeHiddenAsync();
+
+        await page.Locator("#file").SetInputFilesAsync(EmoDb("03a01Wa"));
+        await Expect(line).ToHaveTextAsync($"Adapted to speaker {speaker} (2 earlier recordings).", new() { Timeout = 30_000 });
+        await Expect(caution).ToBeVisibleAsync();
+        await Expect(caution).ToContainTextAsync("Caution: 2 of the 2 recordings in this speaker's profile read as");
+        Assert.Empty(b.ErrorsSoFar());
+    }
+
+    [Fact]
     public async Task Uploads_with_a_speaker_are_answered_by_the_fallback_until_the_profile_is_long_enough_then_adapted()
     {
         await using BrowserPage b = await app.NewPageAsync();

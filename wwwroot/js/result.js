@@ -109,6 +109,10 @@ export function showResult(prediction, { audio = null, source = '', labels = nul
     .filter(Boolean).join(' · ');
   $('result-adaptation').textContent = adaptation;
   $('result-adaptation').hidden = !adaptation;
+  // A profile dominated by one emotion under-reads it: say so next to the reading it affects.
+  const warning = prediction.adaptation?.warning ?? '';
+  $('result-adaptation-warning').textContent = warning ? `Caution: ${warning}.` : '';
+  $('result-adaptation-warning').hidden = !warning;
   bars(prediction, labels);
   legend(prediction, labels);
   table(prediction);

@@ -10,7 +10,30 @@ namespace Rtser.Api.Analysis;
 /// A speaker's profile for a speaker-adapted model: the mean of the latest recordings' statistics when there are
 /// at least <paramref name="Required"/> of them (else null, and <paramref name="Fallback"/> answers).
 /// </summary>
-public sealed record SpeakerProfile(float[]? Mean, int Recordings, int Required, EmotionModel Fallback);
+public sealed record SpeakerProfile(float[]? Mean, int Recordings, int Required, EmotionModel Fallback, IReadOnlyDictionary<string, int>? Labels = null)
+{
+    /// <summary>How many of the profile's recordings were given each label, most frequent first.</summary>
+    public static IReadOnlyDictionary<string, int> CountLabels(IEnumerable<string> labels) =>
+        labels.GroupBy(l => l, StringComparer.Ordinal).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+
+    /// <summary>
+    /// A caution when more than half of an applied profile was read as one emotion: the model takes the profile as
+    /// the speaker's normal voice, so it under-reads that emotion (measured by training/profile_skew.py).
+    /// </summary>
+    public string? Warning(bool applied)
+    {
+        if (!applied || Labels is null || Labels.Count == 0)
+        {
+            return null;
+        }
+
+        (string label, int n) = (Labels.First().Key, Labels.First().Value);
+        return 2 * n > Recordings
+            ? $"{n} of the {Recordings} recordings in this speaker's profile read as {label}; a profile dominated by one emotion makes that emotion read less often"
+            : null;
+    }
+}
 
 /// <summary>A prediction and what its recording adds to the speaker's profile (speaker-adapted models only).</summary>
 public sealed record AnalysisResult(Prediction Prediction, float[]? ProfileStatistics);
@@ -56,7 +79,7 @@ public sealed class AnalysisService(IAudioDecoder decoder, ModelRegistry models,
         {
             mean = profile.Mean;
             answering = mean is null ? profile.Fallback : model;
-            adaptation = new SpeakerAdaptation(model.Id, mean is not null, profile.Recordings, profile.Required);
+            adaptation = new SpeakerAdaptation(model.Id, mean is not null, profile.Recordings, profile.Required, profile.Labels, profile.Warning(mean is not null));
         }
 
         // The recording's own statistics (from the windows just scored) join the profile only after it is scored:

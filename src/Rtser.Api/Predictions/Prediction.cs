@@ -25,9 +25,16 @@ public sealed record Prediction(
 /// <summary>
 /// A speaker-adapted model asked for: <paramref name="Applied"/> when the speaker's profile (the latest
 /// <paramref name="ProfileRecordings"/> earlier recordings) was long enough for it to answer; otherwise
-/// <see cref="Prediction.Model"/> names the fallback model that did.
+/// <see cref="Prediction.Model"/> names the fallback model that did. <paramref name="ProfileLabels"/>: how the
+/// profile's recordings were read; <paramref name="Warning"/>: set when one emotion dominates an applied profile.
 /// </summary>
-public sealed record SpeakerAdaptation(string Model, bool Applied, int ProfileRecordings, int RequiredRecordings);
+public sealed record SpeakerAdaptation(
+    string Model,
+    bool Applied,
+    int ProfileRecordings,
+    int RequiredRecordings,
+    IReadOnlyDictionary<string, int>? ProfileLabels = null,
+    string? Warning = null);
 
 /// <summary>One page of the history, newest first.</summary>
 public sealed record PredictionPage(IReadOnlyList<Prediction> Items, long Total, int Skip, int Take);

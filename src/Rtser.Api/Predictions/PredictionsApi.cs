@@ -129,9 +129,9 @@ public static partial class PredictionsApi
         int size = card.ProfileRecordings > 0 ? card.ProfileRecordings : 20;
         int required = Math.Min(o.SpeakerProfileMinimum, size);
         analysis.TryGetModel(card.FallbackModel, out EmotionModel fallback);
-        float[][] rows = [.. (await store.SpeakerStatisticsAsync(speaker, owner, size, cancel)).Where(r => r.Length == model.ProfileLength)];
-        float[]? mean = rows.Length >= required ? SpeakerProfiles.Mean(rows) : null;
-        return new SpeakerProfile(mean, rows.Length, required, fallback);
+        ProfileRow[] rows = [.. (await store.SpeakerStatisticsAsync(speaker, owner, size, cancel)).Where(r => r.Statistics.Length == model.ProfileLength)];
+        float[]? mean = rows.Length >= required ? SpeakerProfiles.Mean([.. rows.Select(r => r.Statistics)]) : null;
+        return new SpeakerProfile(mean, rows.Length, required, fallback, SpeakerProfile.CountLabels(rows.Select(r => r.Label)));
     }
 
     /// <param name="skip">Predictions to skip (default 0).</param>

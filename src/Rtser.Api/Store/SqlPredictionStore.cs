@@ -280,17 +280,17 @@ public abstract class SqlPredictionStore : IPredictionStore
         }
     }
 
-    public async Task<IReadOnlyList<float[]>> SpeakerStatisticsAsync(string speaker, string? owner, int take, CancellationToken cancel)
+    public async Task<IReadOnlyList<ProfileRow>> SpeakerStatisticsAsync(string speaker, string? owner, int take, CancellationToken cancel)
     {
         ArgumentNullException.ThrowIfNull(speaker);
         await using DbConnection c = await OpenAsync(cancel);
-        await using DbCommand cmd = ProfileCommand(c, "SELECT speaker_stats FROM predictions", speaker, owner,
+        await using DbCommand cmd = ProfileCommand(c, "SELECT speaker_stats, label FROM predictions", speaker, owner,
             $" ORDER BY created_at DESC, id DESC LIMIT {Math.Max(0, take).ToString(CultureInfo.InvariantCulture)}");
-        var rows = new List<float[]>();
+        var rows = new List<ProfileRow>();
         await using DbDataReader r = await cmd.ExecuteReaderAsync(cancel);
         while (await r.ReadAsync(cancel))
         {
-            rows.Add(JsonSerializer.Deserialize<float[]>(r.GetString(0), Json) ?? []);
+            rows.Add(new ProfileRow(JsonSerializer.Deserialize<float[]>(r.GetString(0), Json) ?? [], r.GetString(1)));
         }
 
         return rows;
