@@ -7,7 +7,7 @@ is trained once per fold and each test recording is scored against profiles of 2
 speaker of which a given share come from one dominant emotion (labels are used only to build that
 scenario). Per dominant emotion: UAR and the recall of that emotion, against the balanced profile.
 
-    /usr/bin/python3 -m training.profile_skew --features-root /work/features [--out training/results/profile_skew.md]
+    /usr/bin/python3 -m training.profile_skew --features-root /work/features [--config mlr_spk|cnn_rnn_spk_noval]
 """
 import argparse
 import json
@@ -25,37 +25,54 @@ SIZE = 20
 def skewed_offsets(X, corpus, te, dominant, share, rng, sizes):
     """[len(te), D]: for each test recording, the mean of other recordings of its speaker of which exactly `share`
     have label `dominant`: k = as many of those as exist, up to share * SIZE, plus k (1 - share) / share of the other
-    labels (none at share 1). The profile sizes used are appended to `sizes`."""
+    labels (none at share 1); SIZE of the other labels when the speaker has no other recording of `dominant`. The
+    profile sizes used are appended to `sizes`."""
     out = np.zeros((len(te), X.shape[1]))
     for j, i in enumerate(te):
         others = np.where((corpus.speakers == corpus.speakers[i]) & (np.arange(corpus.n) != i))[0]
         dom, rest = others[corpus.y[others] == dominant], others[corpus.y[others] != dominant]
         k = min(int(round(share * SIZE)), len(dom))
         n_rest = min(int(round(k * (1 - share) / share)), len(rest))
+        if k == 0:  # no other recording of that emotion: the speaker's profile cannot lean that way
+            k, n_rest = 0, min(SIZE, len(rest))
         pick = np.concatenate([rng.choice(dom, k, replace=False), rng.choice(rest, n_rest, replace=False)])
         sizes.append(len(pick))
         out[j] = X[pick].astype(np.float64).mean(0)
     return out.astype(np.float32)
 
 
-def run(features_dir, shares=(0.5, 1.0), seed=0):
-    with open(os.path.join(HERE, "configs", "mlr_spk.json")) as f:
+def run(features_dir, config="mlr_spk", shares=(0.5, 1.0), seed=0):
+    """config: mlr_spk (seconds) or a speaker-adapted torch config (one seed, trained once per fold as that
+    config's evaluation trains it; minutes)."""
+    with open(os.path.join(HERE, "configs", f"{config}.json")) as f:
         cfg = json.load(f)
     corpus = data.load(features_dir)
-    X = stats.utterance_matrix(corpus, cfg.get("feature_set", "all"), cfg.get("prosody", False))
     K = len(corpus.labels)
     folds = foldlib.make_folds(corpus.speakers)
-    pipes = []
-    for fo in folds:
-        tr = np.concatenate([fo["train"], fo["val"]])
-        pipes.append(baselines.fit_fold("mlr", cfg, X[tr] - speaker_offsets(X, corpus.speakers, tr), corpus.y[tr],
-                                        corpus.speakers[tr], K, seed))
+    if cfg["kind"] == "torch":
+        from .train import predict, train_model, utterance_stats
+        X = utterance_stats(corpus, cfg.get("prosody", False))
+        scorers = []
+        for fo in folds:
+            val = cfg["train"].get("validation", True)
+            tr = fo["train"] if val else np.concatenate([fo["train"], fo["val"]])
+            model, _, _ = train_model(cfg, corpus, tr, fo["val"] if val else None, int(cfg.get("seed", 1)) + fo["fold"],
+                                      log=lambda *_: None)
+            scorers.append(lambda te, off, m=model: predict(m, corpus, te, offsets=off))
+    else:
+        X = stats.utterance_matrix(corpus, cfg.get("feature_set", "all"), cfg.get("prosody", False))
+        scorers = []
+        for fo in folds:
+            tr = np.concatenate([fo["train"], fo["val"]])
+            pipe = baselines.fit_fold("mlr", cfg, X[tr] - speaker_offsets(X, corpus.speakers, tr), corpus.y[tr],
+                                      corpus.speakers[tr], K, seed)
+            scorers.append(lambda te, off, p=pipe: baselines.predict_scores(p, X[te] - off))
 
     def score(offsets_of):
         pred = np.full(corpus.n, -1)
-        for fo, pipe in zip(folds, pipes):
+        for fo, scorer in zip(folds, scorers):
             te = fo["test"]
-            pred[te] = baselines.predict_scores(pipe, X[te] - offsets_of(te)).argmax(1)
+            pred[te] = scorer(te, offsets_of(te)).argmax(1)
         return metrics.evaluate(corpus.y, pred, corpus.labels)
 
     rng = np.random.default_rng(seed)
@@ -74,15 +91,20 @@ def run(features_dir, shares=(0.5, 1.0), seed=0):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--features-root", required=True)
-    ap.add_argument("--out", default=os.path.join(HERE, "results", "profile_skew.md"))
+    ap.add_argument("--config", default="mlr_spk", help="mlr_spk, or a speaker-adapted CNN-RNN config (one seed)")
+    ap.add_argument("--out", default=None)
     a = ap.parse_args()
-    lines = ["# Skewed speaker profiles (MLR with a profile, 20 recordings; `python3 -m training.profile_skew`)", "",
+    a.out = a.out or os.path.join(HERE, "results", "profile_skew.md" if a.config == "mlr_spk" else f"profile_skew_{a.config}.md")
+    import torch
+    torch.manual_seed(0)
+    torch.set_num_threads(int(os.environ.get("RTSER_THREADS", "1")))
+    lines = [f"# Skewed speaker profiles ({a.config}; `python3 -m training.profile_skew --config {a.config}`)", "",
              "Each test recording scored against a profile of other recordings of its speaker of which exactly the given",
              "share comes from one dominant emotion (up to 20 recordings; fewer where the speaker has fewer of that",
              "emotion). UAR % over all test recordings and the recall % of the dominant emotion itself, against the",
              "balanced profile (20 random other recordings, as in the evaluation).", ""]
     for corpus in ("emodb", "ravdess"):
-        name, balanced, rows = run(os.path.join(a.features_root, corpus))
+        name, balanced, rows = run(os.path.join(a.features_root, corpus), a.config)
         lines += [f"## {name}: balanced profile UAR {100 * balanced['uar']:.1f}", "",
                   "| dominant emotion in the profile | share | mean profile size | UAR % | its recall % (balanced profile) |",
                   "|---|---|---|---|---|"]
