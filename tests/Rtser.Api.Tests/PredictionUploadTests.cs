@@ -169,9 +169,17 @@ public sealed class PredictionUploadTests : IDisposable
             speech.CopyTo(long9min, at);
         }
 
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        // Cancelled from a thread of its own: a timer's callback waits for a free thread-pool thread, and with the
+        // other test classes running in parallel that wait can outlast the whole analysis (seen once in CI).
+        using var cancel = new CancellationTokenSource();
+        var canceller = new Thread(() =>
+        {
+            Thread.Sleep(300);
+            cancel.Cancel();
+        }) { IsBackground = true };
         var content = new ByteArrayContent(Send.Wav(long9min));
         content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("audio/wav");
+        canceller.Start();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _client.PostAsync("/api/predictions", content, cancel.Token));
 
         await Task.Delay(TimeSpan.FromSeconds(3));
