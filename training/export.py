@@ -39,21 +39,25 @@ def parity_indices(corpus):
     return [int(i) for i in dict.fromkeys(picks)]
 
 
-def three_second_case(corpus, i):
-    """A 3 s input (300 MFCC frames, 44 MS frames) made by tiling a real utterance: the timing case."""
+def _three_seconds(corpus, i):
+    """(T, Tm, reps): 3 s of MFCC-rate and MS frames, and how often utterance i must repeat to fill both."""
     T = int(round(3.0 / corpus.mfcc_shift))
     Tm = int(round(3.0 / corpus.ms_shift)) - 3
+    return T, Tm, int(np.ceil(max(T / len(corpus.mfcc[i]), Tm / len(corpus.ms[i]))))
+
+
+def three_second_case(corpus, i):
+    """A 3 s input (300 MFCC frames, 44 MS frames) made by tiling a real utterance: the timing case."""
+    T, Tm, reps = _three_seconds(corpus, i)
     m, s, v = corpus.mfcc[i], corpus.ms[i], corpus.vad[i]
-    reps = int(np.ceil(max(T / len(m), Tm / len(s))))
     return (np.concatenate([m] * reps)[:T], np.concatenate([v] * reps)[:T], np.concatenate([s] * reps)[:Tm],
             corpus.ms_stats[i], prosody_of(corpus, i))
 
 
 def three_second_prosody(corpus, i):
     """The prosody frames of three_second_case, tiled the same way (for graphs that read the prosody stream)."""
-    T = int(round(3.0 / corpus.mfcc_shift))
-    p = corpus.prosody[i]
-    return np.concatenate([p] * int(np.ceil(max(T / len(p), (int(round(3.0 / corpus.ms_shift)) - 3) / len(corpus.ms[i])))))[:T]
+    T, _, reps = _three_seconds(corpus, i)
+    return np.concatenate([corpus.prosody[i]] * reps)[:T]
 
 
 def prosody_of(corpus, i):

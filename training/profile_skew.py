@@ -34,7 +34,7 @@ def skewed_offsets(X, corpus, te, dominant, share, rng, sizes):
         k = min(int(round(share * SIZE)), len(dom))
         n_rest = min(int(round(k * (1 - share) / share)), len(rest))
         if k == 0:  # no other recording of that emotion: the speaker's profile cannot lean that way
-            k, n_rest = 0, min(SIZE, len(rest))
+            n_rest = min(SIZE, len(rest))
         pick = np.concatenate([rng.choice(dom, k, replace=False), rng.choice(rest, n_rest, replace=False)])
         sizes.append(len(pick))
         out[j] = X[pick].astype(np.float64).mean(0)

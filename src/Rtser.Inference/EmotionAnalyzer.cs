@@ -166,8 +166,7 @@ public sealed class EmotionAnalyzer
                 }
 
                 cancel.ThrowIfCancellationRequested();
-                int first = done;
-                onBlock([.. Enumerable.Range(first, count).Select(k => (long)k * hop)], length, features);
+                onBlock([.. Enumerable.Range(done, count).Select(k => (long)k * hop)], length, features);
                 done += count;
             }
 

@@ -45,6 +45,15 @@ public sealed class SpeakerTests(SpeakerWebAppFixture app)
         return posts;
     }
 
+    /// <summary>Picks the speaker-adapted model and a speaker no other test uses; returns the speaker.</summary>
+    private static async Task<string> ChooseAdaptedModelForANewSpeakerAsync(IPage page)
+    {
+        string speaker = "t-" + Guid.NewGuid().ToString("N")[..8];
+        await page.Locator("#model").SelectOptionAsync(Adapted);
+        await page.Locator("#speaker").FillAsync(speaker);
+        return speaker;
+    }
+
     private static async Task<IPage> OpenAsync(BrowserPage b)
     {
         await b.Page.GotoAsync("/");
@@ -82,9 +91,7 @@ public sealed class SpeakerTests(SpeakerWebAppFixture app)
     {
         await using BrowserPage b = await app.NewPageAsync();
         IPage page = await OpenAsync(b);
-        string speaker = "t-" + Guid.NewGuid().ToString("N")[..8];
-        await page.Locator("#model").SelectOptionAsync(Adapted);
-        await page.Locator("#speaker").FillAsync(speaker);
+        string speaker = await ChooseAdaptedModelForANewSpeakerAsync(page);
         ILocator line = page.Locator("#result-adaptation"), caution = page.Locator("#result-adaptation-warning");
 
         await page.Locator("#file").SetInputFilesAsync(EmoDb("03a01Wa"));
@@ -105,9 +112,7 @@ public sealed class SpeakerTests(SpeakerWebAppFixture app)
     {
         await using BrowserPage b = await app.NewPageAsync();
         IPage page = await OpenAsync(b);
-        string speaker = "t-" + Guid.NewGuid().ToString("N")[..8];
-        await page.Locator("#model").SelectOptionAsync(Adapted);
-        await page.Locator("#speaker").FillAsync(speaker);
+        string speaker = await ChooseAdaptedModelForANewSpeakerAsync(page);
 
         await page.Locator("#file").SetInputFilesAsync(EmoDb("03a01Wa"));
 

@@ -18,20 +18,24 @@ public sealed record SpeakerProfile(float[]? Mean, int Recordings, int Required,
             .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
 
     /// <summary>
-    /// A caution when more than half of an applied profile was read as one emotion: the model takes the profile as
-    /// the speaker's normal voice, so it under-reads that emotion (measured by training/profile_skew.py).
+    /// A caution when more than half of an applied profile (one with a <see cref="Mean"/>) was read as one emotion:
+    /// the model takes the profile as the speaker's normal voice, so it under-reads that emotion (measured by
+    /// training/profile_skew.py).
     /// </summary>
-    public string? Warning(bool applied)
+    public string? Warning
     {
-        if (!applied || Labels is null || Labels.Count == 0)
+        get
         {
-            return null;
-        }
+            if (Mean is null || Labels is null || Labels.Count == 0)
+            {
+                return null;
+            }
 
-        (string label, int n) = (Labels.First().Key, Labels.First().Value);
-        return 2 * n > Recordings
-            ? $"{n} of the {Recordings} recordings in this speaker's profile read as {label}; a profile dominated by one emotion makes that emotion read less often"
-            : null;
+            (string label, int n) = (Labels.First().Key, Labels.First().Value);
+            return 2 * n > Recordings
+                ? $"{n} of the {Recordings} recordings in this speaker's profile read as {label}; a profile dominated by one emotion makes that emotion read less often"
+                : null;
+        }
     }
 }
 
@@ -79,7 +83,7 @@ public sealed class AnalysisService(IAudioDecoder decoder, ModelRegistry models,
         {
             mean = profile.Mean;
             answering = mean is null ? profile.Fallback : model;
-            adaptation = new SpeakerAdaptation(model.Id, mean is not null, profile.Recordings, profile.Required, profile.Labels, profile.Warning(mean is not null));
+            adaptation = new SpeakerAdaptation(model.Id, mean is not null, profile.Recordings, profile.Required, profile.Labels, profile.Warning);
         }
 
         // The recording's own statistics (from the windows just scored) join the profile only after it is scored:
