@@ -113,6 +113,25 @@ def load(root):
                   pros if pros_all is not None else None, pros_stats)
 
 
+def load_perturbed(features_dir, tags):
+    """The speed-perturbed copies of a corpus (`tools/perturb.sh`, exported beside it as `<dir>_<tag>`), each named
+    `<corpus>_<tag>` so that merge() gives every copy of a speaker a speaker id of its own (`emodb_sp0.9:03`): a
+    perturbed voice is centred on its own mean, and origin_speakers() maps it back to the real speaker for the
+    folds."""
+    root = os.path.abspath(features_dir)
+    copies = []
+    for tag in tags:
+        c = load(f"{root}_{tag}")
+        c.index = dict(c.index, corpus=f"{c.name}_{tag}")
+        copies.append(c)
+    return copies
+
+
+def origin_speakers(speakers):
+    """The real speaker of each file: a merged copy's speaker id is `<corpus>:<speaker>`."""
+    return np.array([s.split(":", 1)[-1] for s in speakers])
+
+
 def merge(target, extra):
     """Training-data merge for cross-corpus training: the target corpus first (indices 0..target.n-1, its
     labels and label order), then the files of each extra corpus whose label is in the target's label set

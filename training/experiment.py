@@ -65,6 +65,17 @@ def curve_results(curve, corpus, folds):
 IDENTITY_KEYS = ("name", "title", "priority", "export", "export_corpora", "seeds")
 
 
+def add_copies(folds, speakers, first_copy, with_val):
+    """Each fold's training set gains the perturbed copies (indices first_copy..) of its training speakers (and of
+    its validation speakers when with_val: they train too), never those of the speakers it tests."""
+    from . import data
+    origin = data.origin_speakers(speakers)
+    copies = np.arange(first_copy, len(speakers))
+    for fo in folds:
+        own = set(speakers[fo["train"]]) | (set(speakers[fo["val"]]) if with_val else set())
+        fo["train"] = np.concatenate([fo["train"], copies[np.isin(origin[copies], sorted(own))]])
+
+
 def _same_model(a, b):
     """Two configs train the same models (names, titles, export ids and the seed list aside)."""
     strip = lambda c: {k: v for k, v in c.items() if k not in IDENTITY_KEYS}
@@ -169,6 +180,14 @@ def run(cfg, features_dir, out_dir, log=print):
         for fo in folds:
             fo["train"] = np.concatenate([fo["train"], np.arange(n_target, corpus.n)])
         log(f"[{cfg['name']}] + {n_extra} training files from {cfg['extra_corpora']}")
+    if cfg.get("perturbed") and kind == "torch":
+        # speed-perturbed copies (audio domain, features from the same C# extractor) train only where their
+        # real speaker does: a test speaker's copies never join a fold that tests that speaker
+        n_target = corpus.n
+        corpus = data.merge(corpus, data.load_perturbed(features_dir, cfg["perturbed"]))
+        n_extra += corpus.n - n_target
+        add_copies(folds, corpus.speakers, n_target, with_val=not cfg["train"].get("validation", True))
+        log(f"[{cfg['name']}] + {corpus.n - n_target} perturbed training files ({cfg['perturbed']})")
     K = len(corpus.labels)
     fold_results, fold_meta = [], []
     preds = np.full(corpus.n - n_extra, -1)

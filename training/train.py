@@ -237,7 +237,13 @@ def train_model(cfg, corpus, train_idx, val_idx, seed, epochs=None, log=print):
     epochs = epochs or tcfg["epochs"]
     opt = torch.optim.AdamW(model.parameters(), lr=tcfg.get("lr", 2e-3), weight_decay=tcfg.get("weight_decay", 1e-2))
     bs = tcfg.get("batch_size", 32)
-    steps_per_epoch = int(math.ceil(len(train_idx) / bs))
+    # speed-perturbed copies (config "perturbed"): an epoch is one pass over the recordings, each drawn as one of
+    # its versions at random, so the copies add variety at the cost of one corpus, not three
+    groups = {}
+    for i in train_idx:
+        groups.setdefault(corpus.paths[i].split(":", 1)[-1] if cfg.get("perturbed") else int(i), []).append(int(i))
+    groups = [np.array(g) for g in groups.values()]
+    steps_per_epoch = int(math.ceil(len(groups) / bs))
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=tcfg.get("lr", 2e-3), total_steps=epochs * steps_per_epoch,
                                                 pct_start=0.2)
     counts = np.bincount(corpus.y[train_idx], minlength=K).astype(np.float64)
@@ -252,7 +258,7 @@ def train_model(cfg, corpus, train_idx, val_idx, seed, epochs=None, log=print):
     patience = tcfg.get("patience", 1000)
     for ep in range(1, epochs + 1):
         model.train()
-        order = rng.permutation(train_idx)
+        order = np.array([g[rng.integers(len(g))] if len(g) > 1 else g[0] for g in groups])[rng.permutation(len(groups))]
         tot = 0.0
         for s in range(0, len(order), bs):
             mb = order[s:s + bs]

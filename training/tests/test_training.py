@@ -30,6 +30,27 @@ class FoldTests(unittest.TestCase):
         self.assertTrue(all(len(f["test_speakers"]) == 3 and len(f["val_speakers"]) == 2 for f in fs))
 
 
+class PerturbedCopyTests(unittest.TestCase):
+    def test_a_speakers_perturbed_copies_never_train_a_fold_that_tests_that_speaker(self):
+        from training.experiment import add_copies
+        tmp = tempfile.mkdtemp()
+        make(os.path.join(tmp, "emodb"), "emodb", speakers=10, per_class=1, fixed_seconds=1.0)
+        make(os.path.join(tmp, "emodb_sp0.9"), "emodb", speakers=10, per_class=1, fixed_seconds=1.0)
+        c = data.load(os.path.join(tmp, "emodb"))
+        merged = data.merge(c, data.load_perturbed(os.path.join(tmp, "emodb"), ["sp0.9"]))
+        self.assertEqual(merged.n, 2 * c.n)
+        self.assertEqual(set(merged.speakers[c.n:]), {f"emodb_sp0.9:{s}" for s in set(c.speakers)})
+        for with_val in (False, True):
+            fs = folds.make_folds(c.speakers)
+            add_copies(fs, merged.speakers, c.n, with_val)
+            for f in fs:
+                copies = f["train"][f["train"] >= c.n]
+                origin = set(data.origin_speakers(merged.speakers[copies]))
+                self.assertFalse(origin & set(f["test_speakers"]))
+                self.assertEqual(bool(origin & set(f["val_speakers"])), with_val)
+                self.assertEqual(len(copies), len(f["train"]) - len(copies) + (len(f["val"]) if with_val else 0))
+
+
 class MetricTests(unittest.TestCase):
     def test_uar_and_confusion(self):
         r = metrics.evaluate([0, 0, 0, 1], [0, 0, 1, 1], ["a", "b"])
