@@ -179,7 +179,10 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
         if cfg.get("perturbed"):  # speed-perturbed copies of every speaker, as in the evaluation
             n0 = train_corpus.n
             train_corpus = data.merge(train_corpus, data.load_perturbed(features, cfg["perturbed"]))
-            card_extra["perturbed_training_files"] = {"copies": cfg["perturbed"], "files": int(train_corpus.n - n0)}
+            card_extra["perturbed_training_files"] = {
+                "copies": cfg["perturbed"], "files": int(train_corpus.n - n0),
+                "how": "per copy <tag> = sp<factor>: bash tools/perturb.sh <dataset> <dataset>_<tag> <factor>, then rtser "
+                       "export of it to <features>_<tag>; each epoch draws one version of every recording"}
         log(f"[{mid}] training on all {train_corpus.n} files for {epochs} epochs")
         if cfg.get("seeds"):  # seed ensemble: one member per seed, all on all speakers, averaged in one graph
             from .models import Ensemble

@@ -190,6 +190,21 @@ def predict(model, corpus, idx, batch=64, offsets=None):
     return np.stack([probs[i] for i in idx])
 
 
+def versions(corpus, idx, perturbed):
+    """The training files grouped by recording: with speed-perturbed copies (merged as `<corpus>_<tag>:<path>`)
+    a recording's original and its copies form one group, else every file is its own."""
+    groups = {}
+    for i in idx:
+        groups.setdefault(corpus.paths[i].split(":", 1)[-1] if perturbed else int(i), []).append(int(i))
+    return [np.array(g) for g in groups.values()]
+
+
+def epoch_order(groups, rng):
+    """One epoch: every recording once, as one of its versions drawn at random, so copies add variety at the cost
+    of one corpus, not three (without copies: a permutation of the files, as before copies existed)."""
+    return np.array([g[rng.integers(len(g))] if len(g) > 1 else g[0] for g in groups])[rng.permutation(len(groups))]
+
+
 def train_model(cfg, corpus, train_idx, val_idx, seed, epochs=None, log=print):
     """Train on train_idx; if val_idx is given, keep the epoch with the best validation UAR."""
     torch.manual_seed(seed)
@@ -237,12 +252,7 @@ def train_model(cfg, corpus, train_idx, val_idx, seed, epochs=None, log=print):
     epochs = epochs or tcfg["epochs"]
     opt = torch.optim.AdamW(model.parameters(), lr=tcfg.get("lr", 2e-3), weight_decay=tcfg.get("weight_decay", 1e-2))
     bs = tcfg.get("batch_size", 32)
-    # speed-perturbed copies (config "perturbed"): an epoch is one pass over the recordings, each drawn as one of
-    # its versions at random, so the copies add variety at the cost of one corpus, not three
-    groups = {}
-    for i in train_idx:
-        groups.setdefault(corpus.paths[i].split(":", 1)[-1] if cfg.get("perturbed") else int(i), []).append(int(i))
-    groups = [np.array(g) for g in groups.values()]
+    groups = versions(corpus, train_idx, bool(cfg.get("perturbed")))
     steps_per_epoch = int(math.ceil(len(groups) / bs))
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=tcfg.get("lr", 2e-3), total_steps=epochs * steps_per_epoch,
                                                 pct_start=0.2)
@@ -258,7 +268,7 @@ def train_model(cfg, corpus, train_idx, val_idx, seed, epochs=None, log=print):
     patience = tcfg.get("patience", 1000)
     for ep in range(1, epochs + 1):
         model.train()
-        order = np.array([g[rng.integers(len(g))] if len(g) > 1 else g[0] for g in groups])[rng.permutation(len(groups))]
+        order = epoch_order(groups, rng)
         tot = 0.0
         for s in range(0, len(order), bs):
             mb = order[s:s + bs]

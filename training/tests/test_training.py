@@ -51,6 +51,25 @@ class PerturbedCopyTests(unittest.TestCase):
                 self.assertEqual(len(copies), len(f["train"]) - len(copies) + (len(f["val"]) if with_val else 0))
 
 
+    def test_an_epoch_draws_every_recording_once_as_one_of_its_versions(self):
+        from training.train import epoch_order, versions
+        tmp = tempfile.mkdtemp()
+        for d in ("emodb", "emodb_sp0.9", "emodb_sp1.1"):
+            make(os.path.join(tmp, d), "emodb", speakers=2, per_class=2, fixed_seconds=1.0)
+        c = data.load(os.path.join(tmp, "emodb"))
+        merged = data.merge(c, data.load_perturbed(os.path.join(tmp, "emodb"), ["sp0.9", "sp1.1"]))
+        rng = np.random.default_rng(0)
+        drawn = set()
+        for _ in range(20):
+            order = epoch_order(versions(merged, np.arange(merged.n), True), rng)
+            self.assertEqual(sorted(merged.paths[i].split(":", 1)[-1] for i in order), sorted(c.paths))
+            drawn.update(order.tolist())
+        self.assertEqual(drawn, set(range(merged.n)))  # over epochs every version is used
+        plain = np.arange(c.n)
+        self.assertEqual(epoch_order(versions(c, plain, False), np.random.default_rng(3)).tolist(),
+                         np.random.default_rng(3).permutation(plain).tolist())
+
+
 class MetricTests(unittest.TestCase):
     def test_uar_and_confusion(self):
         r = metrics.evaluate([0, 0, 0, 1], [0, 0, 1, 1], ["a", "b"])
