@@ -177,7 +177,11 @@ def write(runs_dir, results_dir, models_dir=None, log=print):
                              + ", ".join(str(m["seed"]) for m in ms) + ") "
                              + " / ".join(_pct(m["uar_mean"]) for m in ms)
                              + f", mean {_pct(r['member_uar_mean'])} ± {_pct(r['member_uar_sd'])} (sd over seeds)")
-            if r.get("n_extra_training_files"):
+            if r.get("n_extra_training_files") and r["config"].get("perturbed"):
+                lines.append(f"- **{r['config'].get('title', r['name'])}**: + {r['n_extra_training_files']} speed-perturbed "
+                             f"copies ({', '.join(r['config']['perturbed'])}) of the training speakers' recordings in every "
+                             "fold, one version of each recording drawn per epoch (never a copy of a test speaker)")
+            elif r.get("n_extra_training_files"):
                 lines.append(f"- **{r['config'].get('title', r['name'])}**: + {r['n_extra_training_files']} training "
                              f"files from {', '.join(c for c in r['config'].get('extra_corpora', []) if c != corpus)} in every fold "
                              f"(test and validation speakers are this corpus's own)")
