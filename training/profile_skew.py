@@ -7,7 +7,7 @@ is trained once per fold and each test recording is scored against profiles of 2
 speaker of which a given share come from one dominant emotion (labels are used only to build that
 scenario). Per dominant emotion: UAR and the recall of that emotion, against the balanced profile.
 
-    /usr/bin/python3 -m training.profile_skew --features-root /work/features [--config mlr_spk|cnn_rnn_spk_noval]
+    /usr/bin/python3 -m training.profile_skew --features-root /work/features [--config mlr_spk|cnn_rnn_spk_noval_sp]
 """
 import argparse
 import json
@@ -53,10 +53,15 @@ def run(features_dir, config="mlr_spk", shares=(0.5, 1.0), seed=0):
         from .train import predict, train_model, utterance_stats
         X = utterance_stats(corpus, cfg.get("prosody", False))
         scorers = []
+        val = cfg["train"].get("validation", True)
+        train_corpus = corpus
+        if cfg.get("perturbed"):  # trained with the speed-perturbed copies as its evaluation is; scored on the originals
+            from .experiment import add_copies
+            train_corpus = data.merge(corpus, data.load_perturbed(features_dir, cfg["perturbed"]))
+            add_copies(folds, train_corpus.speakers, corpus.n, with_val=not val)
         for fo in folds:
-            val = cfg["train"].get("validation", True)
             tr = fo["train"] if val else np.concatenate([fo["train"], fo["val"]])
-            model, _, _ = train_model(cfg, corpus, tr, fo["val"] if val else None, int(cfg.get("seed", 1)) + fo["fold"],
+            model, _, _ = train_model(cfg, train_corpus, tr, fo["val"] if val else None, int(cfg.get("seed", 1)) + fo["fold"],
                                       log=lambda *_: None)
             scorers.append(lambda te, off, m=model: predict(m, corpus, te, offsets=off))
     else:
