@@ -5,7 +5,8 @@ import os
 
 import numpy as np
 
-DEFAULT_MODELS = {"cnn_rnn", "cnn_rnn_prosody", "cnn_rnn_spk", "cnn_rnn_spk_frames", "cnn_rnn_spk_noval", "cnn_rnn_prosody_noval"}
+DEFAULT_MODELS = {"cnn_rnn", "cnn_rnn_prosody", "cnn_rnn_spk", "cnn_rnn_spk_frames", "cnn_rnn_spk_noval", "cnn_rnn_prosody_noval",
+                  "cnn_rnn_spk_noval_sp"}
 
 
 def _pct(x):
