@@ -124,12 +124,16 @@ def main():
         tmp = tempfile.mkdtemp(prefix="rtser-smoke-")
         make(os.path.join(tmp, "features", "emodb"), "emodb", speakers=3, per_class=2, fixed_seconds=2.0)
         make(os.path.join(tmp, "features", "ravdess"), "ravdess", speakers=4, per_class=2, seed=1)
+        for k, tag in enumerate(("sp0.9", "sp1.1")):  # stand-ins for the speed-perturbed copies (same files)
+            make(os.path.join(tmp, "features", f"emodb_{tag}"), "emodb", speakers=3, per_class=2, fixed_seconds=2.0,
+                 seed=10 + k)
+            make(os.path.join(tmp, "features", f"ravdess_{tag}"), "ravdess", speakers=4, per_class=2, seed=20 + k)
         a.features_root = os.path.join(tmp, "features")
         a.results, a.models, a.checkpoints = (os.path.join(tmp, d) for d in ("results", "models", "checkpoints"))
         a.force = True
         if not only:
             only = {"mlr", "svm", "svm_sel", "rnn", "cnn", "cnn_rnn", "mlr_prosody", "svm_prosody", "cnn_rnn_prosody",
-                    "mlr_spk", "cnn_rnn_spk_noval"}
+                    "mlr_spk", "cnn_rnn_spk_noval_sp"}
     cfgs = load_configs(only)
     runs_dir = os.path.join(a.results, "runs")
     cfg_dir = os.path.join(a.results, "resolved_configs")
