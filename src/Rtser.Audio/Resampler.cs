@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Collections.Frozen;
 using System.Numerics.Tensors;
 
 namespace Rtser.Audio;
@@ -19,8 +20,12 @@ public static class Resampler
     public const int MinRate = 1000;
     public const int MaxRate = 1_000_000;
 
-    // Rates come from client files; a cap keeps odd rates from growing the cache without bound.
+    // Rates come from client files; a cap keeps odd rates from growing the cache without bound. The usual device
+    // and file rates are always cached, so a stream of odd rates cannot push them out and make every upload
+    // design its filter again.
     private const int MaxCachedFilters = 32;
+
+    private static readonly FrozenSet<int> CommonRates = FrozenSet.ToFrozenSet([8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 88200, 96000]);
 
     private static readonly ConcurrentDictionary<(int From, int To), PolyphaseFilter> Filters = new();
 
@@ -41,12 +46,8 @@ public static class Resampler
         }
 
         filter = new PolyphaseFilter(fromRate, toRate);
-        if (Filters.Count < MaxCachedFilters)
-        {
-            Filters.TryAdd((fromRate, toRate), filter);
-        }
-
-        return filter;
+        bool common = CommonRates.Contains(fromRate) && CommonRates.Contains(toRate);
+        return common || Filters.Count < MaxCachedFilters ? Filters.GetOrAdd((fromRate, toRate), filter) : filter;
     }
 }
 

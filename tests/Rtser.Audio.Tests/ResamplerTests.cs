@@ -142,6 +142,17 @@ public class ResamplerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Keeps_the_filter_of_a_common_rate_pair_when_odd_rates_have_filled_the_cache()
+    {
+        for (int rate = 7001; rate < 7001 + 40; rate++)
+        {
+            Resampler.GetFilter(rate, 16000);
+        }
+
+        Assert.Same(Resampler.GetFilter(96000, 12000), Resampler.GetFilter(96000, 12000));
+    }
+
+    [Fact]
     public void Gives_the_same_result_when_called_from_many_threads()
     {
         var input = Signal.Tone(44100, 1234, 0.5);
