@@ -27,6 +27,18 @@ def git_commit():
         return "unknown"
 
 
+def protocol_training(cfg, kind):
+    """How each fold's torch model was trained, for the card's protocol line."""
+    if kind != "torch":
+        return ""
+    text = ("; early stopping on validation speaker(s) from the training speakers" if cfg["train"].get("validation", True)
+            else f"; no validation speaker: every non-test speaker trains for a fixed {cfg['train']['epochs']} epochs")
+    if cfg.get("perturbed"):
+        text += (f"; speed-perturbed copies ({', '.join(cfg['perturbed'])}) of the training speakers' recordings, "
+                 "never of a test speaker, one version of each recording drawn per epoch")
+    return text
+
+
 def parity_indices(corpus):
     lens = np.array([len(m) for m in corpus.mfcc])
     order = np.argsort(lens, kind="stable")
@@ -339,8 +351,7 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
             "protocol": ("leave-one-speaker-out, 10 folds" if corpus.name == "emodb" else
                          "6 actor-grouped folds of 3 actors (actors 01-18)") +
                         "; no speaker in train and test; normalisation/selection/hyperparameters fitted on "
-                        "training speakers only" + ("; early stopping on validation speaker(s) from the training "
-                                                    "speakers" if kind == "torch" else ""),
+                        "training speakers only" + protocol_training(cfg, kind),
             "uar_mean": a["uar_mean"], "uar_sd": a["uar_sd"], "accuracy_mean": a["accuracy_mean"],
             "accuracy_sd": a["accuracy_sd"], "uar_min": a["uar_min"], "uar_max": a["uar_max"],
             "per_class": a["per_class"], "confusion": a["confusion"], "confusion_note": "rows = true, cols = predicted, "
@@ -356,8 +367,9 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
             evaluation["protocol"] += ("; test speakers' statistics centred on a profile of other recordings of the "
                                        "same speaker (random, seeded), never the scored one")
             evaluation["uar_by_profile_size"] = {k: v["uar_mean"] for k, v in run["enrol_curve"].items()}
-        if run.get("n_extra_training_files"):
-            evaluation["extra_training_files"] = run["n_extra_training_files"]
+        if run.get("n_extra_training_files"):  # perturbed copies: of every speaker; a fold uses its training speakers'
+            key = "perturbed_copies" if cfg.get("perturbed") else "extra_training_files"
+            evaluation[key] = run["n_extra_training_files"]
     card = {
         "id": mid, "corpus": corpus.name, "language": LANG.get(corpus.name, "unknown"), "kind": kind,
         "labels": corpus.labels, "onnx": f"{mid}.onnx", "opset": 17,
