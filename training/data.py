@@ -116,8 +116,7 @@ def load(root):
 def load_perturbed(features_dir, tags):
     """The speed-perturbed copies of a corpus (`tools/perturb.sh`, exported beside it as `<dir>_<tag>`), each named
     `<corpus>_<tag>` so that merge() gives every copy of a speaker a speaker id of its own (`emodb_sp0.9:03`): a
-    perturbed voice is centred on its own mean, and origin_speakers() maps it back to the real speaker for the
-    folds."""
+    perturbed voice is centred on its own mean, and unprefixed() maps it back to the real speaker for the folds."""
     root = os.path.abspath(features_dir)
     copies = []
     for tag in tags:
@@ -127,9 +126,10 @@ def load_perturbed(features_dir, tags):
     return copies
 
 
-def origin_speakers(speakers):
-    """The real speaker of each file: a merged copy's speaker id is `<corpus>:<speaker>`."""
-    return np.array([s.split(":", 1)[-1] for s in speakers])
+def unprefixed(names):
+    """Speaker ids or paths as in their own corpus: merge() prefixes those of an extra corpus (or a perturbed copy)
+    with `<corpus>:`."""
+    return np.array([s.split(":", 1)[-1] for s in names])
 
 
 def merge(target, extra):

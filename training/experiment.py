@@ -65,11 +65,20 @@ def curve_results(curve, corpus, folds):
 IDENTITY_KEYS = ("name", "title", "priority", "export", "export_corpora", "seeds")
 
 
+def with_copies(corpus, features_dir, cfg, folds):
+    """The corpus followed by its speed-perturbed copies (config "perturbed"), each fold's training set extended by
+    add_copies (validation speakers' copies too when they train)."""
+    from . import data
+    merged = data.merge(corpus, data.load_perturbed(features_dir, cfg["perturbed"]))
+    add_copies(folds, merged.speakers, corpus.n, with_val=not cfg["train"].get("validation", True))
+    return merged
+
+
 def add_copies(folds, speakers, first_copy, with_val):
     """Each fold's training set gains the perturbed copies (indices first_copy..) of its training speakers (and of
     its validation speakers when with_val: they train too), never those of the speakers it tests."""
     from . import data
-    origin = data.origin_speakers(speakers)
+    origin = data.unprefixed(speakers)
     copies = np.arange(first_copy, len(speakers))
     for fo in folds:
         own = set(speakers[fo["train"]]) | (set(speakers[fo["val"]]) if with_val else set())
@@ -184,9 +193,8 @@ def run(cfg, features_dir, out_dir, log=print):
         # speed-perturbed copies (audio domain, features from the same C# extractor) train only where their
         # real speaker does: a test speaker's copies never join a fold that tests that speaker
         n_target = corpus.n
-        corpus = data.merge(corpus, data.load_perturbed(features_dir, cfg["perturbed"]))
+        corpus = with_copies(corpus, features_dir, cfg, folds)
         n_extra += corpus.n - n_target
-        add_copies(folds, corpus.speakers, n_target, with_val=not cfg["train"].get("validation", True))
         log(f"[{cfg['name']}] + {corpus.n - n_target} perturbed training files ({cfg['perturbed']})")
     K = len(corpus.labels)
     fold_results, fold_meta = [], []

@@ -56,9 +56,8 @@ def run(features_dir, config="mlr_spk", shares=(0.5, 1.0), seed=0):
         val = cfg["train"].get("validation", True)
         train_corpus = corpus
         if cfg.get("perturbed"):  # trained with the speed-perturbed copies as its evaluation is; scored on the originals
-            from .experiment import add_copies
-            train_corpus = data.merge(corpus, data.load_perturbed(features_dir, cfg["perturbed"]))
-            add_copies(folds, train_corpus.speakers, corpus.n, with_val=not val)
+            from .experiment import with_copies
+            train_corpus = with_copies(corpus, features_dir, cfg, folds)
         for fo in folds:
             tr = fo["train"] if val else np.concatenate([fo["train"], fo["val"]])
             model, _, _ = train_model(cfg, train_corpus, tr, fo["val"] if val else None, int(cfg.get("seed", 1)) + fo["fold"],

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from sklearn.feature_selection import mutual_info_classif
 
-from . import metrics
+from . import data, metrics
 from . import models as M
 from .models import build, profile_frame_means
 
@@ -193,9 +193,10 @@ def predict(model, corpus, idx, batch=64, offsets=None):
 def versions(corpus, idx, perturbed):
     """The training files grouped by recording: with speed-perturbed copies (merged as `<corpus>_<tag>:<path>`)
     a recording's original and its copies form one group, else every file is its own."""
+    keys = data.unprefixed([corpus.paths[i] for i in idx]) if perturbed else idx
     groups = {}
-    for i in idx:
-        groups.setdefault(corpus.paths[i].split(":", 1)[-1] if perturbed else int(i), []).append(int(i))
+    for k, i in zip(keys, idx):
+        groups.setdefault(k, []).append(int(i))
     return [np.array(g) for g in groups.values()]
 
 

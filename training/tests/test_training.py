@@ -45,7 +45,7 @@ class PerturbedCopyTests(unittest.TestCase):
             add_copies(fs, merged.speakers, c.n, with_val)
             for f in fs:
                 copies = f["train"][f["train"] >= c.n]
-                origin = set(data.origin_speakers(merged.speakers[copies]))
+                origin = set(data.unprefixed(merged.speakers[copies]))
                 self.assertFalse(origin & set(f["test_speakers"]))
                 self.assertEqual(bool(origin & set(f["val_speakers"])), with_val)
                 self.assertEqual(len(copies), len(f["train"]) - len(copies) + (len(f["val"]) if with_val else 0))
@@ -62,7 +62,7 @@ class PerturbedCopyTests(unittest.TestCase):
         drawn = set()
         for _ in range(20):
             order = epoch_order(versions(merged, np.arange(merged.n), True), rng)
-            self.assertEqual(sorted(merged.paths[i].split(":", 1)[-1] for i in order), sorted(c.paths))
+            self.assertEqual(sorted(data.unprefixed([merged.paths[i] for i in order])), sorted(c.paths))
             drawn.update(order.tolist())
         self.assertEqual(drawn, set(range(merged.n)))  # over epochs every version is used
         plain = np.arange(c.n)
