@@ -40,14 +40,28 @@ def enrol_curve(cfg):
     return [main] + [k for k in cfg["speaker_norm"].get("curve", [5, 10, 20, "all"]) if k != main]
 
 
-def profile_curve(curve, cfg, S, corpus, te, score):
+def profile_curve(curve, cfg, S, corpus, te, score, comp=None, plain=None):
     """Scores the test files te with speaker profiles of every size in enrol_curve (the same trained model), each
-    from S (the raw statistics) into curve[size]; returns the main size's probabilities."""
-    from .train import speaker_offsets
+    from S (the raw statistics) into curve[size]; returns the main size's probabilities. With comp (profiles.fit on
+    the fold's training speakers) the profiles are emotion-compensated, and the plain means of the same recordings
+    are scored into plain[size] for comparison."""
+    from .train import profile_means, profile_rows
     for k in enrol_curve(cfg):
-        probs = score(speaker_offsets(S, corpus.speakers, te, k, ENROL_SEED))
-        curve.setdefault(str(k), np.full((corpus.n, probs.shape[1]), np.nan))[te] = probs
+        rows = profile_rows(corpus.speakers, te, k, ENROL_SEED)
+        for into, c in ((curve, comp), (plain, None)) if comp is not None else ((curve, None),):
+            probs = score(profile_means(S, rows, c))
+            into.setdefault(str(k), np.full((corpus.n, probs.shape[1]), np.nan))[te] = probs
     return curve[str(cfg["speaker_norm"].get("enrol", 20))][te]
+
+
+def compensation(cfg, S, corpus, fo, n_own):
+    """The fold's profile compensation (config speaker_norm.compensate), fitted on its non-test speakers' own
+    recordings (the first n_own rows: not perturbed copies or other corpora); None without it."""
+    if not cfg["speaker_norm"].get("compensate"):
+        return None
+    from . import profiles
+    tr = np.concatenate([fo["train"], fo["val"]])
+    return profiles.fit(S, corpus.y, corpus.speakers, tr[tr < n_own], len(corpus.labels), int(cfg.get("seed", 1)))
 
 
 def curve_results(curve, corpus, folds):
@@ -155,6 +169,10 @@ def run_ensemble(cfg, features_dir, out_dir, log=print):
         curve = {k: np.mean([np.array(r["enrol_curve"][k]["probabilities"], dtype=np.float64) for r in members], 0)
                  for k in members[0]["enrol_curve"]}
         out["enrol_curve"] = curve_results(curve, corpus, folds)
+    if all(r.get("enrol_curve_plain") for r in members):
+        plain = {k: np.mean([np.array(r["enrol_curve_plain"][k]["probabilities"], dtype=np.float64) for r in members], 0)
+                 for k in members[0]["enrol_curve_plain"]}
+        out["enrol_curve_plain"] = curve_results(plain, corpus, folds)
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, f"{cfg['name']}__{corpus.name}.json")
     with open(path, "w") as f:
@@ -201,6 +219,7 @@ def run(cfg, features_dir, out_dir, log=print):
     preds = np.full(corpus.n - n_extra, -1)
     probs = np.full((corpus.n - n_extra, K), np.nan)  # torch models: test probabilities (for seed ensembles)
     curve = {}  # speaker-normalised models: test probabilities per speaker-profile size
+    curve_plain = {}  # with compensated profiles: the same with the plain means of the same recordings
     t0 = time.time()
     if kind in ("mlr", "svm"):
         fs = cfg.get("feature_set", "all")
@@ -220,7 +239,8 @@ def run(cfg, features_dir, out_dir, log=print):
                     sc = baselines.predict_scores(pipe, X[te] - offsets)
                     e = np.exp(sc - sc.max(1, keepdims=True))
                     return e / e.sum(1, keepdims=True)
-                p = profile_curve(curve, cfg, X, corpus, te, softmax_scores).argmax(1)
+                p = profile_curve(curve, cfg, X, corpus, te, softmax_scores,
+                                  compensation(cfg, X, corpus, fo, corpus.n - n_extra), curve_plain).argmax(1)
             else:
                 p = baselines.predict_scores(pipe, X[te]).argmax(1)
             meta = {"params": pipe["params"], "k": pipe["k"], "n_features": X.shape[1]}
@@ -234,8 +254,9 @@ def run(cfg, features_dir, out_dir, log=print):
                 model, norm, info = train_model(cfg, corpus, np.concatenate([fo["train"], fo["val"]]), None,
                                                 seed + fo["fold"], log=log)
             if cfg.get("speaker_norm"):
-                pr = profile_curve(curve, cfg, utterance_stats(corpus, cfg.get("prosody", False)), corpus, te,
-                                   lambda offsets: predict(model, corpus, te, offsets=offsets))
+                S = utterance_stats(corpus, cfg.get("prosody", False))
+                pr = profile_curve(curve, cfg, S, corpus, te, lambda offsets: predict(model, corpus, te, offsets=offsets),
+                                   compensation(cfg, S, corpus, fo, corpus.n - n_extra), curve_plain)
             else:
                 pr = predict(model, corpus, te)
             probs[te] = pr
@@ -260,6 +281,8 @@ def run(cfg, features_dir, out_dir, log=print):
         out["probabilities"] = [[round(float(v), 6) for v in row] for row in probs]
     if curve:
         out["enrol_curve"] = curve_results(curve, corpus, folds)
+    if curve_plain:
+        out["enrol_curve_plain"] = curve_results(curve_plain, corpus, folds)
     if cfg.get("selection") and kind in ("mlr", "svm"):
         from collections import Counter
         cnt = Counter(n for m in fold_meta for n in m["selected"])

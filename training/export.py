@@ -100,6 +100,7 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
     onnx_path = os.path.join(models_dir, f"{mid}.onnx")
     picks = parity_indices(corpus)
     cases = []
+    profile_case = None  # speaker-adapted models with compensated profiles: rows -> profile, for the C# twin
     kind = cfg["kind"]
     fs = cfg.get("feature_set", "all")
     pros = bool(cfg.get("prosody", False))
@@ -320,6 +321,20 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
                         "mean of all their recordings"
                         + (f"; the service averages a speaker's latest {cfg['service_profile']} recordings"
                            if cfg.get("service_profile") else "")}
+            if cfg["speaker_norm"].get("compensate"):
+                # emotion-compensated profiles (training/profiles.py), fitted on every speaker's own recordings;
+                # the parity file checks the C# twin on a skewed profile: one speaker's recordings of one emotion
+                from . import profiles
+                comp_card = profiles.to_card(profiles.fit(S_raw, corpus.y, corpus.speakers, np.arange(corpus.n), K,
+                                                          seed))
+                card_extra["speakerAdaptation"]["compensation"] = comp_card
+                card_extra["speakerAdaptation"]["note"] += ("; profiles are emotion-compensated: the mean minus the mean "
+                                                            "per-recording posterior times the classes' offsets "
+                                                            "(compensation)")
+                first = np.where(corpus.speakers == corpus.speakers[picks[0]])[0]
+                rows = S_raw[first[corpus.y[first] == corpus.y[picks[0]]]][:8]
+                profile_case = {"rows": [[float(v) for v in r] for r in rows],
+                                "profile": [float(v) for v in profiles.compensated(profiles.from_card(comp_card), rows)]}
         card_extra.update({"epochs": epochs, "architecture": cfg["model"], "augmentation": cfg.get("augment", {}),
                       "train": cfg["train"],
                       "preprocessing": "none outside the graph: per-dimension mean/std of the training data are "
@@ -342,6 +357,9 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
            "note": "inputs -> expected probabilities from the training framework "
                    + ("(torch, eval mode)" if kind == "torch" else "(numpy/sklearn float64)")
                    + "; the case with timing=true is a 3 s clip", "cases": cases}
+    if profile_case:
+        par["profileCase"] = dict(profile_case, note="rows of utterance_stats -> the compensated speaker profile "
+                                                     "(training/profiles.py with the card's float32 numbers)")
     with open(os.path.join(models_dir, "parity", f"{mid}.json"), "w") as f:
         json.dump(par, f)
     evaluation = None
@@ -367,6 +385,10 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
             evaluation["protocol"] += ("; test speakers' statistics centred on a profile of other recordings of the "
                                        "same speaker (random, seeded), never the scored one")
             evaluation["uar_by_profile_size"] = {k: v["uar_mean"] for k, v in run["enrol_curve"].items()}
+        if run.get("enrol_curve_plain"):
+            evaluation["protocol"] += ("; the profile is emotion-compensated (speakerAdaptation.compensation, fitted "
+                                       "on the fold's training speakers)")
+            evaluation["uar_by_profile_size_plain_mean"] = {k: v["uar_mean"] for k, v in run["enrol_curve_plain"].items()}
         if run.get("n_extra_training_files"):  # perturbed copies: of every speaker; a fold uses its training speakers'
             key = "perturbed_copies" if cfg.get("perturbed") else "extra_training_files"
             evaluation[key] = run["n_extra_training_files"]

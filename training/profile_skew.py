@@ -16,19 +16,21 @@ import os
 import numpy as np
 
 from . import baselines, data, folds as foldlib, metrics, stats
-from .train import speaker_offsets
+from . import profiles
+from .train import profile_means, profile_rows, speaker_offsets
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SIZE = 20
+METHODS = ("plain", "compensated")  # the profile's mean as it is, and emotion-compensated (profiles.py)
 
 
-def skewed_offsets(X, corpus, te, dominant, share, rng, sizes):
-    """[len(te), D]: for each test recording, the mean of other recordings of its speaker of which exactly `share`
-    have label `dominant`: k = as many of those as exist, up to share * SIZE, plus k (1 - share) / share of the other
-    labels (none at share 1); SIZE of the other labels when the speaker has no other recording of `dominant`. The
-    profile sizes used are appended to `sizes`."""
-    out = np.zeros((len(te), X.shape[1]))
-    for j, i in enumerate(te):
+def skewed_rows(corpus, te, dominant, share, rng, sizes):
+    """For each test recording, other recordings of its speaker of which exactly `share` have label `dominant`:
+    k = as many of those as exist, up to share * SIZE, plus k (1 - share) / share of the other labels (none at
+    share 1); SIZE of the other labels when the speaker has no other recording of `dominant`. The profile sizes
+    used are appended to `sizes`."""
+    out = []
+    for i in te:
         others = np.where((corpus.speakers == corpus.speakers[i]) & (np.arange(corpus.n) != i))[0]
         dom, rest = others[corpus.y[others] == dominant], others[corpus.y[others] != dominant]
         k = min(int(round(share * SIZE)), len(dom))
@@ -37,8 +39,8 @@ def skewed_offsets(X, corpus, te, dominant, share, rng, sizes):
             n_rest = min(SIZE, len(rest))
         pick = np.concatenate([rng.choice(dom, k, replace=False), rng.choice(rest, n_rest, replace=False)])
         sizes.append(len(pick))
-        out[j] = X[pick].astype(np.float64).mean(0)
-    return out.astype(np.float32)
+        out.append(pick)
+    return out
 
 
 def run(features_dir, config="mlr_spk", shares=(0.5, 1.0), seed=0):
@@ -72,24 +74,32 @@ def run(features_dir, config="mlr_spk", shares=(0.5, 1.0), seed=0):
                                       corpus.speakers[tr], K, seed)
             scorers.append(lambda te, off, p=pipe: baselines.predict_scores(p, X[te] - off))
 
-    def score(offsets_of):
-        pred = np.full(corpus.n, -1)
-        for fo, scorer in zip(folds, scorers):
+    # the compensation of each fold, from its training speakers' original recordings only
+    comps = [profiles.fit(X, corpus.y, corpus.speakers, np.concatenate([fo["train"], fo["val"]]), K, seed) for fo in folds]
+
+    def score(rows_of):
+        """{plain, compensated}: metrics over all test recordings, each scored against profiles of the same rows."""
+        pred = {m: np.full(corpus.n, -1) for m in METHODS}
+        for fo, scorer, comp in zip(folds, scorers, comps):
             te = fo["test"]
-            pred[te] = scorer(te, offsets_of(te)).argmax(1)
-        return metrics.evaluate(corpus.y, pred, corpus.labels)
+            rows = rows_of(te)
+            for m in METHODS:
+                pred[m][te] = scorer(te, profile_means(X, rows, comp if m == "compensated" else None)).argmax(1)
+        return {m: metrics.evaluate(corpus.y, pred[m], corpus.labels) for m in METHODS}
 
     rng = np.random.default_rng(seed)
-    balanced = score(lambda te: speaker_offsets(X, corpus.speakers, te, SIZE, seed))
-    rows = []
+    balanced = score(lambda te: profile_rows(corpus.speakers, te, SIZE, seed))
+    out = []
     for d in range(K):
         for share in shares:
             sizes = []
-            r = score(lambda te: skewed_offsets(X, corpus, te, d, share, rng, sizes))
-            rows.append({"dominant": corpus.labels[d], "share": share, "uar": r["uar"], "size": float(np.mean(sizes)),
-                         "recall_dominant": r["per_class"][corpus.labels[d]]["recall"],
-                         "recall_dominant_balanced": balanced["per_class"][corpus.labels[d]]["recall"]})
-    return corpus.name, balanced, rows
+            r = score(lambda te: skewed_rows(corpus, te, d, share, rng, sizes))
+            row = {"dominant": corpus.labels[d], "share": share, "size": float(np.mean(sizes))}
+            for m in METHODS:
+                row[m] = {"uar": r[m]["uar"], "recall_dominant": r[m]["per_class"][corpus.labels[d]]["recall"],
+                          "recall_dominant_balanced": balanced[m]["per_class"][corpus.labels[d]]["recall"]}
+            out.append(row)
+    return corpus.name, balanced, out
 
 
 def main():
@@ -105,17 +115,26 @@ def main():
     lines = [f"# Skewed speaker profiles ({a.config}; `python3 -m training.profile_skew --config {a.config}`)", "",
              "Each test recording scored against a profile of other recordings of its speaker of which exactly the given",
              "share comes from one dominant emotion (up to 20 recordings; fewer where the speaker has fewer of that",
-             "emotion). UAR % over all test recordings and the recall % of the dominant emotion itself, against the",
-             "balanced profile (20 random other recordings, as in the evaluation).", ""]
+             "emotion), first balanced (20 random other recordings, as in the evaluation). The same trained model and",
+             "the same recordings, two profiles: plain (their mean) and compensated (training/profiles.py: minus the",
+             "mean per-recording posterior times the classes' offsets, fitted on the training speakers).",
+             "UAR % over all test recordings and the recall % of the dominant emotion (in brackets: with the balanced profile).", ""]
     for corpus in ("emodb", "ravdess"):
         name, balanced, rows = run(os.path.join(a.features_root, corpus), a.config)
-        lines += [f"## {name}: balanced profile UAR {100 * balanced['uar']:.1f}", "",
-                  "| dominant emotion in the profile | share | mean profile size | UAR % | its recall % (balanced profile) |",
-                  "|---|---|---|---|---|"]
-        lines += [f"| {r['dominant']} | {r['share']:.0%} | {r['size']:.1f} | {100 * r['uar']:.1f} | {100 * r['recall_dominant']:.1f} "
-                  f"({100 * r['recall_dominant_balanced']:.1f}) |" for r in rows]
-        mean = {s: np.mean([r["uar"] for r in rows if r["share"] == s]) for s in sorted({r["share"] for r in rows})}
-        lines += ["", "Mean UAR over dominant emotions: " + ", ".join(f"{s:.0%} -> {100 * u:.1f}" for s, u in mean.items()), ""]
+        lines += [f"## {name}: balanced profile UAR {100 * balanced['plain']['uar']:.1f} plain, "
+                  f"{100 * balanced['compensated']['uar']:.1f} compensated", "",
+                  "| dominant emotion in the profile | share | mean profile size | UAR % plain | UAR % compensated "
+                  "| its recall % plain | its recall % compensated |",
+                  "|---|---|---|---|---|---|---|"]
+        lines += [f"| {r['dominant']} | {r['share']:.0%} | {r['size']:.1f} | {100 * r['plain']['uar']:.1f} "
+                  f"| {100 * r['compensated']['uar']:.1f} "
+                  + " | ".join(f"{100 * r[m]['recall_dominant']:.1f} ({100 * r[m]['recall_dominant_balanced']:.1f})"
+                               for m in METHODS) + " |" for r in rows]
+        for m in METHODS:
+            mean = {s: np.mean([r[m]["uar"] for r in rows if r["share"] == s]) for s in sorted({r["share"] for r in rows})}
+            lines += ["", f"Mean UAR over dominant emotions, {m}: balanced -> {100 * balanced[m]['uar']:.1f}, "
+                      + ", ".join(f"{s:.0%} -> {100 * u:.1f}" for s, u in mean.items())]
+        lines += [""]
     with open(a.out, "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))

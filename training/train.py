@@ -82,12 +82,12 @@ def stats_norm(corpus, idx, prosody=False):
     return {"stats_mean": X.mean(0), "stats_std": np.where(sd < 1e-6, 1.0, sd)}
 
 
-def speaker_offsets(X, speakers, idx, enrol=None, seed=0):
+def speaker_offsets(X, speakers, idx, enrol=None, seed=0, comp=None):
     """[len(idx), D]: the speaker mean of the statistics X that utterance i is normalised with.
     enrol=None (training speakers): the mean over all of that speaker's utterances in idx (labels unused).
     enrol=k (speakers being evaluated): the mean over k other utterances of the same speaker drawn at random
     (seeded per utterance; "all" = every other one), as the service builds a speaker profile from earlier
-    recordings, never from the one it is scoring."""
+    recordings, never from the one it is scoring; with comp (profiles.fit) the emotion-compensated mean."""
     idx = np.asarray(idx)
     out = np.zeros((len(idx), X.shape[1]), dtype=np.float64)
     if enrol is None:
@@ -95,12 +95,27 @@ def speaker_offsets(X, speakers, idx, enrol=None, seed=0):
             rows = idx[speakers[idx] == s]
             out[speakers[idx] == s] = X[rows].astype(np.float64).mean(0)
         return out.astype(np.float32)
-    for j, i in enumerate(idx):
+    return profile_means(X, profile_rows(speakers, idx, enrol, seed), comp)
+
+
+def profile_rows(speakers, idx, enrol, seed=0):
+    """For each utterance in idx, the other utterances of its speaker that its profile averages (see speaker_offsets)."""
+    out = []
+    for i in np.asarray(idx):
         others = np.where((speakers == speakers[i]) & (np.arange(len(speakers)) != i))[0]
         if enrol != "all" and len(others) > int(enrol):
             others = np.random.default_rng(seed * 100003 + int(i)).choice(others, int(enrol), replace=False)
-        out[j] = X[others].astype(np.float64).mean(0)
-    return out.astype(np.float32)
+        out.append(others)
+    return out
+
+
+def profile_means(X, rows, comp=None):
+    """[len(rows), D] float32: each profile's mean statistics, emotion-compensated with comp (profiles.fit)."""
+    from . import profiles
+    if len(rows) == 0:
+        return np.zeros((0, X.shape[1]), np.float32)
+    return np.stack([profiles.compensated(comp, X[r]) if comp is not None else X[r].astype(np.float64).mean(0)
+                     for r in rows]).astype(np.float32)
 
 
 def dims_of(corpus):

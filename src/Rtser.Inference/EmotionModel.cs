@@ -90,10 +90,16 @@ public sealed class EmotionModel : IDisposable
         try
         {
             CheckSignature(card, session, extractor, where);
+            int profileLength = session.InputMetadata.TryGetValue(SpeakerInput, out NodeMetadata? sm) ? sm.Dimensions[^1] : 0;
+            if (card.SpeakerAdaptation?.Compensation is { } c && c.Problem(profileLength, card.Labels.Length) is { } problem)
+            {
+                throw new ModelLoadException($"{where}: speakerAdaptation.compensation does not fit the model: {problem}.");
+            }
+
             return new EmotionModel(card, session, [.. card.Inputs.Select(i => i.Name)])
             {
                 CanBatch = session.InputMetadata.Values.All(m => m.Dimensions is [< 0, ..]),
-                ProfileLength = session.InputMetadata.TryGetValue(SpeakerInput, out NodeMetadata? sm) ? sm.Dimensions[^1] : 0,
+                ProfileLength = profileLength,
             };
         }
         catch
@@ -101,6 +107,20 @@ public sealed class EmotionModel : IDisposable
             session.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The speaker profile from earlier recordings' <see cref="StatisticsMany"/> rows: emotion-compensated when the card
+    /// carries a compensation, their mean otherwise.
+    /// </summary>
+    public float[] Profile(IReadOnlyList<float[]> rows)
+    {
+        if (!AdaptsToSpeaker)
+        {
+            throw new InvalidOperationException($"model '{Id}' does not adapt to a speaker");
+        }
+
+        return Card.SpeakerAdaptation?.Compensation is { } c ? SpeakerProfiles.Compensated(rows, c) : SpeakerProfiles.Mean(rows);
     }
 
     /// <summary>

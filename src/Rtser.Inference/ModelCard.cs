@@ -11,9 +11,51 @@ public sealed record TensorSpec(
 /// <summary>How a speaker-adapted model was evaluated and what answers while a speaker's profile is too short.</summary>
 /// <param name="ProfileRecordings">How many of a speaker's latest recordings the service averages into a profile (the card's evaluation gives the UAR by profile size).</param>
 /// <param name="FallbackModel">The per-recording model that labels a speaker's recordings until the profile is long enough.</param>
+/// <param name="Compensation">When set, profiles are emotion-compensated (<see cref="SpeakerProfiles.Compensated"/>) rather than plain means.</param>
 public sealed record SpeakerAdaptationCard(
     [property: JsonPropertyName("profileRecordings")] int ProfileRecordings,
-    [property: JsonPropertyName("fallbackModel")] string? FallbackModel);
+    [property: JsonPropertyName("fallbackModel")] string? FallbackModel,
+    [property: JsonPropertyName("compensation")] ProfileCompensation? Compensation = null);
+
+/// <summary>
+/// What training/profiles.py fitted on the training speakers: a per-recording logistic regression on the standardised
+/// statistics (<paramref name="Weights"/> [K][D], <paramref name="Bias"/> [K], <paramref name="Mean"/> and
+/// <paramref name="Scale"/> [D]) and each class's mean offset from its speaker's mean (<paramref name="Offsets"/> [K][D]).
+/// </summary>
+public sealed record ProfileCompensation(
+    [property: JsonPropertyName("mean")] float[] Mean,
+    [property: JsonPropertyName("scale")] float[] Scale,
+    [property: JsonPropertyName("weights")] float[][] Weights,
+    [property: JsonPropertyName("bias")] float[] Bias,
+    [property: JsonPropertyName("offsets")] float[][] Offsets)
+{
+    /// <summary>The first reason these numbers cannot compensate profiles of <paramref name="dimensions"/> values over <paramref name="classes"/> labels, or null.</summary>
+    public string? Problem(int dimensions, int classes)
+    {
+        if (Mean is null || Scale is null || Weights is null || Bias is null || Offsets is null)
+        {
+            return "mean, scale, weights, bias and offsets are all required";
+        }
+
+        if (Mean.Length != dimensions || Scale.Length != dimensions)
+        {
+            return $"mean and scale need {dimensions} values (the profile's length), not {Mean.Length} and {Scale.Length}";
+        }
+
+        if (Bias.Length != classes || Weights.Length != classes || Offsets.Length != classes)
+        {
+            return $"bias, weights and offsets need one entry per label ({classes})";
+        }
+
+        if (Weights.Concat(Offsets).Any(r => r is null || r.Length != dimensions))
+        {
+            return $"every row of weights and offsets needs {dimensions} values";
+        }
+
+        bool finite = Mean.Concat(Scale).Concat(Bias).Concat(Weights.SelectMany(r => r)).Concat(Offsets.SelectMany(r => r)).All(float.IsFinite);
+        return !finite ? "all values must be finite" : Scale.Any(v => v <= 0) ? "scale must be positive" : null;
+    }
+}
 
 /// <summary>
 /// The model card written by training/export.py beside each models/&lt;id&gt;.onnx. Only what the service relies on

@@ -1,9 +1,70 @@
 namespace Rtser.Inference;
 
-/// <summary>A speaker profile is the element-wise mean of recordings' statistics, summed in double precision.</summary>
+/// <summary>A speaker profile: the element-wise mean of recordings' statistics, summed in double precision, or that mean emotion-compensated.</summary>
 public static class SpeakerProfiles
 {
-    public static float[] Mean(IReadOnlyList<float[]> rows)
+    public static float[] Mean(IReadOnlyList<float[]> rows) => [.. MeanOf(rows).Select(v => (float)v)];
+
+    /// <summary>
+    /// The mean minus what the recordings' emotions are expected to add to it: the mean over recordings of the
+    /// posterior p_r (softmax of weights · (x_r - mean) / scale + bias) times each class's offset from its speaker's mean.
+    /// A speaker heard mostly sad then still gets a profile of how they sound overall (training/profiles.py is the twin).
+    /// </summary>
+    public static float[] Compensated(IReadOnlyList<float[]> rows, ProfileCompensation c)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        double[] mean = MeanOf(rows);
+        int k = c.Bias?.Length ?? 0;
+        if (c.Problem(mean.Length, k) is { } problem)
+        {
+            throw new ArgumentException($"compensation does not fit profiles of {mean.Length} values: {problem}", nameof(c));
+        }
+
+        float[] bias = c.Bias!;
+        var posterior = new double[k];
+        var z = new double[k];
+        foreach (float[] row in rows)
+        {
+            for (int j = 0; j < k; j++)
+            {
+                double s = bias[j];
+                for (int d = 0; d < mean.Length; d++)
+                {
+                    s += c.Weights[j][d] * ((row[d] - (double)c.Mean[d]) / c.Scale[d]);
+                }
+
+                z[j] = s;
+            }
+
+            double max = z.Max(), total = 0;
+            for (int j = 0; j < k; j++)
+            {
+                z[j] = Math.Exp(z[j] - max);
+                total += z[j];
+            }
+
+            for (int j = 0; j < k; j++)
+            {
+                posterior[j] += z[j] / total / rows.Count;
+            }
+        }
+
+        var profile = new float[mean.Length];
+        for (int d = 0; d < mean.Length; d++)
+        {
+            double shift = 0;
+            for (int j = 0; j < k; j++)
+            {
+                shift += posterior[j] * c.Offsets[j][d];
+            }
+
+            profile[d] = (float)(mean[d] - shift);
+        }
+
+        return profile;
+    }
+
+    private static double[] MeanOf(IReadOnlyList<float[]> rows)
     {
         ArgumentNullException.ThrowIfNull(rows);
         if (rows.Count == 0)
@@ -25,6 +86,11 @@ public static class SpeakerProfiles
             }
         }
 
-        return [.. sum.Select(v => (float)(v / rows.Count))];
+        for (int i = 0; i < sum.Length; i++)
+        {
+            sum[i] /= rows.Count;
+        }
+
+        return sum;
     }
 }

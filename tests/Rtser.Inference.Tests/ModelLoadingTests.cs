@@ -33,6 +33,20 @@ public sealed class ModelLoadingTests : IDisposable
     }
 
     [Fact]
+    public void A_speaker_adapted_model_whose_profile_compensation_does_not_fit_it_is_refused()
+    {
+        string card = ModelFiles.CopyWithEditedCard("cnn-rnn-spk-emodb", _temp, c => c["speakerAdaptation"]!["compensation"] = new JsonObject
+        {
+            ["mean"] = new JsonArray(0f, 0f), ["scale"] = new JsonArray(1f, 1f), ["bias"] = new JsonArray(0f),
+            ["weights"] = new JsonArray(new JsonArray(0f, 0f)), ["offsets"] = new JsonArray(new JsonArray(0f, 0f)),
+        });
+
+        var e = Assert.Throws<ModelLoadException>(() => EmotionModel.Load(card, _extractor));
+
+        Assert.Contains("speakerAdaptation.compensation", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_card_trained_on_other_mfcc_settings_is_refused_naming_the_setting()
     {
         string card = ModelFiles.CopyWithEditedCard(Id, _temp, c => c["featureConfig"]!["mfcc"]!["melBins"] = 40);

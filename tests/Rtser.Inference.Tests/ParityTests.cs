@@ -61,6 +61,32 @@ public class ParityTests
         Assert.True(cases >= 3, $"{id}: only {cases} parity cases");
     }
 
+    /// <summary>A model whose card compensates speaker profiles builds from stored statistics the profile training/profiles.py built.</summary>
+    [Theory]
+    [MemberData(nameof(ModelIds))]
+    public void A_compensated_speaker_profile_is_what_training_computes(string id)
+    {
+        using var model = EmotionModel.Load(Path.Combine(ModelFiles.Directory, id + ".json"), new SpeechFeatureExtractor());
+        if (model.Card.SpeakerAdaptation?.Compensation is null)
+        {
+            return;
+        }
+
+        using var parity = JsonDocument.Parse(File.ReadAllText(Path.Combine(ModelFiles.Directory, "parity", id + ".json")));
+        Assert.True(parity.RootElement.TryGetProperty("profileCase", out JsonElement c), $"{id}: compensated profiles but no profileCase");
+        float[][] rows = [.. c.GetProperty("rows").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetSingle()).ToArray())];
+        float[] want = [.. c.GetProperty("profile").EnumerateArray().Select(v => v.GetSingle())];
+
+        float[] got = model.Profile(rows);
+
+        Assert.Equal(want.Length, got.Length);
+        Assert.NotEqual(SpeakerProfiles.Mean(rows), got); // the case is skewed enough for compensation to move it
+        for (int k = 0; k < want.Length; k++)
+        {
+            Assert.True(Math.Abs(want[k] - got[k]) <= 1e-4 * Math.Max(1, Math.Abs(want[k])), $"{id} profile[{k}]: {got[k]} vs {want[k]}");
+        }
+    }
+
     /// <summary>
     /// No train/serve skew: the inputs a parity case stored for a real file came from the export (rtser export); the
     /// service's extractor run on the same WAV must give the same numbers, every stream the model reads.

@@ -201,6 +201,35 @@ class SpeakerProfileTests(unittest.TestCase):
         np.testing.assert_array_equal(speaker_offsets(X, speakers, np.array([0]), 2, seed=3),
                                       speaker_offsets(X, speakers, np.array([0]), 2, seed=3))
 
+    def test_compensation_recovers_the_mean_of_a_speaker_heard_in_one_emotion_only(self):
+        from training import profiles
+        rng = np.random.default_rng(0)
+        K, D, per = 3, 4, 30
+        delta = np.array([[2.0, 0, 0, 1], [0, 2, 0, -1], [-2, -2, 0, 0]])  # class offsets, mean zero over classes
+        spk_means = rng.normal(0, 1, (9, D))
+        X, y, speakers = [], [], []
+        for s in range(9):
+            for k in range(K):
+                X.append(spk_means[s] + delta[k] + rng.normal(0, 0.3, (per, D)))
+                y += [k] * per
+                speakers += [s] * per
+        X, y, speakers = np.concatenate(X), np.array(y), np.array(speakers)
+        train = np.where(speakers < 8)[0]
+        comp = profiles.fit(X, y, speakers, train, K)
+        np.testing.assert_allclose(comp["offsets"], delta, atol=0.1)
+        test = np.where(speakers == 8)[0]
+        truth = spk_means[8]
+        for k in range(K):  # heard in one emotion: the plain mean is that emotion's offset away, compensated is not
+            rows = test[y[test] == k]
+            plain = np.abs(X[rows].mean(0) - truth).max()
+            self.assertGreater(plain, 1.5)
+            self.assertLess(np.abs(profiles.compensated(comp, X[rows]) - truth).max(), 0.25 * plain)
+        balanced = profiles.compensated(comp, X[test])
+        np.testing.assert_allclose(balanced, X[test].mean(0), atol=0.1)
+        # the card carries it in float32 and gives back the same profile
+        again = profiles.compensated(profiles.from_card(profiles.to_card(comp)), X[test])
+        np.testing.assert_allclose(again, balanced, atol=1e-4)
+
     def test_a_speaker_normalised_graph_subtracts_the_profile_and_outputs_raw_statistics(self):
         import torch
         from training.models import WithUtteranceStats, build
@@ -274,18 +303,17 @@ class SpeakerProfileTests(unittest.TestCase):
 
 
     def test_a_fully_skewed_profile_is_the_mean_of_the_speakers_other_recordings_of_that_emotion(self):
-        from training.profile_skew import skewed_offsets
+        from training.profile_skew import skewed_rows
         with tempfile.TemporaryDirectory() as d:
             c = data.load(make(os.path.join(d, "e"), "emodb", speakers=2, per_class=3))
-            X = stats.utterance_matrix(c, "all", True)
             i = 0
             sizes = []
-            off = skewed_offsets(X, c, np.array([i]), int(c.y[5]), 1.0, np.random.default_rng(0), sizes)
+            rows = skewed_rows(c, np.array([i]), int(c.y[5]), 1.0, np.random.default_rng(0), sizes)
             same = np.where((c.speakers == c.speakers[i]) & (c.y == c.y[5]) & (np.arange(c.n) != i))[0]
-            np.testing.assert_allclose(off[0], X[same].mean(0), rtol=1e-5, atol=1e-6)
+            self.assertEqual(sorted(rows[0].tolist()), same.tolist())
             self.assertEqual(sizes, [len(same)])
             half = []
-            skewed_offsets(X, c, np.array([i]), int(c.y[5]), 0.5, np.random.default_rng(0), half)
+            skewed_rows(c, np.array([i]), int(c.y[5]), 0.5, np.random.default_rng(0), half)
             self.assertEqual(half, [2 * len(same)])
 
 if __name__ == "__main__":

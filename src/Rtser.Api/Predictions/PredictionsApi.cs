@@ -119,7 +119,7 @@ public static partial class PredictionsApi
     }
 
     /// <summary>
-    /// The speaker's profile for <paramref name="model"/>: the mean statistics of their latest recordings (as many as
+    /// The speaker's profile for <paramref name="model"/>: the profile (EmotionModel.Profile) of their latest recordings (as many as
     /// the card's profileRecordings), or none yet when there are too few (then its fallback, checked at load, answers).
     /// </summary>
     private static async Task<SpeakerProfile> LoadProfileAsync(
@@ -130,7 +130,7 @@ public static partial class PredictionsApi
         int required = Math.Min(o.SpeakerProfileMinimum, size);
         analysis.TryGetModel(card.FallbackModel, out EmotionModel fallback);
         ProfileRow[] rows = [.. (await store.SpeakerStatisticsAsync(speaker, owner, size, cancel)).Where(r => r.Statistics.Length == model.ProfileLength)];
-        float[]? mean = rows.Length >= required ? SpeakerProfiles.Mean([.. rows.Select(r => r.Statistics)]) : null;
+        float[]? mean = rows.Length >= required ? model.Profile([.. rows.Select(r => r.Statistics)]) : null;
         return new SpeakerProfile(mean, rows.Length, required, fallback, SpeakerProfile.CountLabels(rows.Select(r => r.Label)));
     }
 

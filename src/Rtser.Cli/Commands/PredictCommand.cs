@@ -126,13 +126,13 @@ internal static class PredictCommand
             return folders;
         }
 
-        /// <summary>The model to answer with, the speaker profile (mean of the folder's other recordings) and what to report.</summary>
+        /// <summary>The model to answer with, the speaker profile (EmotionModel.Profile of the folder's other recordings) and what to report.</summary>
         public (EmotionModel, float[]?, object?) For(string file)
         {
             string folder = _files[file].Folder;
             float[][] others = [.. _files.Where(kv => kv.Key != file && kv.Value.Folder == folder && kv.Value.Stats is not null).Select(kv => kv.Value.Stats!)];
             bool applied = others.Length >= _required;
-            float[]? mean = applied ? SpeakerProfiles.Mean(others) : null;
+            float[]? mean = applied ? _model.Profile(others) : null;
             return (applied ? _model : _fallback, mean, new { model = _model.Id, applied, profileRecordings = others.Length, requiredRecordings = _required });
         }
     }
