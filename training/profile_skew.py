@@ -43,6 +43,14 @@ def skewed_rows(corpus, te, dominant, share, rng, sizes):
     return out
 
 
+def stats_of(corpus, cfg):
+    """The statistics the config's model centres on a profile."""
+    if cfg["kind"] == "torch":
+        from .train import utterance_stats
+        return utterance_stats(corpus, cfg.get("prosody", False))
+    return stats.utterance_matrix(corpus, cfg.get("feature_set", "all"), cfg.get("prosody", False))
+
+
 def run(features_dir, config="mlr_spk", shares=(0.5, 1.0), seed=0):
     """config: mlr_spk (seconds) or a speaker-adapted torch config (one seed, trained once per fold as that
     config's evaluation trains it; minutes)."""
@@ -51,9 +59,12 @@ def run(features_dir, config="mlr_spk", shares=(0.5, 1.0), seed=0):
     corpus = data.load(features_dir)
     K = len(corpus.labels)
     folds = foldlib.make_folds(corpus.speakers)
+    # the compensation of each fold, from its training speakers' own recordings (before copies join the folds)
+    X = stats_of(corpus, cfg)
+    comps = [profiles.fit(X, corpus.y, corpus.speakers, np.concatenate([fo["train"], fo["val"]]), K, seed)
+             for fo in folds]
     if cfg["kind"] == "torch":
-        from .train import predict, train_model, utterance_stats
-        X = utterance_stats(corpus, cfg.get("prosody", False))
+        from .train import predict, train_model
         scorers = []
         val = cfg["train"].get("validation", True)
         train_corpus = corpus
@@ -66,7 +77,6 @@ def run(features_dir, config="mlr_spk", shares=(0.5, 1.0), seed=0):
                                       log=lambda *_: None)
             scorers.append(lambda te, off, m=model: predict(m, corpus, te, offsets=off))
     else:
-        X = stats.utterance_matrix(corpus, cfg.get("feature_set", "all"), cfg.get("prosody", False))
         scorers = []
         for fo in folds:
             tr = np.concatenate([fo["train"], fo["val"]])
@@ -74,8 +84,6 @@ def run(features_dir, config="mlr_spk", shares=(0.5, 1.0), seed=0):
                                       corpus.speakers[tr], K, seed)
             scorers.append(lambda te, off, p=pipe: baselines.predict_scores(p, X[te] - off))
 
-    # the compensation of each fold, from its training speakers' original recordings only
-    comps = [profiles.fit(X, corpus.y, corpus.speakers, np.concatenate([fo["train"], fo["val"]]), K, seed) for fo in folds]
 
     def score(rows_of):
         """{plain, compensated}: metrics over all test recordings, each scored against profiles of the same rows."""
