@@ -61,7 +61,8 @@ def compensation(cfg, S, corpus, fo, n_own):
         return None
     from . import profiles
     tr = np.concatenate([fo["train"], fo["val"]])
-    return profiles.fit(S, corpus.y, corpus.speakers, tr[tr < n_own], len(corpus.labels), int(cfg.get("seed", 1)))
+    comp = profiles.fit(S, corpus.y, corpus.speakers, tr[tr < n_own], len(corpus.labels), int(cfg.get("seed", 1)))
+    return profiles.with_gate(comp, profiles.gate_of(cfg["speaker_norm"]["compensate"]))
 
 
 def curve_results(curve, corpus, folds):

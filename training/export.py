@@ -325,8 +325,8 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
                 # emotion-compensated profiles (training/profiles.py), fitted on every speaker's own recordings;
                 # the parity file checks the C# twin on a skewed profile: one speaker's recordings of one emotion
                 from . import profiles
-                comp_card = profiles.to_card(profiles.fit(S_raw, corpus.y, corpus.speakers, np.arange(corpus.n), K,
-                                                          seed))
+                comp = profiles.fit(S_raw, corpus.y, corpus.speakers, np.arange(corpus.n), K, seed)
+                comp_card = profiles.to_card(profiles.with_gate(comp, profiles.gate_of(cfg["speaker_norm"]["compensate"])))
                 card_extra["speakerAdaptation"]["compensation"] = comp_card
                 card_extra["speakerAdaptation"]["note"] += ("; profiles are emotion-compensated: the mean minus the mean "
                                                             "per-recording posterior times the classes' offsets "

@@ -56,9 +56,22 @@ def posteriors(comp, R):
 
 
 def compensated(comp, R):
-    """The compensated profile of the recordings' statistics R [n, D]."""
+    """The compensated profile of the recordings' statistics R [n, D]. With comp["gate"] only when the mean posterior
+    of some emotion exceeds it (the profile reads as dominated by that emotion); the plain mean otherwise."""
     R = np.asarray(R, np.float64)
-    return R.mean(0) - posteriors(comp, R).mean(0) @ comp["offsets"]
+    p = posteriors(comp, R).mean(0)
+    if p.max() <= comp.get("gate", 0.0):
+        return R.mean(0)
+    return R.mean(0) - p @ comp["offsets"]
+
+
+def with_gate(comp, gate):
+    return dict(comp, gate=float(gate or 0.0))
+
+
+def gate_of(setting):
+    """The gate of a config's speaker_norm.compensate: true (always compensate, 0) or {"gate": g}."""
+    return float(setting.get("gate", 0.0)) if isinstance(setting, dict) else 0.0
 
 
 def to_card(comp):
@@ -66,9 +79,11 @@ def to_card(comp):
     f = lambda a: [float(np.float32(v)) for v in np.ravel(a)]  # noqa: E731
     return {"method": "profile minus the mean per-recording posterior (logistic regression on the standardised "
                       "statistics) times the classes' mean offsets from their speaker's mean (training speakers)",
+            "gate": float(comp.get("gate", 0.0)),
             "mean": f(comp["mean"]), "scale": f(comp["scale"]), "bias": f(comp["bias"]),
             "weights": [f(r) for r in comp["weights"]], "offsets": [f(r) for r in comp["offsets"]]}
 
 
 def from_card(card):
-    return {k: np.asarray(card[k], np.float64) for k in ("mean", "scale", "weights", "bias", "offsets")}
+    return dict({k: np.asarray(card[k], np.float64) for k in ("mean", "scale", "weights", "bias", "offsets")},
+                gate=float(card.get("gate", 0.0)))

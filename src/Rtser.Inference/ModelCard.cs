@@ -21,13 +21,15 @@ public sealed record SpeakerAdaptationCard(
 /// What training/profiles.py fitted on the training speakers: a per-recording logistic regression on the standardised
 /// statistics (<paramref name="Weights"/> [K][D], <paramref name="Bias"/> [K], <paramref name="Mean"/> and
 /// <paramref name="Scale"/> [D]) and each class's mean offset from its speaker's mean (<paramref name="Offsets"/> [K][D]).
+/// With a <paramref name="Gate"/> a profile is compensated only when some emotion's mean posterior exceeds it.
 /// </summary>
 public sealed record ProfileCompensation(
     [property: JsonPropertyName("mean")] float[] Mean,
     [property: JsonPropertyName("scale")] float[] Scale,
     [property: JsonPropertyName("weights")] float[][] Weights,
     [property: JsonPropertyName("bias")] float[] Bias,
-    [property: JsonPropertyName("offsets")] float[][] Offsets)
+    [property: JsonPropertyName("offsets")] float[][] Offsets,
+    [property: JsonPropertyName("gate")] float Gate = 0f)
 {
     /// <summary>The first reason these numbers cannot compensate profiles of <paramref name="dimensions"/> values over <paramref name="classes"/> labels, or null.</summary>
     public string? Problem(int dimensions, int classes)
@@ -53,7 +55,10 @@ public sealed record ProfileCompensation(
         }
 
         bool finite = Mean.Concat(Scale).Concat(Bias).Concat(Weights.SelectMany(r => r)).Concat(Offsets.SelectMany(r => r)).All(float.IsFinite);
-        return !finite ? "all values must be finite" : Scale.Any(v => v <= 0) ? "scale must be positive" : null;
+        return !finite ? "all values must be finite"
+            : Scale.Any(v => v <= 0) ? "scale must be positive"
+            : Gate is not (>= 0f and < 1f) ? "gate must be at least 0 and below 1"
+            : null;
     }
 }
 

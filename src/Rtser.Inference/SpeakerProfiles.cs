@@ -9,6 +9,7 @@ public static class SpeakerProfiles
     /// The mean minus what the recordings' emotions are expected to add to it: the mean over recordings of the
     /// posterior p_r (softmax of weights · (x_r - mean) / scale + bias) times each class's offset from its speaker's mean.
     /// A speaker heard mostly sad then still gets a profile of how they sound overall (training/profiles.py is the twin).
+    /// With a gate, only a profile in which some emotion's mean posterior exceeds it is compensated.
     /// </summary>
     public static float[] Compensated(IReadOnlyList<float[]> rows, ProfileCompensation c)
     {
@@ -50,6 +51,11 @@ public static class SpeakerProfiles
         }
 
         var profile = new float[mean.Length];
+        if (posterior.Max() <= c.Gate)
+        {
+            return [.. mean.Select(v => (float)v)];
+        }
+
         for (int d = 0; d < mean.Length; d++)
         {
             double shift = 0;

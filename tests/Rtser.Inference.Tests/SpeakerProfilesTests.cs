@@ -35,6 +35,19 @@ public sealed class SpeakerProfilesTests
     }
 
     [Fact]
+    public void A_gated_compensation_leaves_a_profile_that_reads_as_no_one_emotion_alone()
+    {
+        float[][] mixed = [[1f], [-1.5f]]; // posteriors of class 0: sigmoid(2) and sigmoid(-3), mean 0.46 (class 1: 0.54)
+        float[][] one = [[1f], [3f]]; // mean posterior of class 0: 0.94
+
+        var gated = TwoClasses with { Gate = 0.6f };
+
+        Assert.Equal(SpeakerProfiles.Mean(mixed), SpeakerProfiles.Compensated(mixed, gated));
+        Assert.Equal(SpeakerProfiles.Compensated(one, TwoClasses), SpeakerProfiles.Compensated(one, gated));
+        Assert.NotEqual(SpeakerProfiles.Mean(mixed), SpeakerProfiles.Compensated(mixed, TwoClasses));
+    }
+
+    [Fact]
     public void Without_class_offsets_the_compensated_profile_is_the_plain_mean()
     {
         var c = TwoClasses with { Offsets = [[0f], [0f]] };
@@ -52,6 +65,7 @@ public sealed class SpeakerProfilesTests
         Assert.Null(TwoClasses.Problem(1, 2));
         Assert.Contains("positive", (TwoClasses with { Scale = [0f] }).Problem(1, 2), StringComparison.Ordinal);
         Assert.Contains("finite", (TwoClasses with { Bias = [float.NaN, 0f] }).Problem(1, 2), StringComparison.Ordinal);
+        Assert.Contains("gate", (TwoClasses with { Gate = 1f }).Problem(1, 2), StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => SpeakerProfiles.Compensated([[1f, 2f]], TwoClasses));
     }
 }

@@ -226,6 +226,12 @@ class SpeakerProfileTests(unittest.TestCase):
             self.assertLess(np.abs(profiles.compensated(comp, X[rows]) - truth).max(), 0.25 * plain)
         balanced = profiles.compensated(comp, X[test])
         np.testing.assert_allclose(balanced, X[test].mean(0), atol=0.1)
+        # gated: a profile that reads as no one emotion stays the plain mean, one that does is compensated
+        gated = profiles.with_gate(comp, 0.6)
+        np.testing.assert_array_equal(profiles.compensated(gated, X[test]), X[test].mean(0))
+        rows = test[y[test] == 0]
+        np.testing.assert_array_equal(profiles.compensated(gated, X[rows]), profiles.compensated(comp, X[rows]))
+        self.assertEqual(profiles.from_card(profiles.to_card(gated))["gate"], 0.6)
         # the card carries it in float32 and gives back the same profile
         again = profiles.compensated(profiles.from_card(profiles.to_card(comp)), X[test])
         np.testing.assert_allclose(again, balanced, atol=1e-4)
