@@ -165,7 +165,10 @@ public sealed class SpeakerProfileTests : IDisposable
         JsonElement adapted = models.RootElement.EnumerateArray().Single(m => m.GetProperty("id").GetString() == Adapted);
         JsonElement plain = models.RootElement.EnumerateArray().Single(m => m.GetProperty("id").GetString() == Fallback);
 
-        Assert.Equal(Fallback, adapted.GetProperty("speakerAdaptation").GetProperty("fallbackModel").GetString());
+        JsonElement adaptation = adapted.GetProperty("speakerAdaptation");
+        Assert.Equal(Fallback, adaptation.GetProperty("fallbackModel").GetString());
+        Assert.True(adaptation.TryGetProperty("compensatesProfiles", out _));
+        Assert.False(adaptation.TryGetProperty("compensation", out _)); // the card's numbers stay on the server
         Assert.Equal(JsonValueKind.Null, plain.GetProperty("speakerAdaptation").ValueKind);
         await Problem.AssertAsync(await _a.GetAsync($"/api/stream?model={Adapted}"), HttpStatusCode.BadRequest, "live");
     }

@@ -19,7 +19,18 @@ public sealed record ModelInfo(
     long Parameters,
     long MacsPerSecondOfAudio,
     JsonElement Evaluation,
-    SpeakerAdaptationCard? SpeakerAdaptation);
+    ModelAdaptation? SpeakerAdaptation);
+
+/// <summary>
+/// How a speaker-adapted model builds on a speaker's recordings: how many of the latest it averages, which model answers
+/// until there are enough, and whether (above which share of one emotion) the profile is emotion-compensated. The
+/// compensation's numbers stay in the card.
+/// </summary>
+public sealed record ModelAdaptation(int ProfileRecordings, string? FallbackModel, bool CompensatesProfiles, double? CompensationGate)
+{
+    public static ModelAdaptation? Of(SpeakerAdaptationCard? card) => card is null ? null
+        : new(card.ProfileRecordings, card.FallbackModel, card.Compensation is not null, card.Compensation?.Gate);
+}
 
 /// <summary>/api/models: the model cards the service loaded at start-up.</summary>
 public static class ModelsApi
@@ -37,7 +48,7 @@ public static class ModelsApi
         return TypedResults.Ok(models.Models
             .OrderByDescending(m => m.Id == def)
             .ThenBy(m => m.Id, StringComparer.Ordinal)
-            .Select(m => new ModelInfo(m.Id, m.Id == def, m.Card.Corpus, m.Card.Language, m.Card.Kind, m.Labels, m.Card.Parameters, m.Card.MacsPerSecondOfAudio, m.Card.Evaluation, m.Card.SpeakerAdaptation))
+            .Select(m => new ModelInfo(m.Id, m.Id == def, m.Card.Corpus, m.Card.Language, m.Card.Kind, m.Labels, m.Card.Parameters, m.Card.MacsPerSecondOfAudio, m.Card.Evaluation, ModelAdaptation.Of(m.Card.SpeakerAdaptation)))
             .ToArray());
     }
 }
