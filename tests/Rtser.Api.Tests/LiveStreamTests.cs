@@ -24,7 +24,7 @@ public sealed class LiveStreamTests : IDisposable
     public async Task Speech_sent_in_any_chunk_size_gets_a_reading_every_half_second_of_audio(int chunkBytes)
     {
         float[] audio = Speech(5.2);
-        using WebSocket ws = await ConnectAsync();
+        using WebSocket ws = await ConnectAsync(_app);
         JsonElement ready = await ReceiveAsync(ws);
 
         var readings = new List<JsonElement>();
@@ -57,7 +57,7 @@ public sealed class LiveStreamTests : IDisposable
         using HttpClient client = _app.CreateClient();
         Prediction uploaded = await Send.Created(await Send.Raw(client, Send.Wav(audio)));
 
-        using WebSocket ws = await ConnectAsync("?save=true");
+        using WebSocket ws = await ConnectAsync(_app, "?save=true");
         await ReceiveAsync(ws);
         foreach (byte[] chunk in Chunks(Pcm(audio), 4000))
         {
@@ -80,7 +80,7 @@ public sealed class LiveStreamTests : IDisposable
     [Fact]
     public async Task Silence_reads_no_speech_and_is_not_saved_without_save()
     {
-        using WebSocket ws = await ConnectAsync();
+        using WebSocket ws = await ConnectAsync(_app);
         await ReceiveAsync(ws);
         foreach (byte[] chunk in Chunks(Pcm(new float[3 * 16000]), 32000))
         {
@@ -105,13 +105,13 @@ public sealed class LiveStreamTests : IDisposable
     [Fact]
     public async Task An_abrupt_disconnect_leaves_the_service_working_and_stores_nothing()
     {
-        WebSocket ws = await ConnectAsync("?save=true");
+        WebSocket ws = await ConnectAsync(_app, "?save=true");
         await ReceiveAsync(ws);
         await ws.SendAsync(Pcm(Speech(1.2)), WebSocketMessageType.Binary, true, default);
         ws.Abort();
         ws.Dispose();
 
-        using WebSocket again = await ConnectAsync();
+        using WebSocket again = await ConnectAsync(_app);
         Assert.Equal("ready", (await ReceiveAsync(again)).GetProperty("type").GetString());
         using HttpClient client = _app.CreateClient();
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
@@ -121,7 +121,7 @@ public sealed class LiveStreamTests : IDisposable
     [Fact]
     public async Task A_text_frame_that_is_not_stop_gets_an_error_and_a_close()
     {
-        using WebSocket ws = await ConnectAsync();
+        using WebSocket ws = await ConnectAsync(_app);
         await ReceiveAsync(ws);
         await ws.SendAsync("hello"u8.ToArray(), WebSocketMessageType.Text, true, default);
 
@@ -135,7 +135,7 @@ public sealed class LiveStreamTests : IDisposable
     [Fact]
     public async Task A_message_over_64_KiB_gets_an_error_and_a_close()
     {
-        using WebSocket ws = await ConnectAsync();
+        using WebSocket ws = await ConnectAsync(_app);
         await ReceiveAsync(ws);
         await ws.SendAsync(new byte[StreamApi.MaxMessageBytes + 2], WebSocketMessageType.Binary, true, default);
 
@@ -147,7 +147,7 @@ public sealed class LiveStreamTests : IDisposable
     public async Task A_silent_connection_is_closed_after_the_idle_limit()
     {
         using var app = new RtserApp(new() { ["Rtser:LiveIdleSeconds"] = "0.5" });
-        using WebSocket ws = await app.Server.CreateWebSocketClient().ConnectAsync(new Uri(app.Server.BaseAddress, "api/stream"), default);
+        using WebSocket ws = await ConnectAsync(app);
         await ReceiveAsync(ws);
 
         Assert.Contains("no audio", (await ReceiveAsync(ws)).GetProperty("detail").GetString(), StringComparison.Ordinal);
@@ -158,7 +158,7 @@ public sealed class LiveStreamTests : IDisposable
     public async Task A_stream_past_the_duration_limit_is_closed_with_a_reason()
     {
         using var app = new RtserApp(new() { ["Rtser:MaxDurationSeconds"] = "1" });
-        using WebSocket ws = await app.Server.CreateWebSocketClient().ConnectAsync(new Uri(app.Server.BaseAddress, "api/stream"), default);
+        using WebSocket ws = await ConnectAsync(app);
         await ReceiveAsync(ws);
         await ws.SendAsync(Pcm(new float[32000]), WebSocketMessageType.Binary, true, default);
 
@@ -170,10 +170,10 @@ public sealed class LiveStreamTests : IDisposable
     public async Task Past_the_live_stream_cap_a_new_stream_is_refused_and_plain_http_says_why()
     {
         using var app = new RtserApp(new() { ["Rtser:MaxLiveStreams"] = "1" });
-        using WebSocket first = await app.Server.CreateWebSocketClient().ConnectAsync(new Uri(app.Server.BaseAddress, "api/stream"), default);
+        using WebSocket first = await ConnectAsync(app);
         await ReceiveAsync(first);
 
-        var refused = await Assert.ThrowsAnyAsync<Exception>(() => app.Server.CreateWebSocketClient().ConnectAsync(new Uri(app.Server.BaseAddress, "api/stream"), default));
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => ConnectAsync(app));
         using HttpClient client = app.CreateClient();
         HttpResponseMessage why = await client.GetAsync("/api/stream");
 
@@ -188,7 +188,7 @@ public sealed class LiveStreamTests : IDisposable
         using HttpClient client = _app.CreateClient();
         await Problem.AssertAsync(await client.GetAsync("/api/stream"), HttpStatusCode.BadRequest, "WebSocket");
 
-        var refused = await Assert.ThrowsAnyAsync<Exception>(() => ConnectAsync("?model=nope"));
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => ConnectAsync(_app, "?model=nope"));
         Assert.Contains("400", refused.Message, StringComparison.Ordinal);
     }
 
@@ -222,12 +222,12 @@ public sealed class LiveStreamTests : IDisposable
         Assert.Equal(upload.Segments.Select(s => (s.Start, s.End, s.Label)), live.Segments.Select(s => (s.Start, s.End, s.Label)));
     }
 
-    private Task<WebSocket> ConnectAsync(string query = "") =>
-        _app.Server.CreateWebSocketClient().ConnectAsync(new Uri(_app.Server.BaseAddress, "api/stream" + query), default);
+    internal static Task<WebSocket> ConnectAsync(RtserApp app, string query = "") =>
+        app.Server.CreateWebSocketClient().ConnectAsync(new Uri(app.Server.BaseAddress, "api/stream" + query), default);
 
-    private static Task StopAsync(WebSocket ws) => ws.SendAsync("{\"type\":\"stop\"}"u8.ToArray(), WebSocketMessageType.Text, true, default);
+    internal static Task StopAsync(WebSocket ws) => ws.SendAsync("{\"type\":\"stop\"}"u8.ToArray(), WebSocketMessageType.Text, true, default);
 
-    private static async Task<JsonElement> SkipReadingsAsync(WebSocket ws)
+    internal static async Task<JsonElement> SkipReadingsAsync(WebSocket ws)
     {
         JsonElement m;
         while ((m = await ReceiveAsync(ws)).GetProperty("type").GetString() == "reading")
@@ -237,7 +237,7 @@ public sealed class LiveStreamTests : IDisposable
         return m;
     }
 
-    private static async Task<JsonElement> ReceiveAsync(WebSocket ws)
+    internal static async Task<JsonElement> ReceiveAsync(WebSocket ws)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var buffer = new byte[64 * 1024];
@@ -269,7 +269,7 @@ public sealed class LiveStreamTests : IDisposable
     }
 
     /// <summary>EmoDB speech repeated to the length asked for.</summary>
-    private static float[] Speech(double seconds)
+    internal static float[] Speech(double seconds)
     {
         float[] one = Send.Samples();
         float[] all = new float[(int)Math.Round(seconds * 16000)];
@@ -281,7 +281,7 @@ public sealed class LiveStreamTests : IDisposable
         return all;
     }
 
-    private static byte[] Pcm(float[] samples)
+    internal static byte[] Pcm(float[] samples)
     {
         byte[] bytes = new byte[samples.Length * 2];
         for (int i = 0; i < samples.Length; i++)

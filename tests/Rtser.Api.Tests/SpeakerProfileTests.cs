@@ -170,7 +170,30 @@ public sealed class SpeakerProfileTests : IDisposable
         Assert.True(adaptation.TryGetProperty("compensatesProfiles", out _));
         Assert.False(adaptation.TryGetProperty("compensation", out _)); // the card's numbers stay on the server
         Assert.Equal(JsonValueKind.Null, plain.GetProperty("speakerAdaptation").ValueKind);
-        await Problem.AssertAsync(await _a.GetAsync($"/api/stream?model={Adapted}"), HttpStatusCode.BadRequest, "live");
+        await Problem.AssertAsync(await _a.GetAsync($"/api/stream?model={Adapted}"), HttpStatusCode.BadRequest, "'speaker'");
+    }
+
+    [Fact]
+    public async Task Live_mode_reads_a_stream_against_the_speakers_profile_once_it_is_long_enough_and_saves_it_with_the_speaker()
+    {
+        JsonElement early = await LiveAsync("p03", Clips[3]);
+        Assert.Equal(Fallback, early.GetProperty("ready").GetProperty("model").GetString());
+        Assert.False(early.GetProperty("ready").GetProperty("adaptation").GetProperty("applied").GetBoolean());
+
+        await UploadAllAsync(_a, "p03", 3);
+        JsonElement live = await LiveAsync("p03", Clips[3]);
+        _app.Clock.Now = _app.Clock.Now.AddMinutes(1);
+        Prediction upload = await Send.Created(await Upload(_a, Clips[3], "p03"));
+
+        // The live session added nothing to the profile, so the upload after it was read against the same three recordings.
+        JsonElement ready = live.GetProperty("ready"), summary = live.GetProperty("summary");
+        Assert.Equal(Adapted, ready.GetProperty("model").GetString());
+        Assert.True(ready.GetProperty("adaptation").GetProperty("applied").GetBoolean());
+        Assert.Equal(3, upload.Adaptation!.ProfileRecordings);
+        Assert.Equal(upload.Label, summary.GetProperty("label").GetString());
+        Assert.Equal(upload.Confidence, summary.GetProperty("confidence").GetDouble(), 4);
+        Prediction saved = (await _a.GetFromJsonAsync<Prediction>($"/api/predictions/{summary.GetProperty("id").GetGuid()}"))!;
+        Assert.Equal(("p03", Adapted, true), (saved.Speaker, saved.Model, saved.Adaptation!.Applied));
     }
 
     [Fact]
@@ -196,6 +219,17 @@ public sealed class SpeakerProfileTests : IDisposable
         Assert.Equal(3, Assert.Single(dominated.ProfileLabels!).Value);
         Assert.Contains($"3 of the 3 recordings in this speaker's profile read as {same[0].Label}", dominated.Warning, StringComparison.Ordinal);
         Assert.Null(same[2].Adaptation!.Warning); // not applied yet: nothing to warn about
+    }
+
+    /// <summary>Streams a clip live for the speaker (key of clinic A, saved); returns {ready, summary}.</summary>
+    private async Task<JsonElement> LiveAsync(string speaker, string clip)
+    {
+        using System.Net.WebSockets.WebSocket ws = await LiveStreamTests.ConnectAsync(_app, $"?model={Adapted}&speaker={speaker}&save=true&key=key-a-0123456789");
+        JsonElement ready = await LiveStreamTests.ReceiveAsync(ws);
+        await ws.SendAsync(LiveStreamTests.Pcm(Send.Samples(clip)), System.Net.WebSockets.WebSocketMessageType.Binary, true, default);
+        await LiveStreamTests.StopAsync(ws);
+        JsonElement summary = await LiveStreamTests.SkipReadingsAsync(ws);
+        return JsonSerializer.SerializeToElement(new { ready, summary });
     }
 
     private static void AssertAdaptation(SpeakerAdaptation? adaptation, bool applied, int recordings)

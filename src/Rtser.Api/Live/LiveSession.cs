@@ -28,13 +28,16 @@ public sealed class LiveSession
     private long _speechFrames;
     private long _lastReadingEnd;
     private EmotionSegment? _lastReading;
+    private readonly float[]? _speakerMean;
 
-    public LiveSession(EmotionAnalyzer analyzer, EmotionModel model, SpeechFeatureExtractor extractor)
+    /// <param name="speakerMean">The speaker's profile, for a <paramref name="model"/> that adapts to the speaker.</param>
+    public LiveSession(EmotionAnalyzer analyzer, EmotionModel model, SpeechFeatureExtractor extractor, float[]? speakerMean = null)
     {
         ArgumentNullException.ThrowIfNull(analyzer);
         ArgumentNullException.ThrowIfNull(extractor);
         _analyzer = analyzer;
         Model = model ?? throw new ArgumentNullException(nameof(model));
+        _speakerMean = speakerMean;
         _window = new float[(int)Math.Round(analyzer.Options.WindowSeconds * FeatureConfig.SampleRate)];
         _hop = (int)Math.Round(analyzer.Options.HopSeconds * FeatureConfig.SampleRate);
         _mfcc = extractor.Mfcc.CreateStream();
@@ -105,7 +108,7 @@ public sealed class LiveSession
     private EmotionSegment Read()
     {
         int length = (int)Math.Min(_received, _window.Length);
-        EmotionSegment reading = _analyzer.Score(Model, _window.AsSpan(_window.Length - length), _received - length);
+        EmotionSegment reading = _analyzer.Score(Model, _window.AsSpan(_window.Length - length), _received - length, _speakerMean);
         _lastReadingEnd = _received;
         _lastReading = reading;
         if (length == _window.Length)

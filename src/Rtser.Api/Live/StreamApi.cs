@@ -16,7 +16,8 @@ namespace Rtser.Api.Live;
 /// <summary>
 /// /api/stream: live mode over a WebSocket. Binary frames carry 16 kHz mono Int16 little-endian PCM; the
 /// server answers with JSON text frames: "ready", a "reading" every hop, and on {"type":"stop"} a "summary"
-/// (saved as a prediction when save=true) before a normal close.
+/// (saved as a prediction when save=true) before a normal close. A speaker-adapted model reads the stream against
+/// the named speaker's profile.
 /// </summary>
 public static class StreamApi
 {
@@ -34,6 +35,8 @@ public static class StreamApi
 
     /// <param name="model">Model id; the default when absent.</param>
     /// <param name="save">Save the session as one prediction with its timeline when it is stopped.</param>
+    /// <param name="speaker">Who speaks (a pseudonym); required by a speaker-adapted model, which reads the stream
+    /// against the profile of the speaker's saved recordings (its fallback answers while there are too few).</param>
     internal static async Task<Results<EmptyHttpResult, ProblemHttpResult>> ConnectAsync(
         HttpContext http,
         AnalysisService analysis,
@@ -45,16 +48,29 @@ public static class StreamApi
         RtserMetrics metrics,
         ILogger<LiveSession> log,
         string? model = null,
-        bool save = false)
+        bool save = false,
+        string? speaker = null)
     {
         if (!analysis.TryGetModel(model, out EmotionModel chosen))
         {
             return Problems.Problems.BadRequest($"unknown model '{model}'; available: {string.Join(", ", analysis.ModelIds)}");
         }
 
+        speaker = string.IsNullOrWhiteSpace(speaker) ? null : speaker.Trim();
+        if (speaker is not null && !Speakers.SpeakersApi.IsValid(speaker))
+        {
+            return Problems.Problems.BadRequest(Speakers.SpeakersApi.Rule);
+        }
+
+        SpeakerProfile? profile = null;
         if (chosen.AdaptsToSpeaker)
         {
-            return Problems.Problems.BadRequest($"model '{chosen.Id}' adapts to a speaker's profile of whole recordings; live mode uses per-recording models such as '{chosen.Card.SpeakerAdaptation?.FallbackModel}'");
+            if (speaker is null)
+            {
+                return Problems.Problems.BadRequest($"model '{chosen.Id}' adapts to the speaker: name who speaks in 'speaker' (a pseudonym) so the stream is read against their profile");
+            }
+
+            profile = await PredictionsApi.LoadProfileAsync(chosen, speaker, Access.Caller.Owner(http), analysis, store, options.Value, http.RequestAborted);
         }
 
         // Checked before the WebSocket test so a page whose handshake was refused can ask over plain HTTP why.
@@ -72,7 +88,7 @@ public static class StreamApi
         metrics.LiveStream(+1);
         try
         {
-            await RunAsync(http, chosen, analyzer, extractor, store, options.Value, clock, log, save);
+            await RunAsync(http, new Reader(chosen, speaker, profile), analyzer, extractor, store, options.Value, clock, log, save);
         }
         finally
         {
@@ -82,10 +98,23 @@ public static class StreamApi
         return TypedResults.Empty;
     }
 
-    private static async Task RunAsync(HttpContext http, EmotionModel chosen, EmotionAnalyzer analyzer, SpeechFeatureExtractor extractor, IPredictionStore store, RtserOptions options, TimeProvider clock, ILogger log, bool save)
+    /// <summary>
+    /// Who reads the stream: the chosen model, or for a speaker-adapted one its fallback while the speaker's profile is
+    /// too short; <see cref="Adaptation"/> says which, as an upload's response does.
+    /// </summary>
+    private sealed record Reader(EmotionModel Chosen, string? Speaker, SpeakerProfile? Profile)
+    {
+        public EmotionModel Model => Profile is { Mean: null } ? Profile.Fallback : Chosen;
+
+        public SpeakerAdaptation? Adaptation => Profile is null ? null
+            : new SpeakerAdaptation(Chosen.Id, Profile.Mean is not null, Profile.Recordings, Profile.Required, Profile.Labels, Profile.Warning);
+    }
+
+    private static async Task RunAsync(HttpContext http, Reader reader, EmotionAnalyzer analyzer, SpeechFeatureExtractor extractor, IPredictionStore store, RtserOptions options, TimeProvider clock, ILogger log, bool save)
     {
         using WebSocket socket = await http.WebSockets.AcceptWebSocketAsync();
-        var session = new LiveSession(analyzer, chosen, extractor);
+        EmotionModel chosen = reader.Model;
+        var session = new LiveSession(analyzer, chosen, extractor, reader.Profile?.Mean);
         var connection = new Connection(socket, session, options, http.RequestAborted);
         try
         {
@@ -97,13 +126,15 @@ public static class StreamApi
                 sampleRate = FeatureConfig.SampleRate,
                 windowSeconds = analyzer.Options.WindowSeconds,
                 hopSeconds = analyzer.Options.HopSeconds,
+                adaptation = reader.Adaptation,
             });
             if (await connection.RunAsync() is { } summary)
             {
                 Guid? id = null;
                 if (save && session.AudioSeconds > 0)
                 {
-                    Prediction saved = ToPrediction(summary, clock);
+                    // Saved with its speaker, not added to the profile: a profile is made of whole recordings' statistics.
+                    Prediction saved = ToPrediction(summary, clock) with { Speaker = reader.Speaker, Adaptation = reader.Adaptation };
                     await store.AddAsync(saved, null, Access.Caller.Owner(http), http.RequestAborted);
                     id = saved.Id;
                 }

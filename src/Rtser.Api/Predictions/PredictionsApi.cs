@@ -122,7 +122,7 @@ public static partial class PredictionsApi
     /// The speaker's profile for <paramref name="model"/>: the profile (EmotionModel.Profile) of their latest recordings (as many as
     /// the card's profileRecordings), or none yet when there are too few (then its fallback, checked at load, answers).
     /// </summary>
-    private static async Task<SpeakerProfile> LoadProfileAsync(
+    internal static async Task<SpeakerProfile> LoadProfileAsync(
         EmotionModel model, string speaker, string? owner, AnalysisService analysis, IPredictionStore store, RtserOptions o, CancellationToken cancel)
     {
         SpeakerAdaptationCard card = model.Card.SpeakerAdaptation!;
