@@ -270,21 +270,29 @@ public sealed class SpeakerTests(SpeakerWebAppFixture app)
     }
 
     [Fact]
-    public async Task Live_mode_is_not_offered_for_the_adapted_model()
+    public async Task Live_mode_with_the_adapted_model_asks_for_a_speaker_then_says_which_model_reads_the_stream()
     {
         await using BrowserPage b = await app.NewPageAsync();
-        IPage page = await OpenAsync(b);
+        IPage page = b.Page;
+        await MicrophoneProbe.InstallAsync(page);
+        await OpenAsync(b);
+        await page.Locator("#model").SelectOptionAsync(Adapted);
         await page.Locator("#tab-live").ClickAsync();
         await page.Locator("#live-consent").CheckAsync();
-        await Expect(page.Locator("#live-start")).ToBeEnabledAsync();
+        await Expect(page.Locator("#live-model-note")).ToContainTextAsync("reads the stream against the profile of the speaker named above");
 
-        await page.Locator("#model").SelectOptionAsync(Adapted);
+        await page.Locator("#live-start").ClickAsync();
+        await Expect(page.Locator("#speaker-error")).ToContainTextAsync("adapts to the speaker");
+        Assert.Equal(0, await MicrophoneProbe.StreamsOpenedAsync(page));
 
-        await Expect(page.Locator("#live-start")).ToBeDisabledAsync();
-        await Expect(page.Locator("#live-model-note")).ToContainTextAsync($"works on uploads and recordings only. Choose another model for live, such as {Fallback}");
-        await page.Locator("#model").SelectOptionAsync(Fallback);
-        await Expect(page.Locator("#live-start")).ToBeEnabledAsync();
-        await Expect(page.Locator("#live-model-note")).ToBeEmptyAsync();
+        string speaker = "t-" + Guid.NewGuid().ToString("N")[..8];
+        await page.Locator("#speaker").FillAsync(speaker);
+        await page.Locator("#live-start").ClickAsync();
+        await Expect(page.Locator("#live-status")).ToContainTextAsync(
+            $"{speaker} has 0 of the 2 recordings {Adapted} needs, so {Fallback} answers", new() { Timeout = 10_000 });
+        await page.Locator("#live-stop").ClickAsync();
+        await MicrophoneProbe.WaitReleasedAsync(page);
+        await Expect(page.Locator("#error")).ToBeHiddenAsync();
     }
 
     [Fact]

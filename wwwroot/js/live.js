@@ -39,12 +39,13 @@ export function initLive(page) {
 
   const note = $('live-model-note');
   const sync = () => {
-    // A speaker-adapted model needs whole recordings of a named speaker; the stream does not take one.
+    // A speaker-adapted model reads the stream against the profile of the speaker named above (checked on start).
     const adapted = page.adaptation;
     note.textContent = adapted
-      ? `${page.model} adapts to a speaker and works on uploads and recordings only. Choose another model for live, such as ${adapted.fallbackModel}.`
+      ? `${page.model} reads the stream against the profile of the speaker named above, built from their saved recordings; `
+        + `until they have enough, ${adapted.fallbackModel} answers. A live session is not added to the profile.`
       : '';
-    start.disabled = !consent.checked || session !== null || adapted !== null;
+    start.disabled = !consent.checked || session !== null;
     stop.disabled = session === null || session.stopping;
   };
   consent.addEventListener('change', sync);
@@ -144,6 +145,8 @@ export function initLive(page) {
 
   start.addEventListener('click', async () => {
     page.clearError();
+    const speaker = page.speaker(); // null: the speaker field says what is wrong and has the focus
+    if (speaker === null) return;
     $('live-summary').hidden = true;
     let stream;
     try {
@@ -170,6 +173,7 @@ export function initLive(page) {
 
     const params = new URLSearchParams({ save: String($('live-save').checked) });
     if (page.model) params.set('model', page.model);
+    if (speaker) params.set('speaker', speaker);
     const ws = new WebSocket(streamUrl(params));
     ws.binaryType = 'arraybuffer';
     s.ws = ws;
@@ -199,7 +203,11 @@ export function initLive(page) {
           source.connect(node);
           node.connect(context.destination); // silent: the processor writes no output, but it must be pulled
           s.audio.node = node;
-          status.textContent = `Live with ${m.model}: a reading every ${m.hopSeconds} s over the last ${m.windowSeconds} s. Speak now.`;
+          const a = m.adaptation;
+          const profile = !a ? ''
+            : a.applied ? ` Read against ${speaker}'s profile of ${a.profileRecordings} recordings.${a.warning ? ` ${a.warning}.` : ''}`
+            : ` ${speaker} has ${a.profileRecordings} of the ${a.requiredRecordings} recordings ${a.model} needs, so ${m.model} answers.`;
+          status.textContent = `Live with ${m.model}: a reading every ${m.hopSeconds} s over the last ${m.windowSeconds} s.${profile} Speak now.`;
         } catch (err) {
           finish(s, `The audio processor could not start: ${err.message}`);
         }
