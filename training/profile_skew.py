@@ -8,6 +8,8 @@ speaker of which a given share come from one dominant emotion (labels are used o
 scenario). Per dominant emotion: UAR and the recall of that emotion, against the balanced profile.
 
     /usr/bin/python3 -m training.profile_skew --features-root /work/features [--config mlr_spk|cnn_rnn_spk_noval_sp]
+
+Every scenario is scored three ways from the same recordings: plain, compensated and gated profiles (profiles.py).
 """
 import argparse
 import json

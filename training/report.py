@@ -6,7 +6,7 @@ import os
 import numpy as np
 
 DEFAULT_MODELS = {"cnn_rnn", "cnn_rnn_prosody", "cnn_rnn_spk", "cnn_rnn_spk_frames", "cnn_rnn_spk_noval", "cnn_rnn_prosody_noval",
-                  "cnn_rnn_spk_noval_sp"}
+                  "cnn_rnn_spk_noval_sp", "cnn_rnn_spk_noval_sp_gated"}
 
 
 def _pct(x):
@@ -169,6 +169,11 @@ def write(runs_dir, results_dir, models_dir=None, log=print):
                                           if k in r["enrol_curve"] else "" for k in ks) + " |")
                 summary.append({"profile_curve": r["name"], "corpus": corpus,
                                 "uar_by_profile_size": {k: v["uar_mean"] for k, v in r["enrol_curve"].items()}})
+                if r.get("enrol_curve_plain"):  # compensated profiles: the same models with the plain means
+                    plain = r["enrol_curve_plain"]
+                    lines.append(f"| — the same trained models, plain-mean profiles of the same recordings | "
+                                 + " | ".join(f"{_pct(plain[k]['uar_mean'])} ± {_pct(plain[k]['uar_sd'])}"
+                                              if k in plain else "" for k in ks) + " |")
             lines.append("")
         for r in rs:
             if r.get("members"):

@@ -133,7 +133,7 @@ def main():
         a.force = True
         if not only:
             only = {"mlr", "svm", "svm_sel", "rnn", "cnn", "cnn_rnn", "mlr_prosody", "svm_prosody", "cnn_rnn_prosody",
-                    "mlr_spk", "cnn_rnn_spk_noval_sp"}
+                    "mlr_spk", "cnn_rnn_spk_noval_sp_gated"}
     cfgs = load_configs(only)
     runs_dir = os.path.join(a.results, "runs")
     cfg_dir = os.path.join(a.results, "resolved_configs")
