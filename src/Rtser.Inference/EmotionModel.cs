@@ -113,14 +113,18 @@ public sealed class EmotionModel : IDisposable
     /// The speaker profile from earlier recordings' <see cref="StatisticsMany"/> rows: emotion-compensated when the card
     /// carries a compensation, their mean otherwise.
     /// </summary>
-    public float[] Profile(IReadOnlyList<float[]> rows)
+    public float[] Profile(IReadOnlyList<float[]> rows) => Profile(rows, out _);
+
+    /// <param name="compensated">Whether the profile was emotion-compensated (false for the plain mean).</param>
+    public float[] Profile(IReadOnlyList<float[]> rows, out bool compensated)
     {
         if (!AdaptsToSpeaker)
         {
             throw new InvalidOperationException($"model '{Id}' does not adapt to a speaker");
         }
 
-        return Card.SpeakerAdaptation?.Compensation is { } c ? SpeakerProfiles.Compensated(rows, c) : SpeakerProfiles.Mean(rows);
+        compensated = false;
+        return Card.SpeakerAdaptation?.Compensation is { } c ? SpeakerProfiles.Compensated(rows, c, out compensated) : SpeakerProfiles.Mean(rows);
     }
 
     /// <summary>

@@ -11,7 +11,10 @@ public static class SpeakerProfiles
     /// A speaker heard mostly sad then still gets a profile of how they sound overall (training/profiles.py is the twin).
     /// With a gate, only a profile in which some emotion's mean posterior exceeds it is compensated.
     /// </summary>
-    public static float[] Compensated(IReadOnlyList<float[]> rows, ProfileCompensation c)
+    public static float[] Compensated(IReadOnlyList<float[]> rows, ProfileCompensation c) => Compensated(rows, c, out _);
+
+    /// <param name="applied">False when the gate left the plain mean.</param>
+    public static float[] Compensated(IReadOnlyList<float[]> rows, ProfileCompensation c, out bool applied)
     {
         ArgumentNullException.ThrowIfNull(c);
         double[] mean = MeanOf(rows);
@@ -51,7 +54,8 @@ public static class SpeakerProfiles
         }
 
         var profile = new float[mean.Length];
-        if (posterior.Max() <= c.Gate)
+        applied = posterior.Max() > c.Gate;
+        if (!applied)
         {
             return [.. mean.Select(v => (float)v)];
         }

@@ -87,7 +87,8 @@ public sealed class SpeakerProfileTests : IDisposable
         EmotionModel model = models.Get(Adapted);
         var analyzer = new EmotionAnalyzer(new EmotionPredictor(extractor));
         float[][] rows = [.. Clips[..3].Select(c => analyzer.ProfileStatistics(model, Send.Samples(c))!)];
-        EmotionAnalysis expected = analyzer.Analyze(model, Send.Samples(Clips[3]), speakerMean: model.Profile(rows));
+        EmotionAnalysis expected = analyzer.Analyze(model, Send.Samples(Clips[3]), speakerMean: model.Profile(rows, out bool compensated));
+        Assert.Equal(compensated, served.Adaptation!.Compensated);
 
         Assert.Equal(expected.Overall.Label, served.Label);
         foreach ((string label, double prob) in expected.Overall.Probabilities)

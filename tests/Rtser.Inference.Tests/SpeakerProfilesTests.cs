@@ -42,8 +42,10 @@ public sealed class SpeakerProfilesTests
 
         var gated = TwoClasses with { Gate = 0.6f };
 
-        Assert.Equal(SpeakerProfiles.Mean(mixed), SpeakerProfiles.Compensated(mixed, gated));
-        Assert.Equal(SpeakerProfiles.Compensated(one, TwoClasses), SpeakerProfiles.Compensated(one, gated));
+        Assert.Equal(SpeakerProfiles.Mean(mixed), SpeakerProfiles.Compensated(mixed, gated, out bool mixedApplied));
+        Assert.Equal(SpeakerProfiles.Compensated(one, TwoClasses), SpeakerProfiles.Compensated(one, gated, out bool oneApplied));
+        Assert.False(mixedApplied);
+        Assert.True(oneApplied);
         Assert.NotEqual(SpeakerProfiles.Mean(mixed), SpeakerProfiles.Compensated(mixed, TwoClasses));
     }
 

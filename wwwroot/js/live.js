@@ -205,7 +205,7 @@ export function initLive(page) {
           s.audio.node = node;
           const a = m.adaptation;
           const profile = !a ? ''
-            : a.applied ? ` Read against ${speaker}'s profile of ${a.profileRecordings} recordings.${a.warning ? ` ${a.warning}.` : ''}`
+            : a.applied ? ` Read against ${speaker}'s profile of ${a.profileRecordings} recordings${a.compensated ? ', compensated for the emotion it mostly reads as' : ''}.${a.warning ? ` ${a.warning}.` : ''}`
             : ` ${speaker} has ${a.profileRecordings} of the ${a.requiredRecordings} recordings ${a.model} needs, so ${m.model} answers.`;
           status.textContent = `Live with ${m.model}: a reading every ${m.hopSeconds} s over the last ${m.windowSeconds} s.${profile} Speak now.`;
         } catch (err) {

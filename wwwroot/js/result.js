@@ -57,6 +57,7 @@ export function adaptationText(p) {
   const n = (k) => `${k} earlier recording${k === 1 ? '' : 's'}`;
   return a.applied
     ? `Adapted to speaker ${p.speaker} (${n(a.profileRecordings)}).`
+      + (a.compensated ? ' The profile reads as mostly one emotion, so it was compensated for that emotion.' : '')
     : `Speaker ${p.speaker} has ${a.profileRecordings} of ${a.requiredRecordings} recordings needed; answered by ${p.model}.`;
 }
 

@@ -10,8 +10,11 @@ namespace Rtser.Api.Analysis;
 /// A speaker's profile for a speaker-adapted model: the mean of the latest recordings' statistics when there are
 /// at least <paramref name="Required"/> of them (else null, and <paramref name="Fallback"/> answers).
 /// </summary>
-public sealed record SpeakerProfile(float[]? Mean, int Recordings, int Required, EmotionModel Fallback, IReadOnlyDictionary<string, int>? Labels = null)
+public sealed record SpeakerProfile(float[]? Mean, int Recordings, int Required, EmotionModel Fallback, IReadOnlyDictionary<string, int>? Labels = null, bool Compensated = false)
 {
+    /// <summary>What a response says about the profile <paramref name="model"/> asked for.</summary>
+    public SpeakerAdaptation AdaptationFor(EmotionModel model) => new(model.Id, Mean is not null, Recordings, Required, Labels, Warning, Compensated);
+
     /// <summary>How many of the profile's recordings were given each label, most frequent first.</summary>
     public static IReadOnlyDictionary<string, int> CountLabels(IEnumerable<string> labels) =>
         labels.GroupBy(l => l, StringComparer.Ordinal).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
@@ -83,7 +86,7 @@ public sealed class AnalysisService(IAudioDecoder decoder, ModelRegistry models,
         {
             mean = profile.Mean;
             answering = mean is null ? profile.Fallback : model;
-            adaptation = new SpeakerAdaptation(model.Id, mean is not null, profile.Recordings, profile.Required, profile.Labels, profile.Warning);
+            adaptation = profile.AdaptationFor(model);
         }
 
         // The recording's own statistics (from the windows just scored) join the profile only after it is scored:

@@ -107,7 +107,7 @@ public static class StreamApi
         public EmotionModel Model => Profile is { Mean: null } ? Profile.Fallback : Chosen;
 
         public SpeakerAdaptation? Adaptation => Profile is null ? null
-            : new SpeakerAdaptation(Chosen.Id, Profile.Mean is not null, Profile.Recordings, Profile.Required, Profile.Labels, Profile.Warning);
+            : Profile.AdaptationFor(Chosen);
     }
 
     private static async Task RunAsync(HttpContext http, Reader reader, EmotionAnalyzer analyzer, SpeechFeatureExtractor extractor, IPredictionStore store, RtserOptions options, TimeProvider clock, ILogger log, bool save)

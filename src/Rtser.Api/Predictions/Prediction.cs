@@ -26,7 +26,8 @@ public sealed record Prediction(
 /// A speaker-adapted model asked for: <paramref name="Applied"/> when the speaker's profile (the latest
 /// <paramref name="ProfileRecordings"/> earlier recordings) was long enough for it to answer; otherwise
 /// <see cref="Prediction.Model"/> names the fallback model that did. <paramref name="ProfileLabels"/>: how the
-/// profile's recordings were read; <paramref name="Warning"/>: set when one emotion dominates an applied profile.
+/// profile's recordings were read; <paramref name="Warning"/>: set when one emotion dominates an applied profile;
+/// <paramref name="Compensated"/>: the profile was emotion-compensated (its model's card, when it reads as mostly one emotion).
 /// </summary>
 public sealed record SpeakerAdaptation(
     string Model,
@@ -34,7 +35,8 @@ public sealed record SpeakerAdaptation(
     int ProfileRecordings,
     int RequiredRecordings,
     IReadOnlyDictionary<string, int>? ProfileLabels = null,
-    string? Warning = null);
+    string? Warning = null,
+    bool Compensated = false);
 
 /// <summary>One page of the history, newest first.</summary>
 public sealed record PredictionPage(IReadOnlyList<Prediction> Items, long Total, int Skip, int Take);

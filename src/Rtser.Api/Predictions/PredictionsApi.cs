@@ -130,8 +130,9 @@ public static partial class PredictionsApi
         int required = Math.Min(o.SpeakerProfileMinimum, size);
         analysis.TryGetModel(card.FallbackModel, out EmotionModel fallback);
         ProfileRow[] rows = [.. (await store.SpeakerStatisticsAsync(speaker, owner, size, cancel)).Where(r => r.Statistics.Length == model.ProfileLength)];
-        float[]? mean = rows.Length >= required ? model.Profile([.. rows.Select(r => r.Statistics)]) : null;
-        return new SpeakerProfile(mean, rows.Length, required, fallback, SpeakerProfile.CountLabels(rows.Select(r => r.Label)));
+        bool compensated = false;
+        float[]? mean = rows.Length >= required ? model.Profile([.. rows.Select(r => r.Statistics)], out compensated) : null;
+        return new SpeakerProfile(mean, rows.Length, required, fallback, SpeakerProfile.CountLabels(rows.Select(r => r.Label)), compensated);
     }
 
     /// <param name="skip">Predictions to skip (default 0).</param>
