@@ -328,11 +328,18 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
                 comp = profiles.fit(S_raw, corpus.y, corpus.speakers, np.arange(corpus.n), K, seed)
                 comp_card = profiles.to_card(profiles.with_gate(comp, profiles.gate_of(cfg["speaker_norm"]["compensate"])))
                 card_extra["speakerAdaptation"]["compensation"] = comp_card
+                gate = comp_card["gate"]
                 card_extra["speakerAdaptation"]["note"] += ("; profiles are emotion-compensated: the mean minus the mean "
                                                             "per-recording posterior times the classes' offsets "
-                                                            "(compensation)")
+                                                            "(compensation)"
+                                                            + (f", when some emotion's mean posterior exceeds {gate}"
+                                                               if gate else ""))
+                # the case: up to 8 recordings of one emotion of one speaker, the emotion whose profile reads most
+                # clearly as itself (so the gate opens and the compensation is exercised)
                 first = np.where(corpus.speakers == corpus.speakers[picks[0]])[0]
-                rows = S_raw[first[corpus.y[first] == corpus.y[picks[0]]]][:8]
+                by_class = [S_raw[first[corpus.y[first] == k]][:8] for k in range(K)]
+                rows = max((r for r in by_class if len(r)),
+                           key=lambda r: profiles.posteriors(profiles.from_card(comp_card), r).mean(0).max())
                 profile_case = {"rows": [[float(v) for v in r] for r in rows],
                                 "profile": [float(v) for v in profiles.compensated(profiles.from_card(comp_card), rows)]}
         card_extra.update({"epochs": epochs, "architecture": cfg["model"], "augmentation": cfg.get("augment", {}),
