@@ -324,7 +324,6 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
             if cfg["speaker_norm"].get("compensate"):
                 # emotion-compensated profiles (training/profiles.py), fitted on every speaker's own recordings;
                 # the parity file checks the C# twin on a skewed profile: one speaker's recordings of one emotion
-                from . import profiles
                 comp = profiles.fit(S_raw, corpus.y, corpus.speakers, np.arange(corpus.n), K, seed)
                 comp_card = profiles.to_card(profiles.with_gate(comp, profiles.gate_of(cfg["speaker_norm"]["compensate"])))
                 card_extra["speakerAdaptation"]["compensation"] = comp_card
@@ -393,8 +392,11 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
                                        "same speaker (random, seeded), never the scored one")
             evaluation["uar_by_profile_size"] = {k: v["uar_mean"] for k, v in run["enrol_curve"].items()}
         if run.get("enrol_curve_plain"):
+            gate = profiles.gate_of(cfg["speaker_norm"].get("compensate"))
             evaluation["protocol"] += ("; the profile is emotion-compensated (speakerAdaptation.compensation, fitted "
-                                       "on the fold's training speakers)")
+                                       "on the fold's training speakers)"
+                                       + (f" when some emotion's mean posterior exceeds {gate}" if gate else "")
+                                       + "; uar_by_profile_size_plain_mean: the same models with plain-mean profiles")
             evaluation["uar_by_profile_size_plain_mean"] = {k: v["uar_mean"] for k, v in run["enrol_curve_plain"].items()}
         if run.get("n_extra_training_files"):  # perturbed copies: of every speaker; a fold uses its training speakers'
             key = "perturbed_copies" if cfg.get("perturbed") else "extra_training_files"
