@@ -13,6 +13,8 @@ import subprocess
 
 import numpy as np
 
+from . import profiles
+
 LANG = {"emodb": "de", "ravdess": "en"}
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
