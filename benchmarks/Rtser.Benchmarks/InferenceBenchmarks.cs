@@ -49,7 +49,7 @@ public class InferenceBenchmarks
         return new EmotionAnalyzer(new EmotionPredictor(_extractor)).Analyze(_model!, audio.Samples).Overall.Label;
     }
 
-    private static string FindModels()
+    internal static string FindModels()
     {
         for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
         {
