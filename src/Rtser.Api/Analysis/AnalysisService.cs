@@ -8,7 +8,8 @@ namespace Rtser.Api.Analysis;
 
 /// <summary>
 /// A speaker's profile for a speaker-adapted model: the mean of the latest recordings' statistics when there are
-/// at least <paramref name="Required"/> of them (else null, and <paramref name="Fallback"/> answers).
+/// at least <paramref name="Required"/> of them (else null, and <paramref name="Fallback"/> answers), emotion-compensated
+/// when <paramref name="Compensated"/> (EmotionModel.Profile).
 /// </summary>
 public sealed record SpeakerProfile(float[]? Mean, int Recordings, int Required, EmotionModel Fallback, IReadOnlyDictionary<string, int>? Labels = null, bool Compensated = false)
 {
