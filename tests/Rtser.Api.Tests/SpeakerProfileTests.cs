@@ -219,6 +219,11 @@ public sealed class SpeakerProfileTests : IDisposable
         Assert.True(dominated.Applied);
         Assert.Equal(3, Assert.Single(dominated.ProfileLabels!).Value);
         Assert.Contains($"3 of the 3 recordings in this speaker's profile read as {same[0].Label}", dominated.Warning, StringComparison.Ordinal);
+
+        // The model's card compensates a profile that reads as mostly one emotion: the angry clip three times does,
+        // the three different emotions of p03 do not.
+        Assert.True(dominated.Compensated);
+        Assert.False(varied[3].Adaptation!.Compensated);
         Assert.Null(same[2].Adaptation!.Warning); // not applied yet: nothing to warn about
     }
 
