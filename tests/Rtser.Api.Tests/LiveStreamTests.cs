@@ -183,10 +183,11 @@ public sealed class LiveStreamTests : IDisposable
     }
 
     [Fact]
-    public async Task A_plain_http_request_or_an_unknown_model_gets_400_problem_details()
+    public async Task A_plain_http_request_an_unknown_model_or_a_speaker_that_is_not_a_pseudonym_gets_400_problem_details()
     {
         using HttpClient client = _app.CreateClient();
         await Problem.AssertAsync(await client.GetAsync("/api/stream"), HttpStatusCode.BadRequest, "WebSocket");
+        await Problem.AssertAsync(await client.GetAsync("/api/stream?speaker=Jane%20Doe"), HttpStatusCode.BadRequest, "pseudonym");
 
         var refused = await Assert.ThrowsAnyAsync<Exception>(() => ConnectAsync(_app, "?model=nope"));
         Assert.Contains("400", refused.Message, StringComparison.Ordinal);
