@@ -27,6 +27,9 @@ SIZE = 20
 # profile reads as one emotion
 METHODS = ("plain", "compensated", "gated")
 GATE = 0.5
+# every profile variant scored: its gate (None: the plain mean; 0: always compensated); the summary shows them all,
+# the per-emotion tables METHODS
+VARIANTS = {"plain": None, "compensated": 0.0, "gate 0.3": 0.3, "gate 0.4": 0.4, "gated": GATE, "gate 0.6": 0.6}
 
 
 def skewed_rows(corpus, te, dominant, share, rng, sizes):
@@ -89,17 +92,16 @@ def run(features_dir, config="mlr_spk", shares=(0.5, 1.0), seed=0):
                                       corpus.speakers[tr], K, seed)
             scorers.append(lambda te, off, p=pipe: baselines.predict_scores(p, X[te] - off))
 
-
     def score(rows_of):
-        """{plain, compensated}: metrics over all test recordings, each scored against profiles of the same rows."""
-        pred = {m: np.full(corpus.n, -1) for m in METHODS}
+        """{variant: metrics over all test recordings}, each scored against profiles of the same rows."""
+        pred = {m: np.full(corpus.n, -1) for m in VARIANTS}
         for fo, scorer, comp in zip(folds, scorers, comps):
             te = fo["test"]
             rows = rows_of(te)
-            for m in METHODS:
-                c = {"plain": None, "compensated": comp, "gated": profiles.with_gate(comp, GATE)}[m]
+            for m, gate in VARIANTS.items():
+                c = None if gate is None else profiles.with_gate(comp, gate)
                 pred[m][te] = scorer(te, profile_means(X, rows, c)).argmax(1)
-        return {m: metrics.evaluate(corpus.y, pred[m], corpus.labels) for m in METHODS}
+        return {m: metrics.evaluate(corpus.y, pred[m], corpus.labels) for m in VARIANTS}
 
     rng = np.random.default_rng(seed)
     balanced = score(lambda te: profile_rows(corpus.speakers, te, SIZE, seed))
@@ -109,7 +111,7 @@ def run(features_dir, config="mlr_spk", shares=(0.5, 1.0), seed=0):
             sizes = []
             r = score(lambda te: skewed_rows(corpus, te, d, share, rng, sizes))
             row = {"dominant": corpus.labels[d], "share": share, "size": float(np.mean(sizes))}
-            for m in METHODS:
+            for m in VARIANTS:
                 row[m] = {"uar": r[m]["uar"], "recall_dominant": r[m]["per_class"][corpus.labels[d]]["recall"],
                           "recall_dominant_balanced": balanced[m]["per_class"][corpus.labels[d]]["recall"]}
             out.append(row)
@@ -148,6 +150,13 @@ def main():
             mean = {s: np.mean([r[m]["uar"] for r in rows if r["share"] == s]) for s in sorted({r["share"] for r in rows})}
             lines += ["", f"Mean UAR over dominant emotions, {m}: balanced -> {100 * balanced[m]['uar']:.1f}, "
                       + ", ".join(f"{s:.0%} -> {100 * u:.1f}" for s, u in mean.items())]
+        shares = sorted({r["share"] for r in rows})
+        lines += ["", f"### {name}: UAR % by profile variant (mean over dominant emotions)", "",
+                  "| profile | balanced | " + " | ".join(f"{s:.0%} one emotion" for s in shares) + " |",
+                  "|---|---|" + "---|" * len(shares)]
+        lines += [f"| {m} | {100 * balanced[m]['uar']:.1f} | "
+                  + " | ".join(f"{100 * np.mean([r[m]['uar'] for r in rows if r['share'] == s]):.1f}" for s in shares) + " |"
+                  for m in VARIANTS]
         lines += [""]
     with open(a.out, "w") as f:
         f.write("\n".join(lines) + "\n")
