@@ -47,6 +47,14 @@ public sealed class RtserOptions
     /// </summary>
     public int SpeakerProfileMinimum { get; set; } = 10;
 
+    /// <summary>
+    /// Replaces the model card's gate for emotion-compensated speaker profiles: 0 compensates every profile (for
+    /// speakers whose recordings are known to lean to one emotion; it costs balanced profiles about 2 UAR points),
+    /// 1 never; unset, the card's (0.5: only a profile that reads as mostly one emotion). The trade-off is measured
+    /// in training/results/profile_skew*.md. Models without a compensation are unaffected.
+    /// </summary>
+    public double? ProfileCompensationGate { get; set; }
+
     /// <summary>Predictions older than this many days are deleted (checked hourly); 0 keeps them.</summary>
     public double RetentionDays { get; set; }
 
@@ -80,6 +88,11 @@ public sealed class RtserOptions
         if (o.SpeakerProfileMinimum < 1)
         {
             yield return "Rtser:SpeakerProfileMinimum must be >= 1";
+        }
+
+        if (o.ProfileCompensationGate is { } gate && gate is not (>= 0 and <= 1))
+        {
+            yield return "Rtser:ProfileCompensationGate must be between 0 (always compensate) and 1 (never)";
         }
 
         if (o.RateLimitPerMinute < 0 || o.MaxConcurrentAnalyses < 0 || o.MaxQueuedAnalyses < 0 || o.MaxLiveStreams < 1)

@@ -116,7 +116,8 @@ public sealed class EmotionModel : IDisposable
     public float[] Profile(IReadOnlyList<float[]> rows) => Profile(rows, out _);
 
     /// <param name="compensated">Whether the profile was emotion-compensated (false for the plain mean).</param>
-    public float[] Profile(IReadOnlyList<float[]> rows, out bool compensated)
+    /// <param name="gate">Replaces the card's gate (0: always compensate, 1: never); null keeps it.</param>
+    public float[] Profile(IReadOnlyList<float[]> rows, out bool compensated, double? gate = null)
     {
         if (!AdaptsToSpeaker)
         {
@@ -124,7 +125,9 @@ public sealed class EmotionModel : IDisposable
         }
 
         compensated = false;
-        return Card.SpeakerAdaptation?.Compensation is { } c ? SpeakerProfiles.Compensated(rows, c, out compensated) : SpeakerProfiles.Mean(rows);
+        return Card.SpeakerAdaptation?.Compensation is { } c
+            ? SpeakerProfiles.Compensated(rows, gate is { } g ? c with { Gate = (float)g } : c, out compensated)
+            : SpeakerProfiles.Mean(rows);
     }
 
     /// <summary>

@@ -21,7 +21,7 @@ public sealed record SpeakerAdaptationCard(
 /// What training/profiles.py fitted on the training speakers: a per-recording logistic regression on the standardised
 /// statistics (<paramref name="Weights"/> [K][D], <paramref name="Bias"/> [K], <paramref name="Mean"/> and
 /// <paramref name="Scale"/> [D]) and each class's mean offset from its speaker's mean (<paramref name="Offsets"/> [K][D]).
-/// With a <paramref name="Gate"/> a profile is compensated only when some emotion's mean posterior exceeds it.
+/// With a <paramref name="Gate"/> a profile is compensated only when some emotion's mean posterior exceeds it (0: always, 1: never).
 /// </summary>
 public sealed record ProfileCompensation(
     [property: JsonPropertyName("mean")] float[] Mean,
@@ -57,7 +57,7 @@ public sealed record ProfileCompensation(
         bool finite = Mean.Concat(Scale).Concat(Bias).Concat(Weights.SelectMany(r => r)).Concat(Offsets.SelectMany(r => r)).All(float.IsFinite);
         return !finite ? "all values must be finite"
             : Scale.Any(v => v <= 0) ? "scale must be positive"
-            : Gate is not (>= 0f and < 1f) ? "gate must be at least 0 and below 1"
+            : Gate is not (>= 0f and <= 1f) ? "gate must be between 0 (always compensate) and 1 (never)"
             : null;
     }
 }

@@ -227,6 +227,32 @@ public sealed class SpeakerProfileTests : IDisposable
         Assert.Null(same[2].Adaptation!.Warning); // not applied yet: nothing to warn about
     }
 
+    [Theory]
+    [InlineData("0", true, true)] // every profile compensated
+    [InlineData("1", false, false)] // none
+    public async Task The_service_can_replace_the_cards_compensation_gate(string gate, bool varied, bool oneEmotion)
+    {
+        using var app = new RtserApp(new() { ["Rtser:SpeakerProfileMinimum"] = "3", ["Rtser:ProfileCompensationGate"] = gate });
+        using HttpClient client = app.CreateClient();
+        var p = new List<Prediction>();
+        foreach ((string clip, string speaker) in Clips.Select(c => (c, "p03")).Concat(Enumerable.Repeat((Clips[3], "p05"), 4)))
+        {
+            app.Clock.Now = app.Clock.Now.AddMinutes(1);
+            p.Add(await Send.Created(await Upload(client, clip, speaker)));
+        }
+
+        Assert.True(p[3].Adaptation!.Applied && p[7].Adaptation!.Applied);
+        Assert.Equal(varied, p[3].Adaptation!.Compensated); // p03: three emotions
+        Assert.Equal(oneEmotion, p[7].Adaptation!.Compensated); // p05: the angry clip three times
+    }
+
+    [Theory]
+    [InlineData(-0.1)]
+    [InlineData(1.5)]
+    [InlineData(double.NaN)]
+    public void A_compensation_gate_outside_0_to_1_is_refused_at_start(double gate) =>
+        Assert.Contains("ProfileCompensationGate", string.Join(" ", RtserOptions.Check(new RtserOptions { ProfileCompensationGate = gate })), StringComparison.Ordinal);
+
     /// <summary>Streams a clip live for the speaker (key of clinic A, saved); returns {ready, summary}.</summary>
     private async Task<JsonElement> LiveAsync(string speaker, string clip)
     {

@@ -67,7 +67,7 @@ public sealed class SpeakerProfilesTests
         Assert.Null(TwoClasses.Problem(1, 2));
         Assert.Contains("positive", (TwoClasses with { Scale = [0f] }).Problem(1, 2), StringComparison.Ordinal);
         Assert.Contains("finite", (TwoClasses with { Bias = [float.NaN, 0f] }).Problem(1, 2), StringComparison.Ordinal);
-        Assert.Contains("gate", (TwoClasses with { Gate = 1f }).Problem(1, 2), StringComparison.Ordinal);
+        Assert.Contains("gate", (TwoClasses with { Gate = 1.5f }).Problem(1, 2), StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => SpeakerProfiles.Compensated([[1f, 2f]], TwoClasses));
     }
 }

@@ -131,7 +131,7 @@ public static partial class PredictionsApi
         analysis.TryGetModel(card.FallbackModel, out EmotionModel fallback);
         ProfileRow[] rows = [.. (await store.SpeakerStatisticsAsync(speaker, owner, size, cancel)).Where(r => r.Statistics.Length == model.ProfileLength)];
         bool compensated = false;
-        float[]? mean = rows.Length >= required ? model.Profile([.. rows.Select(r => r.Statistics)], out compensated) : null;
+        float[]? mean = rows.Length >= required ? model.Profile([.. rows.Select(r => r.Statistics)], out compensated, o.ProfileCompensationGate) : null;
         return new SpeakerProfile(mean, rows.Length, required, fallback, SpeakerProfile.CountLabels(rows.Select(r => r.Label)), compensated);
     }
 
