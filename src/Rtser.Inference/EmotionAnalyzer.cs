@@ -101,11 +101,28 @@ public sealed class EmotionAnalyzer
         return Summarize(model, segments, samples16k.Length, overallSpeech) with { ProfileStatistics = MeanOrNull(profile) };
     }
 
-    /// <summary>One window scored as a single clip; <paramref name="startSample"/> places it in the recording.</summary>
-    public EmotionSegment Score(EmotionModel model, ReadOnlySpan<float> window, long startSample, float[]? speakerMean = null)
+    /// <summary>
+    /// One window scored as a single clip; <paramref name="startSample"/> places it in the recording. With
+    /// <paramref name="profileModel"/> the window's profile statistics (if it holds speech) go to
+    /// <paramref name="statistics"/>, from the same features, as <see cref="Analyze"/> collects them.
+    /// </summary>
+    public EmotionSegment Score(EmotionModel model, ReadOnlySpan<float> window, long startSample, float[]? speakerMean = null, EmotionModel? profileModel = null, List<float[]>? statistics = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return ToSegment(_predictor.Predict(model, window, speakerMean), startSample, window.Length);
+        if (profileModel is null || statistics is null)
+        {
+            return ToSegment(_predictor.Predict(model, window, speakerMean), startSample, window.Length);
+        }
+
+        SpeechFeatures f = _predictor.Extractor.Extract(window, model.UsesProsody || profileModel.UsesProsody);
+        bool together = ReferenceEquals(profileModel, model) && speakerMean is not null;
+        EmotionPrediction p = _predictor.PredictMany(model, [f], speakerMean, together ? statistics : null)[0];
+        if (!together)
+        {
+            _predictor.AddStatistics(profileModel, [f], statistics);
+        }
+
+        return ToSegment(p, startSample, window.Length);
     }
 
     /// <summary>

@@ -43,7 +43,7 @@ export function initLive(page) {
     const adapted = page.adaptation;
     note.textContent = adapted
       ? `${page.model} reads the stream against the profile of the speaker named above, built from their saved recordings; `
-        + `until they have enough, ${adapted.fallbackModel} answers. A live session is not added to the profile.`
+        + `until they have enough, ${adapted.fallbackModel} answers. A saved session joins the profile.`
       : '';
     start.disabled = !consent.checked || session !== null;
     stop.disabled = session === null || session.stopping;

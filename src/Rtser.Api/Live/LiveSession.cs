@@ -29,15 +29,21 @@ public sealed class LiveSession
     private long _lastReadingEnd;
     private EmotionSegment? _lastReading;
     private readonly float[]? _speakerMean;
+    private readonly EmotionModel? _profileModel;
+    private readonly List<float[]> _fullWindowStatistics = [];
+    private List<float[]> _lastStatistics = [];
 
     /// <param name="speakerMean">The speaker's profile, for a <paramref name="model"/> that adapts to the speaker.</param>
-    public LiveSession(EmotionAnalyzer analyzer, EmotionModel model, SpeechFeatureExtractor extractor, float[]? speakerMean = null)
+    /// <param name="profileModel">A model that adapts to the speaker: the session then collects what it adds to the
+    /// speaker's profile (<see cref="ProfileStatistics"/>), over the windows an upload of the same audio would use.</param>
+    public LiveSession(EmotionAnalyzer analyzer, EmotionModel model, SpeechFeatureExtractor extractor, float[]? speakerMean = null, EmotionModel? profileModel = null)
     {
         ArgumentNullException.ThrowIfNull(analyzer);
         ArgumentNullException.ThrowIfNull(extractor);
         _analyzer = analyzer;
         Model = model ?? throw new ArgumentNullException(nameof(model));
         _speakerMean = speakerMean;
+        _profileModel = profileModel;
         _window = new float[(int)Math.Round(analyzer.Options.WindowSeconds * FeatureConfig.SampleRate)];
         _hop = (int)Math.Round(analyzer.Options.HopSeconds * FeatureConfig.SampleRate);
         _mfcc = extractor.Mfcc.CreateStream();
@@ -50,6 +56,12 @@ public sealed class LiveSession
     public EmotionModel Model { get; }
 
     public double AudioSeconds => _received / (double)FeatureConfig.SampleRate;
+
+    /// <summary>
+    /// After <see cref="Finish"/>, what the session adds to its speaker's profile: the mean statistics of the summary's
+    /// windows with speech, as an upload of the same audio stores; null without a profile model or without speech.
+    /// </summary>
+    public float[]? ProfileStatistics { get; private set; }
 
     private double FrameShiftSeconds { get; }
 
@@ -80,6 +92,8 @@ public sealed class LiveSession
     {
         EmotionSegment? last = _received > _lastReadingEnd || _received == 0 ? Read() : null;
         IReadOnlyList<EmotionSegment> windows = _received <= _window.Length ? [_lastReading!] : _fullWindows;
+        List<float[]> statistics = _received <= _window.Length ? _lastStatistics : _fullWindowStatistics;
+        ProfileStatistics = _profileModel is null || statistics.Count == 0 ? null : SpeakerProfiles.Mean(statistics);
         return (last, EmotionAnalyzer.Summarize(Model, windows, _received, _speechFrames * FrameShiftSeconds));
     }
 
@@ -108,12 +122,14 @@ public sealed class LiveSession
     private EmotionSegment Read()
     {
         int length = (int)Math.Min(_received, _window.Length);
-        EmotionSegment reading = _analyzer.Score(Model, _window.AsSpan(_window.Length - length), _received - length, _speakerMean);
+        _lastStatistics = [];
+        EmotionSegment reading = _analyzer.Score(Model, _window.AsSpan(_window.Length - length), _received - length, _speakerMean, _profileModel, _profileModel is null ? null : _lastStatistics);
         _lastReadingEnd = _received;
         _lastReading = reading;
         if (length == _window.Length)
         {
             _fullWindows.Add(reading);
+            _fullWindowStatistics.AddRange(_lastStatistics);
         }
 
         return reading;

@@ -114,7 +114,7 @@ public static class StreamApi
     {
         using WebSocket socket = await http.WebSockets.AcceptWebSocketAsync();
         EmotionModel chosen = reader.Model;
-        var session = new LiveSession(analyzer, chosen, extractor, reader.Profile?.Mean);
+        var session = new LiveSession(analyzer, chosen, extractor, reader.Profile?.Mean, reader.Profile is null ? null : reader.Chosen);
         var connection = new Connection(socket, session, options, http.RequestAborted);
         try
         {
@@ -133,9 +133,9 @@ public static class StreamApi
                 Guid? id = null;
                 if (save && session.AudioSeconds > 0)
                 {
-                    // Saved with its speaker, not added to the profile: a profile is made of whole recordings' statistics.
+                    // Saved with its speaker; for a speaker-adapted model it joins the profile as an upload of it would.
                     Prediction saved = ToPrediction(summary, clock) with { Speaker = reader.Speaker, Adaptation = reader.Adaptation };
-                    await store.AddAsync(saved, null, Access.Caller.Owner(http), http.RequestAborted);
+                    await store.AddAsync(saved, null, Access.Caller.Owner(http), http.RequestAborted, session.ProfileStatistics);
                     id = saved.Id;
                 }
 
