@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -54,9 +55,10 @@ public sealed record ProfileCompensation(
             return $"every row of weights and offsets needs {dimensions} values";
         }
 
-        bool finite = Mean.Concat(Scale).Concat(Bias).Concat(Weights.SelectMany(r => r)).Concat(Offsets.SelectMany(r => r)).All(float.IsFinite);
+        // Checked on every profile built (SpeakerProfiles.Compensated), so vectorised rather than through LINQ.
+        bool finite = new[] { Mean, Scale, Bias }.Concat(Weights).Concat(Offsets).All(a => TensorPrimitives.IsFiniteAll<float>(a));
         return !finite ? "all values must be finite"
-            : Scale.Any(v => v <= 0) ? "scale must be positive"
+            : TensorPrimitives.Min<float>(Scale) <= 0 ? "scale must be positive"
             : Gate is not (>= 0f and <= 1f) ? "gate must be between 0 (always compensate) and 1 (never)"
             : null;
     }
