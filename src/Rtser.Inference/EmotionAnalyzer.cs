@@ -81,19 +81,12 @@ public sealed class EmotionAnalyzer
         int windows = Windows(samples16k.Length).Count;
         var segments = new List<EmotionSegment>(windows);
         List<float[]>? profile = profileModel is null ? null : [];
-        bool together = ReferenceEquals(profileModel, model) && speakerMean is not null;
         double? speechSeconds = ForEachBlock(samples16k, model.UsesProsody || profileModel?.UsesProsody == true, cancel, (starts, length, features) =>
         {
-            // Scored against a profile by the adapted model itself: one run gives the statistics too.
-            EmotionPrediction[] predictions = _predictor.PredictMany(model, features, speakerMean, together ? profile : null);
+            EmotionPrediction[] predictions = PredictCollecting(model, features, speakerMean, profileModel, profile);
             for (int k = 0; k < features.Length; k++)
             {
                 segments.Add(ToSegment(predictions[k], starts[k], length));
-            }
-
-            if (profile is not null && !together)
-            {
-                _predictor.AddStatistics(profileModel!, features, profile);
             }
         });
 
@@ -109,20 +102,26 @@ public sealed class EmotionAnalyzer
     public EmotionSegment Score(EmotionModel model, ReadOnlySpan<float> window, long startSample, float[]? speakerMean = null, EmotionModel? profileModel = null, List<float[]>? statistics = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (profileModel is null || statistics is null)
+        SpeechFeatures f = _predictor.Extractor.Extract(window, model.UsesProsody || (statistics is not null && profileModel?.UsesProsody == true));
+        return ToSegment(PredictCollecting(model, [f], speakerMean, profileModel, statistics)[0], startSample, window.Length);
+    }
+
+    /// <summary>
+    /// The predictions for the windows' features; with <paramref name="profileModel"/> and <paramref name="statistics"/>
+    /// their profile statistics (windows with speech) join <paramref name="statistics"/>: from the same run when the
+    /// adapted model itself answers against a profile, else from a run of <paramref name="profileModel"/>.
+    /// </summary>
+    private EmotionPrediction[] PredictCollecting(EmotionModel model, SpeechFeatures[] features, float[]? speakerMean, EmotionModel? profileModel, List<float[]>? statistics)
+    {
+        bool collect = profileModel is not null && statistics is not null;
+        bool together = collect && ReferenceEquals(profileModel, model) && speakerMean is not null;
+        EmotionPrediction[] predictions = _predictor.PredictMany(model, features, speakerMean, together ? statistics : null);
+        if (collect && !together)
         {
-            return ToSegment(_predictor.Predict(model, window, speakerMean), startSample, window.Length);
+            _predictor.AddStatistics(profileModel!, features, statistics!);
         }
 
-        SpeechFeatures f = _predictor.Extractor.Extract(window, model.UsesProsody || profileModel.UsesProsody);
-        bool together = ReferenceEquals(profileModel, model) && speakerMean is not null;
-        EmotionPrediction p = _predictor.PredictMany(model, [f], speakerMean, together ? statistics : null)[0];
-        if (!together)
-        {
-            _predictor.AddStatistics(profileModel, [f], statistics);
-        }
-
-        return ToSegment(p, startSample, window.Length);
+        return predictions;
     }
 
     /// <summary>
