@@ -55,13 +55,12 @@ def profile_curve(curve, cfg, S, corpus, te, score, comp=None, plain=None):
 
 
 def compensation(cfg, S, corpus, fo, n_own):
-    """The fold's profile compensation (config speaker_norm.compensate), fitted on its non-test speakers' own
-    recordings (the first n_own rows: not perturbed copies or other corpora); None without it."""
+    """The fold's profile compensation (config speaker_norm.compensate, profiles.fit_fold) with its gate; None
+    without it."""
     if not cfg["speaker_norm"].get("compensate"):
         return None
     from . import profiles
-    tr = np.concatenate([fo["train"], fo["val"]])
-    comp = profiles.fit(S, corpus.y, corpus.speakers, tr[tr < n_own], len(corpus.labels), int(cfg.get("seed", 1)))
+    comp = profiles.fit_fold(S, corpus, fo, n_own, int(cfg.get("seed", 1)))
     return profiles.with_gate(comp, profiles.gate_of(cfg["speaker_norm"]["compensate"]))
 
 

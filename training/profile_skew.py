@@ -69,8 +69,7 @@ def run(features_dir, config="mlr_spk", shares=(0.5, 1.0), seed=0):
     folds = foldlib.make_folds(corpus.speakers)
     # the compensation of each fold, from its training speakers' own recordings (before copies join the folds)
     X = stats_of(corpus, cfg)
-    comps = [profiles.fit(X, corpus.y, corpus.speakers, np.concatenate([fo["train"], fo["val"]]), K, seed)
-             for fo in folds]
+    comps = [profiles.fit_fold(X, corpus, fo, corpus.n, seed) for fo in folds]
     if cfg["kind"] == "torch":
         from .train import predict, train_model
         scorers = []

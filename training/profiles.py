@@ -48,6 +48,13 @@ def fit(X, y, speakers, idx, n_classes, seed=0):
     return {"mean": mean, "scale": scale, "weights": weights, "bias": bias, "offsets": offsets}
 
 
+def fit_fold(S, corpus, fold, n_own, seed=0):
+    """A fold's compensation, fitted on its non-test speakers' own recordings: the rows below n_own, not the perturbed
+    copies or other corpora merged after them."""
+    tr = np.concatenate([fold["train"], fold["val"]])
+    return fit(S, corpus.y, corpus.speakers, tr[tr < n_own], len(corpus.labels), seed)
+
+
 def posteriors(comp, R):
     z = ((np.asarray(R, np.float64) - comp["mean"]) / comp["scale"]) @ comp["weights"].T + comp["bias"]
     z -= z.max(1, keepdims=True)

@@ -82,12 +82,12 @@ def stats_norm(corpus, idx, prosody=False):
     return {"stats_mean": X.mean(0), "stats_std": np.where(sd < 1e-6, 1.0, sd)}
 
 
-def speaker_offsets(X, speakers, idx, enrol=None, seed=0, comp=None):
+def speaker_offsets(X, speakers, idx, enrol=None, seed=0):
     """[len(idx), D]: the speaker mean of the statistics X that utterance i is normalised with.
     enrol=None (training speakers): the mean over all of that speaker's utterances in idx (labels unused).
     enrol=k (speakers being evaluated): the mean over k other utterances of the same speaker drawn at random
     (seeded per utterance; "all" = every other one), as the service builds a speaker profile from earlier
-    recordings, never from the one it is scoring; with comp (profiles.fit) the emotion-compensated mean."""
+    recordings, never from the one it is scoring."""
     idx = np.asarray(idx)
     out = np.zeros((len(idx), X.shape[1]), dtype=np.float64)
     if enrol is None:
@@ -95,7 +95,7 @@ def speaker_offsets(X, speakers, idx, enrol=None, seed=0, comp=None):
             rows = idx[speakers[idx] == s]
             out[speakers[idx] == s] = X[rows].astype(np.float64).mean(0)
         return out.astype(np.float32)
-    return profile_means(X, profile_rows(speakers, idx, enrol, seed), comp)
+    return profile_means(X, profile_rows(speakers, idx, enrol, seed))
 
 
 def profile_rows(speakers, idx, enrol, seed=0):
