@@ -337,12 +337,12 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
                                                                if gate else ""))
                 # the case: up to 8 recordings of one emotion of one speaker, the emotion whose profile reads most
                 # clearly as itself (so the gate opens and the compensation is exercised)
+                served = profiles.from_card(comp_card)  # the float32 numbers C# reads
                 first = np.where(corpus.speakers == corpus.speakers[picks[0]])[0]
                 by_class = [S_raw[first[corpus.y[first] == k]][:8] for k in range(K)]
-                rows = max((r for r in by_class if len(r)),
-                           key=lambda r: profiles.posteriors(profiles.from_card(comp_card), r).mean(0).max())
+                rows = max((r for r in by_class if len(r)), key=lambda r: profiles.posteriors(served, r).mean(0).max())
                 profile_case = {"rows": [[float(v) for v in r] for r in rows],
-                                "profile": [float(v) for v in profiles.compensated(profiles.from_card(comp_card), rows)]}
+                                "profile": [float(v) for v in profiles.compensated(served, rows)]}
         card_extra.update({"epochs": epochs, "architecture": cfg["model"], "augmentation": cfg.get("augment", {}),
                       "train": cfg["train"],
                       "preprocessing": "none outside the graph: per-dimension mean/std of the training data are "
