@@ -57,20 +57,11 @@ public static class StreamApi
         }
 
         speaker = string.IsNullOrWhiteSpace(speaker) ? null : speaker.Trim();
-        if (speaker is not null && !Speakers.SpeakersApi.IsValid(speaker))
+        (SpeakerProfile? profile, ProblemHttpResult? refused) = await PredictionsApi.SpeakerProfileAsync(
+            chosen, speaker, Access.Caller.Owner(http), analysis, store, options.Value, http.RequestAborted);
+        if (refused is not null)
         {
-            return Problems.Problems.BadRequest(Speakers.SpeakersApi.Rule);
-        }
-
-        SpeakerProfile? profile = null;
-        if (chosen.AdaptsToSpeaker)
-        {
-            if (speaker is null)
-            {
-                return Problems.Problems.BadRequest($"model '{chosen.Id}' adapts to the speaker: name who speaks in 'speaker' (a pseudonym) so the stream is read against their profile");
-            }
-
-            profile = await PredictionsApi.LoadProfileAsync(chosen, speaker, Access.Caller.Owner(http), analysis, store, options.Value, http.RequestAborted);
+            return refused;
         }
 
         // Checked before the WebSocket test so a page whose handshake was refused can ask over plain HTTP why.

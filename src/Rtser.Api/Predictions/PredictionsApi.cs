@@ -74,21 +74,11 @@ public static partial class PredictionsApi
         }
 
         speaker = string.IsNullOrWhiteSpace(speaker) ? upload.Speaker : speaker.Trim();
-        if (speaker is not null && !Speakers.SpeakersApi.IsValid(speaker))
-        {
-            return Problems.Problems.BadRequest(Speakers.SpeakersApi.Rule);
-        }
-
         string? owner = Caller.Owner(request.HttpContext);
-        SpeakerProfile? profile = null;
-        if (chosen.AdaptsToSpeaker)
+        (SpeakerProfile? profile, ProblemHttpResult? refused) = await SpeakerProfileAsync(chosen, speaker, owner, analysis, store, o, cancel);
+        if (refused is not null)
         {
-            if (speaker is null)
-            {
-                return Problems.Problems.BadRequest($"model '{chosen.Id}' adapts to the speaker: name who speaks in 'speaker' (a pseudonym) so their recordings can form a profile");
-            }
-
-            profile = await LoadProfileAsync(chosen, speaker, owner, analysis, store, o, cancel);
+            return refused;
         }
 
         using IDisposable? slot = await gate.EnterAsync(cancel);
@@ -119,10 +109,32 @@ public static partial class PredictionsApi
     }
 
     /// <summary>
+    /// The request's <paramref name="speaker"/> checked for <paramref name="model"/> (uploads and live streams): a 400
+    /// when it is not a pseudonym or a speaker-adapted model has none; else, for such a model, the speaker's profile.
+    /// </summary>
+    internal static async Task<(SpeakerProfile? Profile, ProblemHttpResult? Problem)> SpeakerProfileAsync(
+        EmotionModel model, string? speaker, string? owner, AnalysisService analysis, IPredictionStore store, RtserOptions o, CancellationToken cancel)
+    {
+        if (speaker is not null && !Speakers.SpeakersApi.IsValid(speaker))
+        {
+            return (null, Problems.Problems.BadRequest(Speakers.SpeakersApi.Rule));
+        }
+
+        if (!model.AdaptsToSpeaker)
+        {
+            return (null, null);
+        }
+
+        return speaker is null
+            ? (null, Problems.Problems.BadRequest($"model '{model.Id}' adapts to the speaker: name who speaks in 'speaker' (a pseudonym) so their recordings can form a profile"))
+            : (await LoadProfileAsync(model, speaker, owner, analysis, store, o, cancel), null);
+    }
+
+    /// <summary>
     /// The speaker's profile for <paramref name="model"/>: the profile (EmotionModel.Profile) of their latest recordings (as many as
     /// the card's profileRecordings), or none yet when there are too few (then its fallback, checked at load, answers).
     /// </summary>
-    internal static async Task<SpeakerProfile> LoadProfileAsync(
+    private static async Task<SpeakerProfile> LoadProfileAsync(
         EmotionModel model, string speaker, string? owner, AnalysisService analysis, IPredictionStore store, RtserOptions o, CancellationToken cancel)
     {
         SpeakerAdaptationCard card = model.Card.SpeakerAdaptation!;
