@@ -17,7 +17,7 @@ class Corpus:
     root: str
     index: dict
     labels: list            # output order = index.json "labels"
-    mfcc: list              # [T, 13] float32 per file
+    mfcc: list              # [T, C] float32 per file (C = index mfcc.width, 13 by default)
     ms: list                # [Tms, A*M] float32 per file
     vad: list               # [T] uint8 per file
     ms_stats: np.ndarray    # [N, S] float32
@@ -34,6 +34,11 @@ class Corpus:
     @property
     def n(self):
         return len(self.y)
+
+    @property
+    def mfcc_width(self):
+        """MFCCs per frame (13 in the default feature configuration)."""
+        return int(self.index["mfcc"]["width"])
 
     @property
     def mfcc_shift(self):
@@ -111,6 +116,16 @@ def load(root):
         raise ValueError(f"{root}: {bad} non-finite feature values in the export")
     return Corpus(root, index, labels, mfcc, ms, vad, stats, np.array(spk), np.array(y, dtype=np.int64), paths,
                   pros if pros_all is not None else None, pros_stats)
+
+
+def check_mfcc_width(corpus, cfg):
+    """A config names the MFCC width its features must have (config "mfcc_width", 13 by default), so a run never
+    mixes up feature exports of different MFCC configurations (see the README's MFCC-40 section)."""
+    want = int(cfg.get("mfcc_width", 13))
+    if corpus.mfcc_width != want:
+        raise ValueError(f"{corpus.root}: {corpus.mfcc_width} MFCCs per frame, but config {cfg.get('name')} wants {want} "
+                         "(export the features with the matching --feature-config)")
+    return corpus
 
 
 def load_perturbed(features_dir, tags):

@@ -193,7 +193,7 @@ def run(cfg, features_dir, out_dir, log=print):
     from . import baselines, data, folds as foldlib, metrics, stats
 
     kind = cfg["kind"]
-    corpus = data.load(features_dir)
+    corpus = data.check_mfcc_width(data.load(features_dir), cfg)
     folds = foldlib.make_folds(corpus.speakers)
     n_extra = 0
     if cfg.get("extra_corpora") and kind == "torch":

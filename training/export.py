@@ -91,7 +91,7 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
     torch.set_num_threads(int(os.environ.get("RTSER_THREADS", "1")))
     from . import baselines, data, onnx_stats, stats
 
-    corpus = data.load(features)
+    corpus = data.check_mfcc_width(data.load(features), cfg)
     mid = cfg["export"].format(corpus=corpus.name)
     K = len(corpus.labels)
     allidx = np.arange(corpus.n)
@@ -112,7 +112,7 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
     if kind in ("mlr", "svm"):
         X = stats.utterance_matrix(corpus, fs, pros)
         pipe = baselines.fit_fold(kind, cfg, X, corpus.y, corpus.speakers, K, seed)
-        dims = {"F": corpus.ms[0].shape[1], "S": corpus.ms_stats.shape[1],
+        dims = {"F": corpus.ms[0].shape[1], "S": corpus.ms_stats.shape[1], "C": corpus.mfcc_width,
                 "P": corpus.prosody_stats.shape[1] if pros else 0}
         model = onnx_stats.build(kind, pipe, fs, dims, corpus.labels, doc=f"RTSER {mid}", prosody=pros)
         import onnx
@@ -152,12 +152,12 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
         n_par = int(pipe["cols"].size * K + K) if kind == "mlr" else int(pipe["model"].sv.size + pipe["model"].coef.size + K)
         D = int(pipe["cols"].size)
         # MACs per second of audio: statistics ~ a few ops per input value, plus the classifier
-        stat_macs = 100 * 13 * 6 + int(round(1 / corpus.ms_shift)) * dims["F"] * 3  # incl. C# ms_stats
+        stat_macs = 100 * corpus.mfcc_width * 6 + int(round(1 / corpus.ms_shift)) * dims["F"] * 3  # incl. C# ms_stats
         clf_macs = D * K if kind == "mlr" else pipe["model"].sv.shape[0] * (D + K)
         macs = stat_macs + clf_macs  # the classifier runs once per utterance; counted once per second here
         inputs = []
         if fs in ("all", "mfcc"):
-            inputs += [{"name": "mfcc", "shape": [1, "frames", 13], "dtype": "float32"},
+            inputs += [{"name": "mfcc", "shape": [1, "frames", corpus.mfcc_width], "dtype": "float32"},
                        {"name": "vad", "shape": [1, "frames"], "dtype": "float32", "note": "1.0 = speech frame (vad.npy)"}]
         if fs in ("all", "ms"):
             inputs += [{"name": "ms_stats", "shape": [1, dims["S"]], "dtype": "float32",
@@ -286,7 +286,7 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
         n_par = n_params(model)
         macs = count_macs(model, T=int(round(1 / corpus.mfcc_shift)),
                           n_prosody=corpus.prosody_stats.shape[1] if model.uses_prosody else 0)
-        inputs = [{"name": "mfcc", "shape": ["batch", "frames", 13], "dtype": "float32",
+        inputs = [{"name": "mfcc", "shape": ["batch", "frames", corpus.mfcc_width], "dtype": "float32",
                    "note": "raw MFCC frames from the C# extractor, 100 Hz; no normalisation (inside the graph)"},
                   {"name": "ms", "shape": ["batch", "ms_frames", corpus.ms[0].shape[1]], "dtype": "float32",
                    "note": "raw modulation-spectral frames (acoustic-major a*M+m), 64 ms hop"}]
@@ -316,8 +316,8 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
                 "profileRecordings": int(cfg.get("service_profile", enrol)),
                 "fallbackModel": f"cnn-rnn-{corpus.name}",
                 "note": "the statistics branch sees utterance_stats - speaker_mean"
-                        + ("; the frame streams are centred on the profile's MFCC and MS means (speaker_mean[0:13], "
-                           "speaker_mean[65:65+A*M]) instead of their own" if cfg["speaker_norm"].get("frames") else "")
+                        + (f"; the frame streams are centred on the profile's MFCC and MS means (speaker_mean[0:{corpus.mfcc_width}], "
+                           f"speaker_mean[{5 * corpus.mfcc_width}:{5 * corpus.mfcc_width}+A*M]) instead of their own" if cfg["speaker_norm"].get("frames") else "")
                         + f"; evaluated with profiles of {enrol} other recordings of each test speaker (labels never "
                         "used) and by profile size (evaluation.uar_by_profile_size); training speakers centred on the "
                         "mean of all their recordings"

@@ -24,7 +24,7 @@ PROSODY_NAMES = ["pr_voiced_fraction", "pr_f0_mean", "pr_f0_std", "pr_f0_p10", "
 
 
 def make(out, corpus="emodb", speakers=4, per_class=4, acoustic_bands=19, modulation_bands=5,
-         seed=0, fixed_seconds=None):
+         seed=0, fixed_seconds=None, n_mfcc=13):
     rng = np.random.default_rng(seed)
     labels = EMODB_LABELS if corpus == "emodb" else RAVDESS_LABELS
     A, M = acoustic_bands, modulation_bands
@@ -33,7 +33,7 @@ def make(out, corpus="emodb", speakers=4, per_class=4, acoustic_bands=19, modula
     stat_names = ([f"mean_a{a}_m{m}" for a in range(A) for m in range(M)] + [f"std_a{a}_m{m}" for a in range(A) for m in range(M)]
                   + [f"{d}_m{m}" for d in ("centroid", "flatness", "crest") for m in range(M)])
     S = len(stat_names)
-    class_mfcc = rng.normal(0, 1.0, (len(labels), 13))
+    class_mfcc = rng.normal(0, 1.0, (len(labels), n_mfcc))
     class_ms = rng.normal(0, 1.0, (len(labels), F))
     class_stats = rng.normal(0, 1.0, (len(labels), 3 * M))
     P = len(PROSODY_NAMES)
@@ -42,16 +42,16 @@ def make(out, corpus="emodb", speakers=4, per_class=4, acoustic_bands=19, modula
     mfcc_off = ms_off = 0
     spk_ids = [f"{i + 1:02d}" for i in range(speakers)]
     for spk in spk_ids:
-        spk_shift = rng.normal(0, 0.7, 13)
+        spk_shift = rng.normal(0, 0.7, n_mfcc)
         spk_ms = rng.normal(0, 0.7, F)
         for ci, lab in enumerate(labels):
             for rep in range(per_class):
                 dur = fixed_seconds if fixed_seconds else float(rng.uniform(2.5, 4.0))
-                n_mfcc = int((dur - 0.025) / 0.01) + 1
+                n_frames = int((dur - 0.025) / 0.01) + 1
                 n_ms = max(1, int((dur - 0.256) / 0.064) + 1)
-                m = rng.normal(0, 1.0, (n_mfcc, 13)) + 0.12 * class_mfcc[ci] + spk_shift
+                m = rng.normal(0, 1.0, (n_frames, n_mfcc)) + 0.12 * class_mfcc[ci] + spk_shift
                 m[:, 0] = m[:, 0] * 2 + 10  # c0 ~ log energy
-                vad = np.ones(n_mfcc, np.uint8)
+                vad = np.ones(n_frames, np.uint8)
                 sil = int(rng.integers(5, 30))
                 vad[:sil] = 0
                 vad[-sil:] = 0
@@ -62,12 +62,12 @@ def make(out, corpus="emodb", speakers=4, per_class=4, acoustic_bands=19, modula
                 mss.append(s.astype(np.float32))
                 vads.append(vad)
                 stats.append(st.astype(np.float32))
-                pros.append(rng.normal(0, 1.0, (n_mfcc, 5)).astype(np.float32))
+                pros.append(rng.normal(0, 1.0, (n_frames, 5)).astype(np.float32))
                 pstats.append((rng.normal(0, 1.0, P) + 0.3 * class_pros[ci]).astype(np.float32))
                 path = f"Actor_{spk}/{spk}-{lab}-{rep}.wav" if corpus == "ravdess" else f"wav/{spk}{lab[:3]}{rep}.wav"
                 files.append({"path": path, "speaker": spk, "label": lab, "durationSeconds": round(dur, 4),
-                              "mfccOffset": mfcc_off, "mfccFrames": n_mfcc, "msOffset": ms_off, "msFrames": n_ms})
-                mfcc_off += n_mfcc
+                              "mfccOffset": mfcc_off, "mfccFrames": n_frames, "msOffset": ms_off, "msFrames": n_ms})
+                mfcc_off += n_frames
                 ms_off += n_ms
     os.makedirs(out, exist_ok=True)
     np.save(os.path.join(out, "mfcc.npy"), np.concatenate(mfccs))
@@ -80,7 +80,7 @@ def make(out, corpus="emodb", speakers=4, per_class=4, acoustic_bands=19, modula
         "corpus": corpus, "sampleRate": 16000,
         "featureConfig": {"synthetic": True, "note": "random features from training/make_synthetic.py"},
         "labels": labels,
-        "mfcc": {"file": "mfcc.npy", "width": 13, "frameShiftSeconds": 0.01},
+        "mfcc": {"file": "mfcc.npy", "width": n_mfcc, "frameShiftSeconds": 0.01},
         "modulation": {"file": "ms.npy", "width": F, "acousticBands": A, "modulationBands": M,
                        "frameShiftSeconds": 0.064, "statisticsFile": "ms_stats.npy", "statisticNames": stat_names},
         "vad": {"file": "vad.npy"},

@@ -1,5 +1,5 @@
 """Torch sequence models. Every model takes the raw C# feature streams
-    mfcc [B, T, 13] (100 Hz)   and   ms [B, Tms, A*M] (15.625 Hz, acoustic-major a*M+m)
+    mfcc [B, T, C] (100 Hz, C = 13 coefficients by default)   and   ms [B, Tms, A*M] (15.625 Hz, acoustic-major a*M+m)
 and does all preprocessing inside the graph: per-dimension normalisation (training-fold mean/std
 baked in as constants), optional feature-dimension selection (constant Gather), and the
 alignment of the two frame rates (MS frames repeated onto the model's time grid by an index
@@ -47,11 +47,11 @@ class Norm(nn.Module):
         return x
 
 
-def profile_frame_means(profile, ms_width):
+def profile_frame_means(profile, n_mfcc, ms_width):
     """The frame-stream means inside a profile of utterance statistics ([..., D], numpy or torch): the MFCC means
-    (statistics 0-12, over speech frames) and the MS cell means (the first A*M values of ms_stats, after the 65
-    MFCC statistics, over all frames)."""
-    return profile[..., :13], profile[..., 65:65 + ms_width]
+    (statistics 0..n_mfcc-1, over speech frames) and the MS cell means (the first A*M values of ms_stats, after the
+    5 * n_mfcc MFCC statistics, over all frames)."""
+    return profile[..., :n_mfcc], profile[..., 5 * n_mfcc:5 * n_mfcc + ms_width]
 
 
 # Positions inside the prosody functionals (the last PROSODY_STATS values of a profile), checked against the export's
@@ -73,7 +73,7 @@ def prosody_frame_features(prosody, profile):
 
 
 def mfcc_stats(mfcc, vad):
-    """Torch twin of stats.mfcc_block for a batch: mfcc [B, T, 13], vad [B, T] float (1 = speech) -> [B, 65]
+    """Torch twin of stats.mfcc_block for a batch: mfcc [B, T, C], vad [B, T] float (1 = speech) -> [B, 5C]
     = mean, std, min, max of the MFCCs over speech frames (all frames if < 2 are speech) and the std of
     their deltas (c[t+1] - c[t-1]) / 2 (edge-padded). Exported into the ONNX graph as is."""
     m = vad.unsqueeze(-1)                                    # [B, T, 1]
@@ -131,6 +131,7 @@ class Base(nn.Module):
         self.use_mfcc = cfg.get("feature_set", "all") in ("all", "mfcc")
         self.use_ms = cfg.get("feature_set", "all") in ("all", "ms")
         self.A, self.M = dims["A"], dims["M"]
+        self.mfcc_width = dims.get("n_mfcc", 13)  # the C# MFCC stream's width (the card's featureConfig)
         self.hop_ms = int(round(dims["ms_shift"] * 1000))
         self.mfcc_ms = int(round(dims["mfcc_shift"] * 1000))
         if self.use_mfcc:
@@ -238,7 +239,7 @@ class ConvFrontEnd(nn.Module):
     def forward(self, mfcc, ms, speaker_mean=None, prosody=None):
         b = self.base
         if b.speaker_frames:
-            mf_mean, ms_mean = profile_frame_means(speaker_mean[:, None], ms.shape[2])
+            mf_mean, ms_mean = profile_frame_means(speaker_mean[:, None], b.mfcc_width, ms.shape[2])
             mfcc, ms = mfcc - mf_mean, ms - ms_mean
         if b.prosody_frames:
             mfcc = torch.cat([mfcc, prosody_frame_features(prosody, speaker_mean[:, None])], 2)
@@ -367,6 +368,7 @@ class Ensemble(nn.Module):
         self.uses_stats, self.uses_prosody, self.input_names = m0.uses_stats, m0.uses_prosody, m0.input_names
         self.uses_speaker, self.prosody_frames = m0.uses_speaker, m0.prosody_frames
         self.A, self.M, self.mfcc_ms, self.hop_ms = m0.A, m0.M, m0.mfcc_ms, m0.hop_ms
+        self.mfcc_width = m0.mfcc_width
         if self.uses_stats:
             self.stats = m0.stats
 
@@ -432,7 +434,7 @@ def count_macs(model, T=100, Tms=None, dims=None, n_prosody=0):
     model.eval()
     extra = {}
     if model.uses_stats:
-        extra = {"vad": torch.ones(1, T), "ms_stats": torch.zeros(1, model.stats.mean.numel() - 65 - n_prosody)}
+        extra = {"vad": torch.ones(1, T), "ms_stats": torch.zeros(1, model.stats.mean.numel() - 5 * model.mfcc_width - n_prosody)}
         if model.uses_prosody:
             extra["prosody_stats"] = torch.zeros(1, n_prosody)
         if getattr(model, "uses_speaker", False):
@@ -440,7 +442,7 @@ def count_macs(model, T=100, Tms=None, dims=None, n_prosody=0):
         if getattr(model, "prosody_frames", False):
             extra["prosody"] = torch.zeros(1, T, 5)
     with torch.no_grad():
-        model(torch.zeros(1, T, 13), torch.zeros(1, Tms, model.A * model.M), **extra)
+        model(torch.zeros(1, T, model.mfcc_width), torch.zeros(1, Tms, model.A * model.M), **extra)
     for h in hooks:
         h.remove()
     return macs[0]

@@ -1,6 +1,6 @@
 """ONNX graphs (built by hand with onnx.helper, opset 17) for the statistics baselines.
 
-Inputs (batch of one utterance):  mfcc [1, T, 13] float32, vad [1, T] float32 (1 = speech),
+Inputs (batch of one utterance):  mfcc [1, T, C] float32 (C = 13 by default), vad [1, T] float32 (1 = speech),
 ms_stats [1, S] float32 (the C# utterance statistics of the MS frames), and with prosody
 prosody_stats [1, P] float32 (the C# prosody functionals).  T is dynamic.
 The graph recomputes training/stats.py exactly, standardises with the training constants,
@@ -33,7 +33,7 @@ class G:
 
 
 def _mfcc_block(g, mfcc, vad):
-    x = g.op("Squeeze", [mfcc, g.const([0], np.int64)])                 # [T,13]
+    x = g.op("Squeeze", [mfcc, g.const([0], np.int64)])                 # [T,C]
     v = g.op("Reshape", [vad, g.const([-1, 1], np.int64)])              # [T,1]
     ax0 = g.const([0], np.int64)
     cnt = g.op("ReduceSum", [v, ax0], keepdims=1)                       # [1,1]
@@ -53,7 +53,7 @@ def _mfcc_block(g, mfcc, vad):
     mn = g.op("ReduceMin", [g.op("Where", [mb, x, g.const([[1e9]])])], axes=[0], keepdims=1)
     first = g.op("Slice", [x, g.const([0], np.int64), g.const([1], np.int64), ax0])
     last = g.op("Slice", [x, g.const([-1], np.int64), g.const([np.iinfo(np.int64).max], np.int64), ax0])
-    p = g.op("Concat", [first, x, last], axis=0)                        # [T+2,13]
+    p = g.op("Concat", [first, x, last], axis=0)                        # [T+2,C]
     big = g.const([np.iinfo(np.int64).max], np.int64)
     nxt = g.op("Slice", [p, g.const([2], np.int64), big, ax0])
     prv = g.op("Slice", [p, g.const([0], np.int64), g.const([-2], np.int64), ax0])
@@ -67,11 +67,11 @@ def _ms_block(g, ms_stats):
 
 
 def build(kind, pipe, feature_set, dims, labels, doc="", prosody=False):
-    """pipe: dict from baselines.fit_fold (std, cols, model). dims: {'F': A*M, 'S': S, 'P': P}."""
+    """pipe: dict from baselines.fit_fold (std, cols, model). dims: {'F': A*M, 'S': S, 'P': P, 'C': MFCCs per frame}."""
     g = G()
     inputs, parts = [], []
     if feature_set in ("all", "mfcc"):
-        inputs += [helper.make_tensor_value_info("mfcc", TensorProto.FLOAT, [1, "frames", 13]),
+        inputs += [helper.make_tensor_value_info("mfcc", TensorProto.FLOAT, [1, "frames", dims.get("C", 13)]),
                    helper.make_tensor_value_info("vad", TensorProto.FLOAT, [1, "frames"])]
         parts += _mfcc_block(g, "mfcc", "vad")
     if feature_set in ("all", "ms"):

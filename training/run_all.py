@@ -96,6 +96,12 @@ def ortcheck(models_dir, out, log):
     log("parity (ONNX Runtime from C#, 1e-4): " + ("passed" if p.returncode == 0 else "FAILED, see " + out))
 
 
+def features_dir(root, corpus, cfg):
+    """<root>/<corpus>, or <root>/<corpus>_<variant> for a config trained on another feature export (config
+    "features": the name of training/features/<variant>.json, exported with rtser export --feature-config)."""
+    return os.path.join(root, corpus + (f"_{cfg['features']}" if cfg.get("features") else ""))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--features-root", default="/work/features")
@@ -143,7 +149,7 @@ def main():
         for corpus in corpora:
             if corpus not in c.get("corpora", ["emodb", "ravdess"]):
                 continue
-            feat = os.path.join(a.features_root, corpus)
+            feat = features_dir(a.features_root, corpus, c)
             if not os.path.exists(os.path.join(feat, "index.json")):
                 log(f"skip {c['name']}/{corpus}: no {feat}/index.json")
                 continue
@@ -176,7 +182,7 @@ def main():
             for corpus in corpora:
                 if corpus not in c.get("export_corpora", c.get("corpora", ["emodb", "ravdess"])):
                     continue
-                feat = os.path.join(a.features_root, corpus)
+                feat = features_dir(a.features_root, corpus, c)
                 if not os.path.exists(os.path.join(feat, "index.json")):
                     continue
                 rc_path = os.path.join(cfg_dir, f"{c['name']}__{corpus}.json")

@@ -52,7 +52,7 @@ def names(corpus, feature_set, prosody=False):
     out = []
     if feature_set in ("all", "mfcc"):
         for s in ("mean", "std", "min", "max", "dstd"):
-            out += [f"mfcc{c}_{s}" for c in range(13)]
+            out += [f"mfcc{c}_{s}" for c in range(corpus.mfcc_width)]
     if feature_set in ("all", "ms"):
         out += [s if s.startswith("ms_") else "ms_" + s for s in corpus.index["modulation"]["statisticNames"]]
     if prosody:

@@ -30,9 +30,9 @@ def relative_prosody(corpus, idx, offsets):
 
 def frame_norm(corpus, idx, offsets=None, prosody=None):
     """Per-dimension mean/std of the training frames; with offsets [N, D] (speaker-centred frames, see
-    models.ConvFrontEnd) of the frames minus their speaker's MFCC (0..12) and MS (65..) means; with prosody
+    models.ConvFrontEnd) of the frames minus their speaker's MFCC (0..C-1) and MS (5C..) means; with prosody
     ({i: [T, 5]}, relative_prosody) the MFCC stream's statistics cover those 5 channels too."""
-    means = (lambda i: profile_frame_means(offsets[i], corpus.ms[i].shape[1])) if offsets is not None else (lambda i: (0.0, 0.0))
+    means = (lambda i: profile_frame_means(offsets[i], corpus.mfcc_width, corpus.ms[i].shape[1])) if offsets is not None else (lambda i: (0.0, 0.0))
     extra = (lambda i: [prosody[int(i)]]) if prosody is not None else (lambda i: [])
     m = np.concatenate([np.concatenate([corpus.mfcc[i] - means(i)[0]] + extra(i), 1) for i in idx]).astype(np.float64)
     s = np.concatenate([corpus.ms[i] - means(i)[1] for i in idx]).astype(np.float64)
@@ -43,23 +43,24 @@ def frame_norm(corpus, idx, offsets=None, prosody=None):
 
 
 def frame_selection(corpus, idx, k, seed):
-    """MI ranking (training fold only) of the 13 + A*M frame dimensions, each summarised by its
+    """MI ranking (training fold only) of the C + A*M frame dimensions (C MFCCs), each summarised by its
     utterance mean; keep the top k (at least one per stream)."""
+    C = corpus.mfcc_width
     X = np.stack([np.concatenate([corpus.mfcc[i].mean(0), corpus.ms[i].mean(0)]) for i in idx])
     X = (X - X.mean(0)) / (X.std(0) + 1e-8)
     mi = mutual_info_classif(X, corpus.y[idx], n_neighbors=3, random_state=seed)
     top = np.argsort(-mi, kind="stable")[:k]
-    mf = sorted(int(c) for c in top if c < 13)
-    ms = sorted(int(c) - 13 for c in top if c >= 13)
+    mf = sorted(int(c) for c in top if c < C)
+    ms = sorted(int(c) - C for c in top if c >= C)
     if not mf:
-        mf = [int(np.argmax(mi[:13]))]
+        mf = [int(np.argmax(mi[:C]))]
     if not ms:
-        ms = [int(np.argmax(mi[13:]))]
+        ms = [int(np.argmax(mi[C:]))]
     return mf, ms, mi
 
 
 def utterance_stats(corpus, prosody=False):
-    """[N, 65 + S (+ P)] float32: the stats branch's input for every file, by the same torch function the ONNX
+    """[N, 5C + S (+ P)] float32: the stats branch's input for every file, by the same torch function the ONNX
     graph runs (models.mfcc_stats on the full utterance + the C# ms_stats, + the C# prosody_stats with
     prosody). Cached on the corpus."""
     if prosody:
@@ -119,7 +120,7 @@ def profile_means(X, rows, comp=None):
 
 
 def dims_of(corpus):
-    return {"A": corpus.acoustic_bands, "M": corpus.modulation_bands,
+    return {"A": corpus.acoustic_bands, "M": corpus.modulation_bands, "n_mfcc": corpus.mfcc_width,
             "ms_shift": corpus.ms_shift, "mfcc_shift": corpus.mfcc_shift}
 
 
@@ -147,7 +148,8 @@ class Cropper:
 
 
 def augment(mf, ms, norm, aug, rng, ratio):
-    """In-place feature-domain augmentation of a batch (numpy float32 [B,L,13], [B,Lk,F])."""
+    """In-place feature-domain augmentation of a batch (numpy float32 [B,L,C], [B,Lk,F]; C MFCCs (+ prosody
+    channels, never masked by coefficient))."""
     B = mf.shape[0]
     if aug.get("noise", 0) > 0:
         mf += rng.normal(0, 1, mf.shape).astype(np.float32) * (aug["noise"] * norm["mfcc_std"]).astype(np.float32)
@@ -165,7 +167,7 @@ def augment(mf, ms, norm, aug, rng, ratio):
                     ms[b, k0:k1] = norm["ms_mean"]
             for _ in range(sa.get("mfcc_masks", 1)):
                 w = int(rng.integers(0, sa.get("mfcc_width", 3) + 1))
-                c0 = int(rng.integers(0, 13 - w + 1))
+                c0 = int(rng.integers(0, aug["_C"] - w + 1))
                 mf[b, :, c0:c0 + w] = norm["mfcc_mean"][c0:c0 + w]
             for _ in range(sa.get("band_masks", 1)):
                 w = int(rng.integers(0, sa.get("band_width", 3) + 1))
@@ -226,7 +228,7 @@ def train_model(cfg, corpus, train_idx, val_idx, seed, epochs=None, log=print):
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     tcfg, aug = cfg["train"], dict(cfg.get("augment", {}))
-    aug["_A"], aug["_M"] = corpus.acoustic_bands, corpus.modulation_bands
+    aug["_A"], aug["_M"], aug["_C"] = corpus.acoustic_bands, corpus.modulation_bands, corpus.mfcc_width
     norm = frame_norm(corpus, train_idx)
     sb = cfg["model"].get("stats_branch")
     spk = cfg.get("speaker_norm")
@@ -295,16 +297,17 @@ def train_model(cfg, corpus, train_idx, val_idx, seed, epochs=None, log=print):
             ms = np.stack([p[1] for p in pairs]).astype(np.float32)
             sm = None
             if frames:  # centred here, before the masks (which fill in the centred domain); the graph then subtracts 0
-                mf_mean, ms_mean = profile_frame_means(train_off[mb, None], ms.shape[2])
-                mf[..., :13] -= mf_mean
+                mf_mean, ms_mean = profile_frame_means(train_off[mb, None], corpus.mfcc_width, ms.shape[2])
+                mf[..., :corpus.mfcc_width] -= mf_mean
                 ms -= ms_mean
                 sm = torch.zeros(len(mb), train_off.shape[1])
             mf, ms = augment(mf, ms, norm, aug, rng, crop.ratio)
             y = torch.from_numpy(corpus.y[mb])
             mf, ms = torch.from_numpy(mf), torch.from_numpy(ms)
             pr = None
-            if pros_frames:  # cropped, masked and noised with the MFCCs as channels 13..17; the graph takes them apart
-                mf, pr = mf[..., :13].contiguous(), mf[..., 13:].contiguous()
+            if pros_frames:  # cropped, masked and noised with the MFCCs as the last 5 channels; the graph takes them apart
+                C = corpus.mfcc_width
+                mf, pr = mf[..., :C].contiguous(), mf[..., C:].contiguous()
             target = F.one_hot(y, K).float()
             st = None
             if sb:  # full-utterance statistics (the sequence branch sees the crop), optional noise

@@ -11,7 +11,7 @@ public static class CliApp
 
           features <file.wav> [--deltas 0|1|2]
               Prints the features of one file as JSON (16 kHz after resampling): MFCC, modulation spectrum, speech.
-          export <dataset-folder> --corpus emodb|ravdess --out <dir> [--limit N]
+          export <dataset-folder> --corpus emodb|ravdess --out <dir> [--limit N] [--feature-config <json>]
               Writes the features of a corpus for training: index.json plus .npy arrays numpy reads.
           predict <files or folders...> [--model id] [--models dir]
               Prints one JSON line per WAV file: label, confidence, probabilities, duration (folders are walked).

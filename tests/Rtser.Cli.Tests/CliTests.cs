@@ -108,6 +108,40 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void Export_with_a_feature_configuration_writes_its_mfcc_width_and_records_it_in_the_index()
+    {
+        string config = Path.Combine(_temp, "m40.json");
+        File.WriteAllText(config, """{"mfcc": {"melBins": 40, "coefficients": 40, "cepstralLifter": 0}}""");
+        string outDir = Path.Combine(_temp, "emodb_m40");
+        var (code, output, error) = Run("export", Path.Combine(TestPaths.Datasets, "emodb"), "--corpus", "emodb", "--out", outDir, "--limit", "3", "--feature-config", config);
+        Assert.True(code == 0, error + output);
+
+        using var index = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "index.json")));
+        JsonElement mfcc = index.RootElement.GetProperty("featureConfig").GetProperty("mfcc");
+        Assert.Equal(40, mfcc.GetProperty("melBins").GetInt32());
+        Assert.Equal(0, mfcc.GetProperty("cepstralLifter").GetDouble());
+        Assert.Equal(0.97, mfcc.GetProperty("preEmphasis").GetDouble(), 6); // left out, so the default
+        Assert.Equal(40, index.RootElement.GetProperty("mfcc").GetProperty("width").GetInt32());
+        int rows = index.RootElement.GetProperty("files").EnumerateArray().Sum(f => f.GetProperty("mfccFrames").GetInt32());
+        // the .npy header says rows x 40: 4-byte floats after the header
+        long bytes = new FileInfo(Path.Combine(outDir, "mfcc.npy")).Length;
+        Assert.InRange(bytes - ((long)rows * 40 * 4), 64, 256);
+    }
+
+    [Theory]
+    [InlineData("""{"mfcc": {"melBins": 40, "coefficients": 41}}""", "Coefficients 41")]
+    [InlineData("""{"mfcc": {"melBins": "forty"}}""", "not a feature configuration")]
+    public void Export_refuses_a_feature_configuration_that_is_invalid_with_one_clear_line(string json, string expected)
+    {
+        string config = Path.Combine(_temp, "bad.json");
+        File.WriteAllText(config, json);
+        var (code, _, error) = Run("export", Path.Combine(TestPaths.Datasets, "emodb"), "--corpus", "emodb", "--out", Path.Combine(_temp, "x"), "--limit", "2", "--feature-config", config);
+        Assert.Equal(1, code);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_missing_file_gives_one_error_line_and_exit_code_1()
     {
         var (code, _, error) = Run("features", Path.Combine(_temp, "nope.wav"));

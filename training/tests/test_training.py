@@ -8,6 +8,8 @@ import numpy as np
 from training import baselines, data, folds, metrics, stats
 from training.make_synthetic import make
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+
 
 class FoldTests(unittest.TestCase):
     def test_loso_and_groups_are_speaker_disjoint(self):
@@ -264,24 +266,51 @@ class SpeakerProfileTests(unittest.TestCase):
         import torch
         from training.models import build
         S, P = 12 * 2 + 3 * 3, 4  # ms_stats of A=4, M=3: 2AM + 3M
-        norm = {"mfcc_mean": np.zeros(13), "mfcc_std": np.ones(13), "ms_mean": np.zeros(12), "ms_std": np.ones(12),
-                "stats_mean": np.zeros(65 + S + P), "stats_std": np.ones(65 + S + P)}
-        dims = {"A": 4, "M": 3, "ms_shift": 0.064, "mfcc_shift": 0.01}
-        cfg = {"prosody": True, "speaker_norm": {"enrol": 20, "frames": True},
-               "model": {"arch": "cnn_rnn", "stats_branch": {"hidden": 8}}}
-        m = build(cfg, norm, 5, dims).eval()
-        torch.manual_seed(1)
-        mf, ms, sm = torch.randn(2, 60, 13), torch.randn(2, 8, 12), torch.randn(2, 65 + S + P)
-        c, d = torch.randn(2, 13), torch.randn(2, 12)
-        shifted = sm.clone()
-        shifted[:, :13] += c
-        shifted[:, 65:77] += d
-        with torch.no_grad():
-            a = m.front(mf, ms, sm)
-            b = m.front(mf + c[:, None], ms + d[:, None], shifted)  # the same speaker, recorded louder: same input
-            other = m.front(mf, ms, shifted)
-        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-5)
-        self.assertFalse(np.allclose(a.numpy(), other.numpy(), atol=1e-3))
+        for C in (13, 40):  # the default MFCCs and the 40-coefficient variant: the MS means start at 5C
+            with self.subTest(mfccs=C):
+                norm = {"mfcc_mean": np.zeros(C), "mfcc_std": np.ones(C), "ms_mean": np.zeros(12), "ms_std": np.ones(12),
+                        "stats_mean": np.zeros(5 * C + S + P), "stats_std": np.ones(5 * C + S + P)}
+                dims = {"A": 4, "M": 3, "ms_shift": 0.064, "mfcc_shift": 0.01, "n_mfcc": C}
+                cfg = {"prosody": True, "speaker_norm": {"enrol": 20, "frames": True},
+                       "model": {"arch": "cnn_rnn", "stats_branch": {"hidden": 8}}}
+                m = build(cfg, norm, 5, dims).eval()
+                torch.manual_seed(1)
+                mf, ms, sm = torch.randn(2, 60, C), torch.randn(2, 8, 12), torch.randn(2, 5 * C + S + P)
+                c, d = torch.randn(2, C), torch.randn(2, 12)
+                shifted = sm.clone()
+                shifted[:, :C] += c
+                shifted[:, 5 * C:5 * C + 12] += d
+                with torch.no_grad():
+                    a = m.front(mf, ms, sm)
+                    b = m.front(mf + c[:, None], ms + d[:, None], shifted)  # the same speaker, recorded louder: same input
+                    other = m.front(mf, ms, shifted)
+                np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-5)
+                self.assertFalse(np.allclose(a.numpy(), other.numpy(), atol=1e-3))
+
+    def test_a_config_runs_only_on_features_of_its_mfcc_width(self):
+        with tempfile.TemporaryDirectory() as d:
+            c13 = data.load(make(os.path.join(d, "e13"), "emodb", speakers=2, per_class=1))
+            c40 = data.load(make(os.path.join(d, "e40"), "emodb", speakers=2, per_class=1, n_mfcc=40))
+            self.assertEqual((c13.mfcc_width, c40.mfcc_width), (13, 40))
+            self.assertIs(data.check_mfcc_width(c13, {}), c13)
+            self.assertIs(data.check_mfcc_width(c40, {"mfcc_width": 40}), c40)
+            with self.assertRaisesRegex(ValueError, "40 MFCCs per frame"):
+                data.check_mfcc_width(c40, {"name": "x"})
+            with self.assertRaisesRegex(ValueError, "wants 40"):
+                data.check_mfcc_width(c13, {"mfcc_width": 40})
+
+    def test_the_40_mfcc_recipe_trains_and_scores_on_40_wide_features(self):
+        from training import experiment
+        with tempfile.TemporaryDirectory() as d:
+            for tag in ("", "_sp0.9", "_sp1.1"):
+                make(os.path.join(d, "emodb_m40" + tag), "emodb", speakers=3, per_class=2, fixed_seconds=2.0, n_mfcc=40,
+                     seed=len(tag))
+            cfg = experiment.load_config(os.path.join(HERE, "..", "configs", "cnn_rnn_spk_noval_sp_m40.json"), smoke=True)
+            cfg.pop("seeds", None)
+            r = experiment.run(cfg, os.path.join(d, "emodb_m40"), os.path.join(d, "runs"), log=lambda *_: None)
+            self.assertEqual(r["n_files"], 3 * 2 * 7)
+            self.assertEqual(np.array(r["probabilities"]).shape, (3 * 2 * 7, 7))
+            self.assertTrue(np.isfinite(r["probabilities"]).all())
 
     def test_prosody_frames_are_relative_to_the_speakers_f0_and_energy_and_zero_where_unvoiced(self):
         import torch

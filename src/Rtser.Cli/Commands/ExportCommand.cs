@@ -8,7 +8,7 @@ using Rtser.Features.Prosody;
 namespace Rtser.Cli.Commands;
 
 /// <summary>
-/// <c>export folder --corpus c --out dir</c>: every file's features, concatenated into .npy arrays with an
+/// <c>export folder --corpus c --out dir [--feature-config file.json]</c>: every file's features, concatenated into .npy arrays with an
 /// index.json of files, speakers and labels. Training reads only this, so models see exactly the numbers
 /// the service computes.
 /// </summary>
@@ -31,7 +31,10 @@ internal static class ExportCommand
             files = [.. files.Where((_, i) => i % Math.Max(1, files.Count / Math.Max(1, limit)) == 0).Take(limit)];
         }
 
-        var extractor = new SpeechFeatureExtractor();
+        // An experiment may export another feature configuration; the index records it, so cards carry it and a
+        // service whose extractor differs refuses the model.
+        string? configPath = a.Option("feature-config");
+        var extractor = new SpeechFeatureExtractor(configPath is null ? null : ReadConfig(configPath));
         var results = new SpeechFeatures[files.Count];
         var clock = Stopwatch.StartNew();
         Parallel.For(0, files.Count, i => results[i] = extractor.Extract(AudioLoader.LoadMono16k(files[i].Path)));
@@ -121,5 +124,19 @@ internal static class ExportCommand
         File.WriteAllText(Path.Combine(outDir, "index.json"), JsonSerializer.Serialize(index, CliJson.Options));
         stdout.WriteLine($"exported {files.Count} files ({mfccRows} MFCC frames, {msRows} MS frames) from {corpus} to {outDir} in {clock.Elapsed.TotalSeconds:F1} s");
         return 0;
+    }
+
+    /// <summary>A FeatureConfig as JSON (web casing; what is left out keeps its default). Checked like any other.</summary>
+    private static FeatureConfig ReadConfig(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<FeatureConfig>(File.ReadAllText(path), CliJson.Options)
+                ?? throw new ArgumentException($"{path}: no feature configuration");
+        }
+        catch (JsonException e)
+        {
+            throw new ArgumentException($"{path}: not a feature configuration ({e.Message})", e);
+        }
     }
 }
