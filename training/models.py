@@ -349,7 +349,10 @@ class CNNRNN(Base):
                 stats = stats - speaker_mean
         s = self.stats(stats)
         if self.fusion == "concat":
-            return self.out(torch.cat([z, s], 1)), []
+            fused = torch.cat([z, s], 1)
+            # what the classifier reads, kept while training for train.py's speaker adversary
+            self.last_fused = fused if self.training else None
+            return self.out(fused), []
         a, b = self.out(z), self.stats_out(s)
         return a + b, [a, b]
 

@@ -5,6 +5,7 @@ import time
 
 import numpy as np
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 from sklearn.feature_selection import mutual_info_classif
 
@@ -223,6 +224,37 @@ def epoch_order(groups, rng):
     return np.array([g[rng.integers(len(g))] if len(g) > 1 else g[0] for g in groups])[rng.permutation(len(groups))]
 
 
+class _ReverseGradient(torch.autograd.Function):
+    """Identity forward; the gradient times -weight backward (Ganin & Lempitsky's gradient reversal layer)."""
+
+    @staticmethod
+    def forward(ctx, x, weight):
+        ctx.weight = weight
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return -ctx.weight * g, None
+
+
+def speaker_adversary(cfg, corpus, train_idx, model):
+    """Config "speaker_adversary": {"weight": w}: a linear speaker classifier on the features the emotion classifier
+    reads, trained through a gradient reversal layer, so the network is pushed to keep what tells speakers apart out of
+    them. Training only: the head is not part of the model and not exported. Returns (head, speaker index per
+    utterance) or None. A perturbed copy is a speaker of its own (its voice differs)."""
+    adv = cfg.get("speaker_adversary")
+    if not adv:
+        return None
+    if not (model.uses_stats and model.fusion == "concat"):
+        raise ValueError("speaker_adversary needs the CNN-RNN with a concatenated statistics branch")
+    names = sorted(set(corpus.speakers[train_idx].tolist()))
+    index = np.full(corpus.n, -1, dtype=np.int64)
+    for k, s in enumerate(names):
+        index[corpus.speakers == s] = k
+    head = nn.Linear(model.out[1].in_features, len(names))
+    return head, index
+
+
 def train_model(cfg, corpus, train_idx, val_idx, seed, epochs=None, log=print):
     """Train on train_idx; if val_idx is given, keep the epoch with the best validation UAR."""
     torch.manual_seed(seed)
@@ -267,8 +299,10 @@ def train_model(cfg, corpus, train_idx, val_idx, seed, epochs=None, log=print):
         sel = {"mfcc_cols": mf_cols, "ms_cols": ms_cols}
     K = len(corpus.labels)
     model = build(cfg, norm, K, dims_of(corpus))
+    adversary = speaker_adversary(cfg, corpus, train_idx, model)
+    params = list(model.parameters()) + (list(adversary[0].parameters()) if adversary else [])
     epochs = epochs or tcfg["epochs"]
-    opt = torch.optim.AdamW(model.parameters(), lr=tcfg.get("lr", 2e-3), weight_decay=tcfg.get("weight_decay", 1e-2))
+    opt = torch.optim.AdamW(params, lr=tcfg.get("lr", 2e-3), weight_decay=tcfg.get("weight_decay", 1e-2))
     bs = tcfg.get("batch_size", 32)
     groups = versions(corpus, train_idx, bool(cfg.get("perturbed")))
     steps_per_epoch = int(math.ceil(len(groups) / bs))
@@ -309,6 +343,8 @@ def train_model(cfg, corpus, train_idx, val_idx, seed, epochs=None, log=print):
                 C = corpus.mfcc_width
                 mf, pr = mf[..., :C].contiguous(), mf[..., C:].contiguous()
             target = F.one_hot(y, K).float()
+            if adversary:
+                spk_target = F.one_hot(torch.from_numpy(adversary[1][mb]), adversary[0].out_features).float()
             st = None
             if sb:  # full-utterance statistics (the sequence branch sees the crop), optional noise
                 st = S_all[mb].copy()
@@ -330,6 +366,8 @@ def train_model(cfg, corpus, train_idx, val_idx, seed, epochs=None, log=print):
                 if pr is not None:
                     pr = lam * pr + (1 - lam) * pr[perm]
                 target = lam * target + (1 - lam) * target[perm]
+                if adversary:
+                    spk_target = lam * spk_target + (1 - lam) * spk_target[perm]
                 if st is not None:
                     st = lam * st + (1 - lam) * st[perm]
             ls = tcfg.get("label_smoothing", 0.1)
@@ -339,6 +377,10 @@ def train_model(cfg, corpus, train_idx, val_idx, seed, epochs=None, log=print):
             else:
                 out, branches = model.logits(mf, ms), []
             loss = -(target * F.log_softmax(out, -1) * cw).sum(1).mean()
+            if adversary:  # the head learns to tell the speakers apart; reversed, the network learns to hide them
+                ramp = min(1.0, (ep - 1 + s / len(order)) / max(1, epochs // 2))  # 0 -> 1 over the first half
+                feats = _ReverseGradient.apply(model.last_fused, cfg["speaker_adversary"]["weight"] * ramp)
+                loss = loss - (spk_target * F.log_softmax(adversary[0](feats), -1)).sum(1).mean()
             for bl in branches:  # auxiliary losses: every branch must classify on its own too
                 loss = loss - sb.get("aux_weight", 0.5) * (target * F.log_softmax(bl, -1) * cw).sum(1).mean()
             opt.zero_grad()
