@@ -181,6 +181,37 @@ class TorchModelTests(unittest.TestCase):
         self.assertEqual(tuple(p.shape), (2, 5))
 
 
+class SpeakerAdversaryTests(unittest.TestCase):
+    def test_the_reversal_layer_passes_values_and_flips_scaled_gradients(self):
+        import torch
+        from training.train import _ReverseGradient
+        x = torch.tensor([1.0, -2.0, 3.0], requires_grad=True)
+        y = _ReverseGradient.apply(x, 0.25)
+        (y * torch.tensor([1.0, 2.0, 3.0])).sum().backward()
+        np.testing.assert_allclose(y.detach().numpy(), [1.0, -2.0, 3.0])
+        np.testing.assert_allclose(x.grad.numpy(), [-0.25, -0.5, -0.75])
+
+    def test_the_adversary_knows_only_training_speakers_and_stays_out_of_the_model(self):
+        from training import train
+        with tempfile.TemporaryDirectory() as d:
+            c = data.load(make(os.path.join(d, "e"), "emodb", speakers=3, per_class=1))
+            cfg = experiment_config("cnn_rnn_spk_noval_sp_adv")
+            tr = np.where(c.speakers != c.speakers[0])[0]
+            model = train.build(cfg, dict(train.frame_norm(c, tr), **train.stats_norm(c, tr, True)), len(c.labels),
+                                train.dims_of(c))
+            head, index = train.speaker_adversary(cfg, c, tr, model)
+            self.assertEqual(head.out_features, 2)
+            self.assertTrue((index[c.speakers == c.speakers[0]] == -1).all())  # the test speaker has no class
+            self.assertEqual(sorted(set(index[tr].tolist())), [0, 1])
+            self.assertFalse(any(p is q for p in head.parameters() for q in model.parameters()))
+            self.assertIsNone(train.speaker_adversary(experiment_config("cnn_rnn_spk_noval_sp"), c, tr, model))
+
+
+def experiment_config(name):
+    from training import experiment
+    return experiment.load_config(os.path.join(HERE, "..", "configs", name + ".json"))
+
+
 class SpeakerProfileTests(unittest.TestCase):
     def test_profiles_never_hold_the_scored_utterance_and_training_speakers_use_their_own_mean(self):
         from training.train import speaker_offsets
