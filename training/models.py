@@ -349,10 +349,7 @@ class CNNRNN(Base):
                 stats = stats - speaker_mean
         s = self.stats(stats)
         if self.fusion == "concat":
-            fused = torch.cat([z, s], 1)
-            # what the classifier reads, kept while training for train.py's speaker adversary
-            self.last_fused = fused if self.training else None
-            return self.out(fused), []
+            return self.out(torch.cat([z, s], 1)), []
         a, b = self.out(z), self.stats_out(s)
         return a + b, [a, b]
 

@@ -237,22 +237,46 @@ class _ReverseGradient(torch.autograd.Function):
         return -ctx.weight * g, None
 
 
-def speaker_adversary(cfg, corpus, train_idx, model):
+class SpeakerAdversary:
     """Config "speaker_adversary": {"weight": w}: a linear speaker classifier on the features the emotion classifier
     reads, trained through a gradient reversal layer, so the network is pushed to keep what tells speakers apart out of
-    them. Training only: the head is not part of the model and not exported. Returns (head, speaker index per
-    utterance) or None. A perturbed copy is a speaker of its own (its voice differs)."""
+    them. Training only: the head is not part of the model and not exported; the features are taken from the
+    classifier's input by a forward hook, removed by close(). A perturbed copy is a speaker of its own (its voice
+    differs)."""
+
+    def __init__(self, model, speakers, train_idx, weight):
+        names = sorted(set(speakers[train_idx].tolist()))
+        self.index = np.full(len(speakers), -1, dtype=np.int64)  # speaker class per utterance; -1: not a training one
+        for k, s in enumerate(names):
+            self.index[speakers == s] = k
+        self.head = nn.Linear(model.out[1].in_features, len(names))
+        self.weight = weight
+        self._fused = None
+        self._hook = model.out.register_forward_hook(self._capture)
+
+    def _capture(self, _module, inputs, _output):
+        self._fused = inputs[0]
+
+    def targets(self, mb):
+        return F.one_hot(torch.from_numpy(self.index[mb]), self.head.out_features).float()
+
+    def loss(self, targets, ramp):
+        """The head's cross entropy on the last forward pass; its gradient reaches the network reversed."""
+        feats = _ReverseGradient.apply(self._fused, self.weight * ramp)
+        return -(targets * F.log_softmax(self.head(feats), -1)).sum(1).mean()
+
+    def close(self):
+        self._hook.remove()
+
+
+def speaker_adversary(cfg, corpus, train_idx, model):
+    """The config's SpeakerAdversary for model, or None without one."""
     adv = cfg.get("speaker_adversary")
     if not adv:
         return None
     if not (model.uses_stats and model.fusion == "concat"):
         raise ValueError("speaker_adversary needs the CNN-RNN with a concatenated statistics branch")
-    names = sorted(set(corpus.speakers[train_idx].tolist()))
-    index = np.full(corpus.n, -1, dtype=np.int64)
-    for k, s in enumerate(names):
-        index[corpus.speakers == s] = k
-    head = nn.Linear(model.out[1].in_features, len(names))
-    return head, index
+    return SpeakerAdversary(model, corpus.speakers, train_idx, adv["weight"])
 
 
 def train_model(cfg, corpus, train_idx, val_idx, seed, epochs=None, log=print):
@@ -300,7 +324,7 @@ def train_model(cfg, corpus, train_idx, val_idx, seed, epochs=None, log=print):
     K = len(corpus.labels)
     model = build(cfg, norm, K, dims_of(corpus))
     adversary = speaker_adversary(cfg, corpus, train_idx, model)
-    params = list(model.parameters()) + (list(adversary[0].parameters()) if adversary else [])
+    params = list(model.parameters()) + (list(adversary.head.parameters()) if adversary else [])
     epochs = epochs or tcfg["epochs"]
     opt = torch.optim.AdamW(params, lr=tcfg.get("lr", 2e-3), weight_decay=tcfg.get("weight_decay", 1e-2))
     bs = tcfg.get("batch_size", 32)
@@ -344,7 +368,7 @@ def train_model(cfg, corpus, train_idx, val_idx, seed, epochs=None, log=print):
                 mf, pr = mf[..., :C].contiguous(), mf[..., C:].contiguous()
             target = F.one_hot(y, K).float()
             if adversary:
-                spk_target = F.one_hot(torch.from_numpy(adversary[1][mb]), adversary[0].out_features).float()
+                spk_target = adversary.targets(mb)
             st = None
             if sb:  # full-utterance statistics (the sequence branch sees the crop), optional noise
                 st = S_all[mb].copy()
@@ -379,8 +403,7 @@ def train_model(cfg, corpus, train_idx, val_idx, seed, epochs=None, log=print):
             loss = -(target * F.log_softmax(out, -1) * cw).sum(1).mean()
             if adversary:  # the head learns to tell the speakers apart; reversed, the network learns to hide them
                 ramp = min(1.0, (ep - 1 + s / len(order)) / max(1, epochs // 2))  # 0 -> 1 over the first half
-                feats = _ReverseGradient.apply(model.last_fused, cfg["speaker_adversary"]["weight"] * ramp)
-                loss = loss - (spk_target * F.log_softmax(adversary[0](feats), -1)).sum(1).mean()
+                loss = loss + adversary.loss(spk_target, ramp)
             for bl in branches:  # auxiliary losses: every branch must classify on its own too
                 loss = loss - sb.get("aux_weight", 0.5) * (target * F.log_softmax(bl, -1) * cw).sum(1).mean()
             opt.zero_grad()
@@ -400,6 +423,8 @@ def train_model(cfg, corpus, train_idx, val_idx, seed, epochs=None, log=print):
                 history.append(rec)
                 break
         history.append(rec)
+    if adversary:
+        adversary.close()
     if val_idx is not None and len(val_idx) and best[2] is not None:
         model.load_state_dict(best[2])
     info = {"best_epoch": best[1] if val_idx is not None else epochs, "best_val_uar": best[0],

@@ -11,6 +11,11 @@ from training.make_synthetic import make
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+def experiment_config(name):
+    from training import experiment
+    return experiment.load_config(os.path.join(HERE, "..", "configs", name + ".json"))
+
+
 class FoldTests(unittest.TestCase):
     def test_loso_and_groups_are_speaker_disjoint(self):
         for n_spk, expect in ((10, 10), (18, 6)):
@@ -199,17 +204,13 @@ class SpeakerAdversaryTests(unittest.TestCase):
             tr = np.where(c.speakers != c.speakers[0])[0]
             model = train.build(cfg, dict(train.frame_norm(c, tr), **train.stats_norm(c, tr, True)), len(c.labels),
                                 train.dims_of(c))
-            head, index = train.speaker_adversary(cfg, c, tr, model)
+            adversary = train.speaker_adversary(cfg, c, tr, model)
+            head, index = adversary.head, adversary.index
             self.assertEqual(head.out_features, 2)
             self.assertTrue((index[c.speakers == c.speakers[0]] == -1).all())  # the test speaker has no class
             self.assertEqual(sorted(set(index[tr].tolist())), [0, 1])
             self.assertFalse(any(p is q for p in head.parameters() for q in model.parameters()))
             self.assertIsNone(train.speaker_adversary(experiment_config("cnn_rnn_spk_noval_sp"), c, tr, model))
-
-
-def experiment_config(name):
-    from training import experiment
-    return experiment.load_config(os.path.join(HERE, "..", "configs", name + ".json"))
 
 
 class SpeakerProfileTests(unittest.TestCase):
