@@ -54,6 +54,27 @@ def profile_curve(curve, cfg, S, corpus, te, score, comp=None, plain=None):
     return curve[str(cfg["speaker_norm"].get("enrol", 20))][te]
 
 
+def tta_curve(curve, cfg, S, corpus, te, score, comp=None):
+    """Test-time augmentation (config "tta": true, with "perturbed"): for every profile size, the mean of a test
+    recording's probabilities and those of its speed-perturbed copies, each copy scored against the profile of the
+    same enrolment recordings' copies (a perturbed voice against its own perturbed profile, as copies train).
+    score(idx, offsets) -> probabilities; results into curve[size]."""
+    from . import data
+    from .train import profile_means, profile_rows
+    te = np.asarray(te)
+    paths = data.unprefixed(corpus.paths)
+    tags = [p.split(":", 1)[0] if ":" in p else "" for p in corpus.paths]
+    index = {(t, p): i for i, (t, p) in enumerate(zip(tags, paths))}
+    copies = [f"{corpus.name}_{tag}" for tag in cfg["perturbed"]]
+    for k in enrol_curve(cfg):
+        rows = profile_rows(corpus.speakers, te, k, ENROL_SEED)
+        probs = [score(te, profile_means(S, rows, comp))]
+        for c in copies:
+            to_copy = np.vectorize(lambda i: index[(c, paths[i])], otypes=[np.int64])
+            probs.append(score(to_copy(te), profile_means(S, [to_copy(r) for r in rows], comp)))
+        curve.setdefault(str(k), np.full((corpus.n, probs[0].shape[1]), np.nan))[te] = np.mean(probs, 0)
+
+
 def compensation(cfg, S, corpus, fo, n_own):
     """The fold's profile compensation (config speaker_norm.compensate, profiles.fit_fold) with its gate; None
     without it."""
@@ -169,10 +190,11 @@ def run_ensemble(cfg, features_dir, out_dir, log=print):
         curve = {k: np.mean([np.array(r["enrol_curve"][k]["probabilities"], dtype=np.float64) for r in members], 0)
                  for k in members[0]["enrol_curve"]}
         out["enrol_curve"] = curve_results(curve, corpus, folds)
-    if all(r.get("enrol_curve_plain") for r in members):
-        plain = {k: np.mean([np.array(r["enrol_curve_plain"][k]["probabilities"], dtype=np.float64) for r in members], 0)
-                 for k in members[0]["enrol_curve_plain"]}
-        out["enrol_curve_plain"] = curve_results(plain, corpus, folds)
+    for key in ("enrol_curve_plain", "tta_curve"):
+        if all(r.get(key) for r in members):
+            mean = {k: np.mean([np.array(r[key][k]["probabilities"], dtype=np.float64) for r in members], 0)
+                    for k in members[0][key]}
+            out[key] = curve_results(mean, corpus, folds)
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, f"{cfg['name']}__{corpus.name}.json")
     with open(path, "w") as f:
@@ -220,6 +242,7 @@ def run(cfg, features_dir, out_dir, log=print):
     probs = np.full((corpus.n - n_extra, K), np.nan)  # torch models: test probabilities (for seed ensembles)
     curve = {}  # speaker-normalised models: test probabilities per speaker-profile size
     curve_plain = {}  # with compensated profiles: the same with the plain means of the same recordings
+    curve_tta = {}  # config "tta": the same with the test recording's perturbed copies averaged in
     t0 = time.time()
     if kind in ("mlr", "svm"):
         fs = cfg.get("feature_set", "all")
@@ -255,8 +278,12 @@ def run(cfg, features_dir, out_dir, log=print):
                                                 seed + fo["fold"], log=log)
             if cfg.get("speaker_norm"):
                 S = utterance_stats(corpus, cfg.get("prosody", False))
+                comp = compensation(cfg, S, corpus, fo, corpus.n - n_extra)
                 pr = profile_curve(curve, cfg, S, corpus, te, lambda offsets: predict(model, corpus, te, offsets=offsets),
-                                   compensation(cfg, S, corpus, fo, corpus.n - n_extra), curve_plain)
+                                   comp, curve_plain)
+                if cfg.get("tta"):
+                    tta_curve(curve_tta, cfg, S, corpus, te,
+                              lambda idx, offsets: predict(model, corpus, idx, offsets=offsets), comp)
             else:
                 pr = predict(model, corpus, te)
             probs[te] = pr
@@ -283,6 +310,8 @@ def run(cfg, features_dir, out_dir, log=print):
         out["enrol_curve"] = curve_results(curve, corpus, folds)
     if curve_plain:
         out["enrol_curve_plain"] = curve_results(curve_plain, corpus, folds)
+    if curve_tta:
+        out["tta_curve"] = curve_results({k: v[:corpus.n - n_extra] for k, v in curve_tta.items()}, corpus, folds)
     if cfg.get("selection") and kind in ("mlr", "svm"):
         from collections import Counter
         cnt = Counter(n for m in fold_meta for n in m["selected"])

@@ -58,6 +58,36 @@ class PerturbedCopyTests(unittest.TestCase):
                 self.assertEqual(len(copies), len(f["train"]) - len(copies) + (len(f["val"]) if with_val else 0))
 
 
+    def test_test_time_augmentation_scores_each_copy_against_the_copies_of_the_same_enrolment_recordings(self):
+        from training import experiment
+        with tempfile.TemporaryDirectory() as d:
+            root = make(os.path.join(d, "emodb"), "emodb", speakers=2, per_class=2)
+            for tag in ("sp0.9", "sp1.1"):
+                make(f"{root}_{tag}", "emodb", speakers=2, per_class=2)
+            cfg = {"perturbed": ["sp0.9", "sp1.1"], "train": {"validation": False},
+                   "speaker_norm": {"enrol": 3, "curve": [3, "all"]}}
+            base = data.load(root)
+            fo = folds.make_folds(base.speakers)
+            corpus = experiment.with_copies(base, root, cfg, fo)
+            n = base.n
+            # statistics that name the file: the original i holds i, its copy under tag t holds i + 1000 (t + 1)
+            S = np.zeros((corpus.n, 1))
+            for j, p in enumerate(corpus.paths):
+                tag, _, path = p.rpartition(":")
+                S[j] = base.paths.index(path) + {"": 0, "emodb_sp0.9": 1000, "emodb_sp1.1": 2000}[tag]
+            te = fo[0]["test"]
+            # the score says which file was scored and the mean of its profile
+            score = lambda idx, offsets: np.stack([S[idx, 0], offsets[:, 0]], 1)
+            curve = {}
+            experiment.tta_curve(curve, cfg, S, corpus, te, score)
+            self.assertEqual(sorted(curve), ["3", "all"])
+            got = curve["all"][te]
+            np.testing.assert_allclose(got[:, 0], te + 1000)  # (i + (i + 1000) + (i + 2000)) / 3
+            own = [S[:n][(base.speakers == base.speakers[i]) & (np.arange(n) != i), 0].mean()
+                   for i in te]
+            np.testing.assert_allclose(got[:, 1], np.array(own) + 1000)  # profiles of the same recordings' copies
+            self.assertTrue(np.isnan(curve["all"][n:]).all())
+
     def test_an_epoch_draws_every_recording_once_as_one_of_its_versions(self):
         from training.train import epoch_order, versions
         tmp = tempfile.mkdtemp()
