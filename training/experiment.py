@@ -97,7 +97,9 @@ def curve_results(curve, corpus, folds):
     return out
 
 
-IDENTITY_KEYS = ("name", "title", "priority", "export", "export_corpora", "seeds")
+# keys that change neither what is trained nor how it is scored (a stored run with only these different is reused)
+COSMETIC_KEYS = ("title", "priority", "export", "export_corpora", "compare", "service_profile")
+IDENTITY_KEYS = ("name", "seeds") + COSMETIC_KEYS
 
 
 def with_copies(corpus, features_dir, cfg, folds):

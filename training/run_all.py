@@ -38,8 +38,8 @@ def corpus_config(cfg, corpus):
 
 def same_training(a, b):
     """Stored run config vs current config: equal apart from keys that do not change what is trained."""
-    cosmetic = ("title", "priority", "export", "export_corpora", "compare", "service_profile")
-    strip = lambda c: {k: v for k, v in (c or {}).items() if k not in cosmetic}
+    from .experiment import COSMETIC_KEYS
+    strip = lambda c: {k: v for k, v in (c or {}).items() if k not in COSMETIC_KEYS}
     return a is not None and strip(a) == strip(b)
 
 
