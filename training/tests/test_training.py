@@ -116,6 +116,20 @@ class MetricTests(unittest.TestCase):
         self.assertAlmostEqual(r["per_class"]["b"]["precision"], 0.5)
 
 
+class EnsembleSpreadTests(unittest.TestCase):
+    def test_every_subset_is_scored_by_its_members_averaged_probabilities(self):
+        from training.ensemble_spread import subset_uars
+        y = np.array([0, 1, 0, 1])
+        right = np.array([[0.9, 0.1], [0.1, 0.9]] * 2)
+        wrong = np.array([[0.2, 0.8], [0.8, 0.2]] * 2)
+        class0 = np.array([[0.6, 0.4]] * 4)
+        fold = [{"test": np.arange(4)}]
+        got = subset_uars([right, wrong, class0], y, fold, ["a", "b"], 2)
+        # right + wrong: 0.55 for the true class; right + class0 still right; wrong + class0 wrong on both
+        self.assertEqual(got, {(0, 1): 1.0, (0, 2): 1.0, (1, 2): 0.0})
+        self.assertEqual(subset_uars([right, wrong, class0], y, fold, ["a", "b"], 1), {(0,): 1.0, (1,): 0.0, (2,): 0.5})
+
+
 class StatsAndBaselineTests(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
