@@ -151,7 +151,8 @@ def write(runs_dir, results_dir, models_dir=None, log=print):
         # any other ablation: config "compare": {"with": "<base run>", "what": "<what the run adds>"}
         whats = {}
         for r in rs:
-            cmp = _current_config(r["name"]).get("compare", r["config"].get("compare"))
+            now = _current_config(r["name"])  # the config file decides, also to withdraw a comparison
+            cmp = now.get("compare") if now else r["config"].get("compare")
             if cmp and cmp["with"] in by_name:
                 whats.setdefault(cmp["what"], []).append((by_name[cmp["with"]], r))
         for what, pairs in whats.items():
@@ -169,11 +170,14 @@ def write(runs_dir, results_dir, models_dir=None, log=print):
                                           if k in r["enrol_curve"] else "" for k in ks) + " |")
                 summary.append({"profile_curve": r["name"], "corpus": corpus,
                                 "uar_by_profile_size": {k: v["uar_mean"] for k, v in r["enrol_curve"].items()}})
-                if r.get("enrol_curve_plain"):  # compensated profiles: the same models with the plain means
-                    plain = r["enrol_curve_plain"]
-                    lines.append(f"| — the same trained models, plain-mean profiles of the same recordings | "
-                                 + " | ".join(f"{_pct(plain[k]['uar_mean'])} ± {_pct(plain[k]['uar_sd'])}"
-                                              if k in plain else "" for k in ks) + " |")
+                # the same trained models scored another way: compensated profiles' plain means; test-time augmentation
+                for key, how in (("enrol_curve_plain", "plain-mean profiles of the same recordings"),
+                                 ("tta_curve", "each test recording averaged with its speed-perturbed copies (TTA)")):
+                    if r.get(key):
+                        other = r[key]
+                        lines.append(f"| — the same trained models, {how} | "
+                                     + " | ".join(f"{_pct(other[k]['uar_mean'])} ± {_pct(other[k]['uar_sd'])}"
+                                                  if k in other else "" for k in ks) + " |")
             lines.append("")
         for r in rs:
             if r.get("members"):
