@@ -205,6 +205,20 @@ public sealed class SpeakerProfileTests : IDisposable
         Assert.Equal(5, (await Send.Created(await Upload(_a, Clips[0], "p03"))).Adaptation!.ProfileRecordings);
     }
 
+    [Fact]
+    public async Task A_speaker_named_with_spaces_around_is_the_same_speaker_in_uploads_and_live_mode()
+    {
+        foreach ((string clip, string name) in Clips[..3].Zip(["p03", " p03", "p03  "]))
+        {
+            _app.Clock.Now = _app.Clock.Now.AddMinutes(1);
+            Assert.Equal("p03", (await Send.Created(await Upload(_a, clip, name))).Speaker);
+        }
+
+        JsonElement ready = (await LiveAsync("%20p03%20", Clips[3])).GetProperty("ready");
+        Assert.Equal(Adapted, ready.GetProperty("model").GetString());
+        Assert.Equal(3, ready.GetProperty("adaptation").GetProperty("profileRecordings").GetInt32());
+    }
+
     [Theory]
     [InlineData("0", true, true)] // every profile compensated
     [InlineData("1", false, false)] // none

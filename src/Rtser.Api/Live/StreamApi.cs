@@ -56,7 +56,7 @@ public static class StreamApi
             return Problems.Problems.BadRequest($"unknown model '{model}'; available: {string.Join(", ", analysis.ModelIds)}");
         }
 
-        speaker = string.IsNullOrWhiteSpace(speaker) ? null : speaker.Trim();
+        speaker = Speakers.SpeakersApi.Normalize(speaker);
         (SpeakerProfile? profile, ProblemHttpResult? refused) = await PredictionsApi.SpeakerProfileAsync(
             chosen, speaker, Access.Caller.Owner(http), analysis, store, options.Value, http.RequestAborted);
         if (refused is not null)

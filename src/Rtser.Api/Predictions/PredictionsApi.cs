@@ -73,7 +73,7 @@ public static partial class PredictionsApi
             return Problems.Problems.BadRequest($"unknown model '{modelId}'; available: {string.Join(", ", analysis.ModelIds)}");
         }
 
-        speaker = string.IsNullOrWhiteSpace(speaker) ? upload.Speaker : speaker.Trim();
+        speaker = Speakers.SpeakersApi.Normalize(speaker) ?? upload.Speaker; // the form field is trimmed as it is read
         string? owner = Caller.Owner(request.HttpContext);
         (SpeakerProfile? profile, ProblemHttpResult? refused) = await SpeakerProfileAsync(chosen, speaker, owner, analysis, store, o, cancel);
         if (refused is not null)

@@ -22,6 +22,9 @@ public static class SpeakersApi
         return group;
     }
 
+    /// <summary>A speaker as a request names it (query, form field or stream parameter): trimmed, and blank means none.</summary>
+    public static string? Normalize(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+
     /// <summary>The service's rule for speaker names: short pseudonyms that are safe anywhere they are shown.</summary>
     public static bool IsValid(string s) =>
         s.Length is > 0 and <= 64 && s.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
