@@ -120,6 +120,18 @@ def profile_means(X, rows, comp=None):
                      for r in rows]).astype(np.float32)
 
 
+def sampled_profiles(mb, same, speakers, S_raw, enrol, rng):
+    """Config speaker_norm.train = "sampled": [len(mb), D] each utterance's profile as a test speaker's is built, the
+    mean of `enrol` other recordings of its speaker drawn afresh (same: speaker -> its training utterances), for the
+    statistics and, with frames, the frame streams alike; instead of the speaker's full mean."""
+    out = np.empty((len(mb), S_raw.shape[1]), np.float32)
+    for j, i in enumerate(mb):
+        others = same[speakers[i]]
+        others = others[others != i]
+        out[j] = S_raw[rng.choice(others, min(enrol, len(others)), replace=False)].astype(np.float64).mean(0)
+    return out
+
+
 def dims_of(corpus):
     return {"A": corpus.acoustic_bands, "M": corpus.modulation_bands, "n_mfcc": corpus.mfcc_width,
             "ms_shift": corpus.ms_shift, "mfcc_shift": corpus.mfcc_shift}
@@ -354,8 +366,12 @@ def train_model(cfg, corpus, train_idx, val_idx, seed, epochs=None, log=print):
             mf = np.stack([p[0] for p in pairs]).astype(np.float32)
             ms = np.stack([p[1] for p in pairs]).astype(np.float32)
             sm = None
+            sampling, sampled = bool(spk and spk.get("train") == "sampled"), None
+            draw = lambda: sampled_profiles(mb, same, corpus.speakers, S_raw, int(spk.get("enrol", 20)), rng)
             if frames:  # centred here, before the masks (which fill in the centred domain); the graph then subtracts 0
-                mf_mean, ms_mean = profile_frame_means(train_off[mb, None], corpus.mfcc_width, ms.shape[2])
+                sampled = draw() if sampling else None
+                off = train_off[mb] if sampled is None else sampled
+                mf_mean, ms_mean = profile_frame_means(off[:, None], corpus.mfcc_width, ms.shape[2])
                 mf[..., :corpus.mfcc_width] -= mf_mean
                 ms -= ms_mean
                 sm = torch.zeros(len(mb), train_off.shape[1])
@@ -371,14 +387,9 @@ def train_model(cfg, corpus, train_idx, val_idx, seed, epochs=None, log=print):
                 spk_target = adversary.targets(mb)
             st = None
             if sb:  # full-utterance statistics (the sequence branch sees the crop), optional noise
-                st = S_all[mb].copy()
-                if spk and spk.get("train") == "sampled":
-                    k = int(spk.get("enrol", 20))
-                    for j, i in enumerate(mb):
-                        others = same[corpus.speakers[i]]
-                        others = others[others != i]
-                        pick = rng.choice(others, min(k, len(others)), replace=False)
-                        st[j] = S_raw[i] - S_raw[pick].mean(0)
+                if sampling and sampled is None:  # drawn here without frames (the random stream of earlier runs)
+                    sampled = draw()
+                st = S_all[mb].copy() if sampled is None else (S_raw[mb] - sampled).astype(np.float32)
                 if sb.get("noise", 0) > 0:
                     st += (rng.normal(0, 1, st.shape) * sb["noise"] * norm["stats_std"]).astype(np.float32)
                 st = torch.from_numpy(st)

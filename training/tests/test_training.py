@@ -279,6 +279,25 @@ class SpeakerProfileTests(unittest.TestCase):
         np.testing.assert_array_equal(speaker_offsets(X, speakers, np.array([0]), 2, seed=3),
                                       speaker_offsets(X, speakers, np.array([0]), 2, seed=3))
 
+    def test_sampled_training_profiles_average_other_recordings_of_the_same_speaker(self):
+        from training.train import sampled_profiles
+        speakers = np.array(["a"] * 6 + ["b"] * 4)
+        S = np.arange(10, dtype=np.float64)[:, None] * np.array([[1.0, 100.0]])  # file i's statistics: (i, 100 i)
+        same = {s: np.where(speakers == s)[0] for s in ("a", "b")}
+        rng = np.random.default_rng(0)
+        for _ in range(20):
+            mb = np.array([0, 5, 7])
+            got = sampled_profiles(mb, same, speakers, S, 3, rng)
+            self.assertEqual(got.shape, (3, 2))
+            for j, i in enumerate(mb):
+                others = set(same[speakers[i]]) - {i}
+                # a mean of 3 distinct others: between the smallest and largest such means, never the file itself
+                lo, hi = np.mean(sorted(others)[:3]), np.mean(sorted(others)[-3:])
+                self.assertTrue(lo - 1e-4 <= got[j, 0] <= hi + 1e-4, (i, got[j], lo, hi))
+                self.assertAlmostEqual(got[j, 1], 100 * got[j, 0], places=3)
+        # a speaker with fewer others than enrol: all of them
+        np.testing.assert_allclose(sampled_profiles(np.array([9]), same, speakers, S, 20, rng), [[7.0, 700.0]])
+
     def test_compensation_recovers_the_mean_of_a_speaker_heard_in_one_emotion_only(self):
         from training import profiles
         rng = np.random.default_rng(0)
