@@ -124,12 +124,12 @@ def sampled_profiles(mb, same, speakers, S_raw, enrol, rng):
     """Config speaker_norm.train = "sampled": [len(mb), D] each utterance's profile as a test speaker's is built, the
     mean of `enrol` other recordings of its speaker drawn afresh (same: speaker -> its training utterances), for the
     statistics and, with frames, the frame streams alike; instead of the speaker's full mean."""
-    out = np.empty((len(mb), S_raw.shape[1]), np.float32)
-    for j, i in enumerate(mb):
+    rows = []
+    for i in mb:
         others = same[speakers[i]]
         others = others[others != i]
-        out[j] = S_raw[rng.choice(others, min(enrol, len(others)), replace=False)].astype(np.float64).mean(0)
-    return out
+        rows.append(rng.choice(others, min(enrol, len(others)), replace=False))
+    return profile_means(S_raw, rows)
 
 
 def dims_of(corpus):
