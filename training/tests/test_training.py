@@ -130,6 +130,15 @@ class EnsembleSpreadTests(unittest.TestCase):
         self.assertEqual(subset_uars([right, wrong, class0], y, fold, ["a", "b"], 1), {(0,): 1.0, (1,): 0.0, (2,): 0.5})
 
 
+class NestedSelectionTests(unittest.TestCase):
+    def test_each_fold_is_scored_by_the_recipe_that_won_the_other_folds(self):
+        from training.nested_selection import nested
+        # a is best overall (0.633) only because of fold 0; held out there, b wins the rest
+        scores, picks = nested({"a": [0.9, 0.5, 0.5], "b": [0.6, 0.6, 0.6]})
+        self.assertEqual(picks, ["b", "a", "a"])
+        np.testing.assert_allclose(scores, [0.6, 0.5, 0.5])
+
+
 class StatsAndBaselineTests(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -406,6 +415,28 @@ class SpeakerProfileTests(unittest.TestCase):
             self.assertEqual(r["n_files"], 3 * 2 * 7)
             self.assertEqual(np.array(r["probabilities"]).shape, (3 * 2 * 7, 7))
             self.assertTrue(np.isfinite(r["probabilities"]).all())
+
+    def test_the_embedding_probe_reads_what_the_final_layer_reads_and_shifts_it_by_the_enrolment_mean(self):
+        from training import embed_probe, experiment
+        from training.train import predict, speaker_offsets, train_model, utterance_stats
+        with tempfile.TemporaryDirectory() as d:
+            make(os.path.join(d, "emodb"), "emodb", speakers=3, per_class=2, fixed_seconds=1.0, seed=3)
+            c = data.load(os.path.join(d, "emodb"))
+            cfg = experiment_config("cnn_rnn_spk_noval_sp_gated")
+            cfg = experiment.apply_smoke({k: v for k, v in cfg.items() if k not in ("seeds", "perturbed")})
+            idx = np.arange(c.n)
+            model, _, _ = train_model(cfg, c, idx, None, 1, log=lambda *_: None)
+            model.eval()
+            S = utterance_stats(c, True)
+            off = speaker_offsets(S, c.speakers, idx)
+            e = embed_probe.penultimate(model, c, idx, off)
+            self.assertEqual(e.shape, (c.n, 64 + 32))
+            zero = np.zeros_like(e)
+            np.testing.assert_allclose(embed_probe.centred_probabilities(model, e, zero, zero, 1.0),
+                                       predict(model, c, idx, offsets=off), atol=1e-6)
+            shift = np.full_like(e, 0.5)  # the enrolment mean 0.5 above the reference: e moves down by a * 0.5
+            np.testing.assert_allclose(embed_probe.centred_probabilities(model, e, shift, zero, 0.5),
+                                       embed_probe.centred_probabilities(model, e - 0.25, zero, zero, 1.0), atol=1e-6)
 
     def test_prosody_frames_are_relative_to_the_speakers_f0_and_energy_and_zero_where_unvoiced(self):
         import torch
