@@ -139,6 +139,29 @@ class NestedSelectionTests(unittest.TestCase):
         np.testing.assert_allclose(scores, [0.6, 0.5, 0.5])
 
 
+class F0ProbeTests(unittest.TestCase):
+    def test_an_octave_error_is_folded_back_or_left_out_and_left_alone_without_correction(self):
+        from training.f0_probe import f0_functionals
+        frames = np.zeros((10, 5), np.float32)
+        frames[:, 0], frames[:, 2] = 50.0, 1.0
+        frames[4, 0] = 38.0  # one frame an octave low (the tracker took twice the period)
+        frames[9, 2] = 0.0  # unvoiced: not counted
+        speech = np.ones(10, bool)
+        none = f0_functionals(frames, speech, "none")
+        self.assertAlmostEqual(none[0], (8 * 50 + 38) / 9, places=5)
+        self.assertAlmostEqual(none[7], 24 / 8, places=5)  # |50-38| twice over 8 adjacent voiced pairs
+        for mode in ("fold", "folddown"):
+            fixed = f0_functionals(frames, speech, mode)
+            np.testing.assert_allclose(fixed[:6], [50, 0, 50, 50, 50, 0], atol=1e-9, err_msg=mode)
+            self.assertAlmostEqual(fixed[7], 0.0, msg=mode)
+        self.assertAlmostEqual(f0_functionals(frames, speech, "trim")[1], none[1])  # exactly an octave: kept
+        frames[4, 0] = 36.0  # more than an octave low: left out
+        trimmed = f0_functionals(frames, speech, "trim")
+        np.testing.assert_allclose(trimmed[:6], [50, 0, 50, 50, 50, 0], atol=1e-9)
+        self.assertAlmostEqual(trimmed[7], 0.0)  # frames 3 and 5 are no longer adjacent
+        self.assertIsNone(f0_functionals(frames[:1], speech[:1], "none"))
+
+
 class StatsAndBaselineTests(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
