@@ -25,15 +25,21 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SEMITONES = 12.0
 
 
-def f0_functionals(frames, speech, mode, shift=0.01):
-    """The eight F0 functionals (mean, std, p10, p50, p90, p90 - p10, slope per second, mean absolute change between
-    adjacent voiced frames) of one utterance's prosody frames [T, 5] over voiced speech frames, octave errors
-    corrected by mode; None with fewer than two voiced frames."""
+def voiced_f0(frames, speech):
+    """(frame indices, F0 in semitones) of an utterance's voiced speech frames, as the C# functionals take them
+    (all frames count as speech when fewer than two are)."""
     speech = np.asarray(speech, bool)
     if speech.sum() < 2:
         speech = np.ones(len(frames), bool)
     at = np.where((frames[:, 2] > 0.5) & speech)[0]
-    f = frames[at, 0].astype(np.float64)
+    return at, frames[at, 0].astype(np.float64)
+
+
+def f0_functionals(frames, speech, mode, shift=0.01):
+    """The eight F0 functionals (mean, std, p10, p50, p90, p90 - p10, slope per second, mean absolute change between
+    adjacent voiced frames) of one utterance's prosody frames [T, 5] over voiced speech frames, octave errors
+    corrected by mode; None with fewer than two voiced frames."""
+    at, f = voiced_f0(frames, speech)
     if len(f) < 2:
         return None
     d = f - np.median(f)
@@ -60,8 +66,7 @@ def octave_off(corpus):
     """Shares of voiced speech frames more than an octave below / above their utterance's median F0."""
     below = above = total = 0
     for frames, vad in zip(corpus.prosody, corpus.vad):
-        speech = vad.astype(bool) if vad.sum() >= 2 else np.ones(len(frames), bool)
-        f = frames[(frames[:, 2] > 0.5) & speech, 0]
+        _, f = voiced_f0(frames, vad)
         if len(f) < 2:
             continue
         d = f - np.median(f)

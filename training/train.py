@@ -354,6 +354,7 @@ def train_model(cfg, corpus, train_idx, val_idx, seed, epochs=None, log=print):
     history = []
     t_start = time.time()
     patience = tcfg.get("patience", 1000)
+    sampling = bool(spk and spk.get("train") == "sampled")
     for ep in range(1, epochs + 1):
         model.train()
         order = epoch_order(groups, rng)
@@ -366,7 +367,7 @@ def train_model(cfg, corpus, train_idx, val_idx, seed, epochs=None, log=print):
             mf = np.stack([p[0] for p in pairs]).astype(np.float32)
             ms = np.stack([p[1] for p in pairs]).astype(np.float32)
             sm = None
-            sampling, sampled = bool(spk and spk.get("train") == "sampled"), None
+            sampled = None
             draw = lambda: sampled_profiles(mb, same, corpus.speakers, S_raw, int(spk.get("enrol", 20)), rng)
             if frames:  # centred here, before the masks (which fill in the centred domain); the graph then subtracts 0
                 sampled = draw() if sampling else None
