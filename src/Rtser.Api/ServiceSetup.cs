@@ -22,6 +22,10 @@ public static class ServiceSetup
             .Validate(o => !RtserOptions.Check(o).Any(), "invalid Rtser options")
             .ValidateOnStart();
         services.AddProblemDetails();
+        services.AddRequestTargetLimit();
+
+        // A query value that does not bind (take=abc) throws, so the exception handler answers with the binder's reason.
+        services.Configure<RouteHandlerOptions>(r => r.ThrowOnBadRequest = true);
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddEndpointsApiExplorer();
         services.AddSwaggerGen(c =>
@@ -77,6 +81,7 @@ public static class ServiceSetup
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRequestTargetLimit();
         app.UseSecurityHeaders();
         app.UseRequestMetrics();
         app.UseWebSockets();

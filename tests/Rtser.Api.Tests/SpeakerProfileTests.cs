@@ -50,6 +50,9 @@ public sealed class SpeakerProfileTests : IDisposable
     [Theory]
     [InlineData("Jane Doe")]
     [InlineData("p/../1")]
+    [InlineData(".")]
+    [InlineData("..")]
+    [InlineData("-_.")]
     [InlineData("a-speaker-name-that-goes-on-for-more-than-sixty-four-characters-x")]
     public async Task A_speaker_that_is_not_a_short_pseudonym_gets_400(string speaker) =>
         await Problem.AssertAsync(await Upload(_a, Clips[0], speaker), HttpStatusCode.BadRequest, "pseudonym");

@@ -92,6 +92,20 @@ public sealed class UploadErrorTests : IDisposable
         await Problem.AssertAsync(await _client.PostAsync("/api/predictions", form), HttpStatusCode.BadRequest, "'file'");
     }
 
+    [Theory]
+    [InlineData("model")]
+    [InlineData("speaker")]
+    public async Task A_form_field_over_256_bytes_gets_400_instead_of_being_ignored(string field)
+    {
+        var form = new MultipartFormDataContent
+        {
+            { new ByteArrayContent(Send.Wav(new float[8000])), "file", "a.wav" },
+            { new StringContent(new string('m', 300)), field },
+        };
+
+        await Problem.AssertAsync(await _client.PostAsync("/api/predictions", form), HttpStatusCode.BadRequest, $"'{field}' field is longer than 256 bytes");
+    }
+
     [Fact]
     public async Task A_malformed_multipart_body_gets_400()
     {

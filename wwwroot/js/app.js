@@ -11,7 +11,7 @@ const $ = (id) => document.getElementById(id);
 const models = [];
 const modelListeners = [];
 // The service's rule for the 'speaker' field (PredictionsApi.ValidSpeaker); the input's pattern says the same.
-const PSEUDONYM = /^[A-Za-z0-9._-]{1,64}$/;
+const PSEUDONYM = /^(?=.*[A-Za-z0-9])[A-Za-z0-9._-]{1,64}$/; // as SpeakersApi.IsValid
 
 function speakerProblem(message) {
   const input = $('speaker');
@@ -36,7 +36,7 @@ export const page = {
   speaker() {
     const value = $('speaker').value.trim();
     if (value && !PSEUDONYM.test(value)) {
-      speakerProblem(`“${value}” is not accepted as a speaker: use 1 to 64 letters, digits, '.', '_' or '-' (no spaces), a pseudonym such as p03 rather than a name.`);
+      speakerProblem(`“${value}” is not accepted as a speaker: use 1 to 64 letters, digits, '.', '_' or '-' (no spaces, at least one letter or digit), a pseudonym such as p03 rather than a name.`);
       return null;
     }
     if (!value && page.adaptation) {

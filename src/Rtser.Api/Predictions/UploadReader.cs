@@ -58,6 +58,11 @@ public static class UploadReader
                     ? (new Upload(raw, null, null), null)
                     : (null, Problems.Problems.TooLarge(maxBytes));
         }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // Kestrel's own cap (set above) on a body that declared no length; it is an IOException, so it comes first.
+            return (null, Problems.Problems.TooLarge(maxBytes));
+        }
         catch (InvalidDataException e)
         {
             // MultipartReader's word for a malformed form or a section over its limits.
@@ -77,7 +82,9 @@ public static class UploadReader
             return (null, Problems.Problems.BadRequest("multipart/form-data needs a boundary parameter"));
         }
 
-        var reader = new MultipartReader(boundary, request.Body) { BodyLengthLimit = maxBytes + 1, HeadersLengthLimit = 16 * 1024 };
+        // No section limit of the reader's: it would call an oversized file "malformed". The file and fields count
+        // their own bytes below, and the body as a whole is capped by the server.
+        var reader = new MultipartReader(boundary, request.Body) { BodyLengthLimit = null, HeadersLengthLimit = 16 * 1024 };
         ReadOnlyMemory<byte>? file = null;
         string? fileName = null;
         string? model = null;
@@ -102,8 +109,12 @@ public static class UploadReader
             }
             else if (name is "model" or "speaker")
             {
-                ReadOnlyMemory<byte>? value = await ReadRawAsync(section.Body, MaxFieldBytes, cancel);
-                string? text = value is { } v ? Encoding.UTF8.GetString(v.Span).Trim() : null;
+                if (await ReadRawAsync(section.Body, MaxFieldBytes, cancel) is not { } value)
+                {
+                    return (null, Problems.Problems.BadRequest($"the '{name}' field is longer than {MaxFieldBytes} bytes"));
+                }
+
+                string? text = Encoding.UTF8.GetString(value.Span).Trim();
                 text = string.IsNullOrEmpty(text) ? null : text;
                 if (name == "model")
                 {

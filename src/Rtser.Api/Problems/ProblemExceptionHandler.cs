@@ -19,7 +19,7 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
 
         var details = exception switch
         {
-            BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = "Bad request", Detail = bad.Message },
+            BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = "Bad request", Detail = Shorten(bad.Message) },
             _ => new ProblemDetails { Status = StatusCodes.Status500InternalServerError, Title = "Internal error", Detail = "the server failed to process the request; it has been logged" },
         };
         if (details.Status == StatusCodes.Status500InternalServerError)
@@ -30,4 +30,7 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
         context.Response.StatusCode = details.Status!.Value;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = details, Exception = exception });
     }
+
+    // The binder quotes the value it could not bind, which can be as long as the query.
+    private static string Shorten(string message) => message.Length > 300 ? message[..300] + "..." : message;
 }

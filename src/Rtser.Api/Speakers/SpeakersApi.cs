@@ -10,7 +10,7 @@ public sealed record ForgottenProfile(string Speaker, int Recordings);
 /// <summary>/api/speakers: a speaker's profile can be forgotten while their predictions stay.</summary>
 public static class SpeakersApi
 {
-    public const string Rule = "speaker must be 1-64 letters, digits, '.', '_' or '-': a pseudonym, not a person's name";
+    public const string Rule = "speaker must be 1-64 letters, digits, '.', '_' or '-', at least one a letter or digit: a pseudonym, not a person's name";
 
     public static RouteGroupBuilder MapSpeakersApi(this IEndpointRouteBuilder routes)
     {
@@ -25,9 +25,12 @@ public static class SpeakersApi
     /// <summary>A speaker as a request names it (query, form field or stream parameter): trimmed, and blank means none.</summary>
     public static string? Normalize(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 
-    /// <summary>The service's rule for speaker names: short pseudonyms that are safe anywhere they are shown.</summary>
+    /// <summary>
+    /// The service's rule for speaker names: short pseudonyms that are safe anywhere they are shown. A letter or digit is
+    /// required because "." and ".." are path segments a URL normalises away, so their profile could not be erased.
+    /// </summary>
     public static bool IsValid(string s) =>
-        s.Length is > 0 and <= 64 && s.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
+        s.Length is > 0 and <= 64 && s.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-') && s.Any(char.IsAsciiLetterOrDigit);
 
     internal static async Task<Results<Ok<ForgottenProfile>, ProblemHttpResult>> ForgetAsync(string speaker, IPredictionStore store, HttpContext http, CancellationToken cancel)
     {

@@ -1,0 +1,75 @@
+using System.Net;
+using System.Net.Http.Headers;
+
+namespace Rtser.Api.Tests;
+
+/// <summary>One real service process (Kestrel, not the test server) with a 64 KiB upload limit, shared by the tests below.</summary>
+public sealed class SmallLimitService : IAsyncLifetime
+{
+    public const int Limit = 64 * 1024;
+
+    private readonly string _data = Path.Combine(Path.GetTempPath(), "rtser-kestrel-tests", Guid.NewGuid().ToString("N"));
+
+    internal ServiceProcess Service { get; private set; } = null!;
+
+    public async Task InitializeAsync() =>
+        Service = await ServiceProcess.StartReadyAsync($"--Rtser:DataDirectory {_data} --Rtser:MaxUploadBytes {Limit} --Rtser:RateLimitPerMinute 0");
+
+    public Task DisposeAsync()
+    {
+        Service.Dispose();
+        if (Directory.Exists(_data))
+        {
+            Directory.Delete(_data, recursive: true);
+        }
+
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>What Kestrel itself enforces (body size, request line) reaches the caller as the right problem, not a 400 or a bare status.</summary>
+public sealed class KestrelLimitTests(SmallLimitService fixture) : IClassFixture<SmallLimitService>
+{
+    private HttpClient Client => fixture.Service.Client;
+
+    [Fact]
+    public async Task A_chunked_raw_body_over_the_limit_gets_413_not_400()
+    {
+        var content = new StreamContent(new MemoryStream(new byte[4 * SmallLimitService.Limit]));
+        content.Headers.ContentType = new MediaTypeHeaderValue("audio/wav");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/predictions") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        await Problem.AssertAsync(await Client.SendAsync(request), HttpStatusCode.RequestEntityTooLarge, "limit");
+    }
+
+    [Fact]
+    public async Task A_multipart_file_over_the_limit_gets_413_not_400()
+    {
+        await Problem.AssertAsync(await Send.Form(Client, new byte[2 * SmallLimitService.Limit]), HttpStatusCode.RequestEntityTooLarge, "limit");
+
+        var form = new MultipartFormDataContent { { new StreamContent(new MemoryStream(new byte[2 * SmallLimitService.Limit])), "file", "a.wav" } };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/predictions") { Content = form };
+        request.Headers.TransferEncodingChunked = true;
+        await Problem.AssertAsync(await Client.SendAsync(request), HttpStatusCode.RequestEntityTooLarge, "limit");
+    }
+
+    [Fact]
+    public async Task A_form_whose_file_alone_passes_the_limit_gets_413_not_400() =>
+        await Problem.AssertAsync(await Send.Form(Client, new byte[SmallLimitService.Limit + 1000]), HttpStatusCode.RequestEntityTooLarge, "limit");
+
+    [Fact]
+    public async Task A_query_of_100_KB_gets_414_problem_details()
+    {
+        string detail = await Problem.AssertAsync(await Client.GetAsync("/api/predictions?label=" + new string('a', 100_000)), HttpStatusCode.RequestUriTooLong);
+
+        Assert.Contains("8192", detail, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("take=abc", "take")]
+    [InlineData("from=notadate", "from")]
+    [InlineData("skip=99999999999", "skip")]
+    public async Task A_query_value_of_the_wrong_type_gets_400_naming_the_parameter(string query, string parameter) =>
+        await Problem.AssertAsync(await Client.GetAsync("/api/predictions?" + query), HttpStatusCode.BadRequest, parameter);
+}
