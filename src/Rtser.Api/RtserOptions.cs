@@ -29,6 +29,24 @@ public sealed class RtserOptions
     /// <summary>API keys by name (the name owns the predictions made with the key). Empty: no keys, one shared history.</summary>
     public Dictionary<string, string> ApiKeys { get; set; } = [];
 
+    /// <summary>
+    /// With API keys on: requests without a valid key allowed per client address and minute (a burst of that many, then
+    /// one per 60/N s); past it every request from the address gets 429 until the allowance refills. 0 turns it off.
+    /// </summary>
+    public int FailedKeyAttemptsPerMinute { get; set; } = 10;
+
+    /// <summary>
+    /// With API keys on, the key that reads /metrics (its label counts span every key's predictions, so no tenant's key
+    /// opens it). Unset while keys are on: /metrics answers 401. Keys off: /metrics is open.
+    /// </summary>
+    public string? MetricsKey { get; set; }
+
+    /// <summary>
+    /// Origins (scheme://host[:port]) besides the service's own whose pages may write (POST, DELETE) and open live
+    /// streams; a browser request from any other origin gets 403. Requests without an Origin header (scripts) pass.
+    /// </summary>
+    public string[] AllowedOrigins { get; set; } = [];
+
     /// <summary>Requests per minute per API key (or per address without keys) to /api; 0 turns the limit off.</summary>
     public int RateLimitPerMinute { get; set; } = 1200;
 
@@ -40,6 +58,15 @@ public sealed class RtserOptions
 
     /// <summary>Live streams open at once; beyond that a new one gets 503.</summary>
     public int MaxLiveStreams { get; set; } = 100;
+
+    /// <summary>Live streams one caller (API key, or client address without keys) may hold open at once; beyond that 429.</summary>
+    public int MaxLiveStreamsPerCaller { get; set; } = 4;
+
+    /// <summary>
+    /// How far (seconds of audio) a live stream may run ahead of real time before the server stops reading from it until
+    /// the clock catches up: live mode is for audio as it is spoken, and a stream sent faster would take the cores uploads need.
+    /// </summary>
+    public double LiveLeadSeconds { get; set; } = 5;
 
     /// <summary>
     /// Recordings a speaker's profile needs before a speaker-adapted model labels that speaker's recordings itself;
@@ -95,9 +122,22 @@ public sealed class RtserOptions
             yield return "Rtser:ProfileCompensationGate must be between 0 (always compensate) and 1 (never)";
         }
 
-        if (o.RateLimitPerMinute < 0 || o.MaxConcurrentAnalyses < 0 || o.MaxQueuedAnalyses < 0 || o.MaxLiveStreams < 1)
+        if (o.RateLimitPerMinute < 0 || o.MaxConcurrentAnalyses < 0 || o.MaxQueuedAnalyses < 0 || o.FailedKeyAttemptsPerMinute < 0 || o.MaxLiveStreams < 1 || o.MaxLiveStreamsPerCaller < 1)
         {
-            yield return "Rtser:RateLimitPerMinute, MaxConcurrentAnalyses and MaxQueuedAnalyses must be >= 0, MaxLiveStreams >= 1";
+            yield return "Rtser:RateLimitPerMinute, MaxConcurrentAnalyses, MaxQueuedAnalyses and FailedKeyAttemptsPerMinute must be >= 0, MaxLiveStreams and MaxLiveStreamsPerCaller >= 1";
+        }
+
+        if (!double.IsFinite(o.LiveLeadSeconds) || o.LiveLeadSeconds < 0.5)
+        {
+            yield return "Rtser:LiveLeadSeconds must be at least 0.5";
+        }
+
+        foreach (string origin in o.AllowedOrigins)
+        {
+            if (!Uri.TryCreate(origin, UriKind.Absolute, out Uri? u) || u.Scheme is not ("http" or "https") || u.PathAndQuery != "/")
+            {
+                yield return $"Rtser:AllowedOrigins entry '{origin}' must be an origin such as https://example.org";
+            }
         }
 
         if (!double.IsFinite(o.RetentionDays) || o.RetentionDays < 0)

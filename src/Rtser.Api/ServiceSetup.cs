@@ -33,6 +33,7 @@ public static class ServiceSetup
             c.SwaggerDoc("v1", new() { Title = "RTSER", Version = "v1", Description = "Real-time speech emotion recognition" });
             c.IncludeXmlComments(Path.Combine(AppContext.BaseDirectory, "Rtser.Api.xml"));
             c.OperationFilter<AudioUploadDocumentation>();
+            ApiKeyDocumentation.AddTo(c);
         });
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(new SpeechFeatureExtractor());
@@ -50,6 +51,7 @@ public static class ServiceSetup
         services.AddSingleton<AnalysisService>();
         services.AddSingleton<InferenceGate>();
         services.AddSingleton<RtserMetrics>();
+        services.AddSingleton<Live.LiveStreamSlots>();
         services.AddHostedService<RetentionService>();
         services.AddRateLimiter(RateLimits.Configure);
         services.AddSingleton<IPredictionStore>(sp => CreateStore(Options(sp)));
@@ -95,6 +97,7 @@ public static class ServiceSetup
             app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
         }
 
+        app.UseMiddleware<OriginCheck>();
         app.UseMiddleware<ApiKeyMiddleware>();
         app.UseRateLimiter();
 

@@ -28,13 +28,59 @@ public sealed class AccessTests : IDisposable
     }
 
     [Fact]
-    public async Task The_page_health_and_metrics_stay_open()
+    public async Task The_page_and_health_stay_open()
     {
         using HttpClient client = Client(null);
 
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/metrics")).StatusCode);
+    }
+
+    [Fact]
+    public async Task With_keys_on_metrics_need_the_operators_key_not_a_tenants()
+    {
+        using var app = new RtserApp(new()
+        {
+            ["Rtser:ApiKeys:clinic-a"] = "key-a-0123456789",
+            ["Rtser:MetricsKey"] = "scrape-key-0123",
+        });
+        using HttpClient anonymous = app.CreateClient();
+        using HttpClient tenant = app.CreateClient();
+        tenant.DefaultRequestHeaders.Add("X-Api-Key", "key-a-0123456789");
+        using HttpClient scraper = app.CreateClient();
+        scraper.DefaultRequestHeaders.Authorization = new("Bearer", "scrape-key-0123");
+
+        await Problem.AssertAsync(await anonymous.GetAsync("/metrics"), HttpStatusCode.Unauthorized, "MetricsKey");
+        await Problem.AssertAsync(await tenant.GetAsync("/metrics"), HttpStatusCode.Unauthorized, "MetricsKey");
+        Assert.Contains("rtser_live_streams", await scraper.GetStringAsync("/metrics"), StringComparison.Ordinal);
+        await Problem.AssertAsync(await Client(null).GetAsync("/metrics"), HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task Wrong_keys_from_one_address_are_rate_limited_and_then_even_a_right_key_waits()
+    {
+        using var app = new RtserApp(new()
+        {
+            ["Rtser:ApiKeys:clinic-a"] = "key-a-0123456789",
+            ["Rtser:FailedKeyAttemptsPerMinute"] = "5",
+        });
+        using HttpClient guesser = app.CreateClient();
+        var statuses = new List<HttpStatusCode>();
+        for (int i = 0; i < 8; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/predictions");
+            request.Headers.Add("X-Api-Key", $"guess-{i}");
+            statuses.Add((await guesser.SendAsync(request)).StatusCode);
+        }
+
+        using var right = new HttpRequestMessage(HttpMethod.Get, "/api/predictions");
+        right.Headers.Add("X-Api-Key", "key-a-0123456789");
+        HttpResponseMessage locked = await guesser.SendAsync(right);
+
+        Assert.Equal(5, statuses.Count(s => s == HttpStatusCode.Unauthorized));
+        Assert.Equal(3, statuses.Count(s => s == HttpStatusCode.TooManyRequests));
+        await Problem.AssertAsync(locked, HttpStatusCode.TooManyRequests, "without a valid API key");
+        Assert.Equal(TimeSpan.FromSeconds(12), locked.Headers.RetryAfter!.Delta);
     }
 
     [Fact]

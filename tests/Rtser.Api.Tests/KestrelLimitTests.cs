@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
 
 namespace Rtser.Api.Tests;
 
@@ -72,4 +74,27 @@ public sealed class KestrelLimitTests(SmallLimitService fixture) : IClassFixture
     [InlineData("skip=99999999999", "skip")]
     public async Task A_query_value_of_the_wrong_type_gets_400_naming_the_parameter(string query, string parameter) =>
         await Problem.AssertAsync(await Client.GetAsync("/api/predictions?" + query), HttpStatusCode.BadRequest, parameter);
+
+    [Fact]
+    public async Task An_upload_the_client_abandons_is_counted_as_499_not_200()
+    {
+        using (var tcp = new TcpClient())
+        {
+            await tcp.ConnectAsync(IPAddress.Loopback, fixture.Service.Port);
+            NetworkStream stream = tcp.GetStream();
+            await stream.WriteAsync(Encoding.ASCII.GetBytes($"POST /api/predictions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: audio/wav\r\nContent-Length: 60000\r\n\r\n"));
+            await stream.WriteAsync(new byte[1000]);
+            await Task.Delay(300);
+        }
+
+        string metrics = "";
+        for (int i = 0; i < 100 && !metrics.Contains("status=\"499\"", StringComparison.Ordinal); i++)
+        {
+            await Task.Delay(50);
+            metrics = await Client.GetStringAsync("/metrics");
+        }
+
+        Assert.Contains("rtser_http_requests_total{method=\"POST\",route=\"/api/predictions/\",status=\"499\"} 1", metrics, StringComparison.Ordinal);
+        Assert.DoesNotContain("route=\"/api/predictions/\",status=\"200\"", metrics, StringComparison.Ordinal);
+    }
 }

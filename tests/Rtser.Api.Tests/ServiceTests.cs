@@ -65,6 +65,18 @@ public sealed class ServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task The_openapi_document_declares_the_api_key_scheme_on_the_api_and_not_on_health()
+    {
+        using JsonDocument doc = JsonDocument.Parse(await _client.GetStringAsync("/swagger/v1/swagger.json"));
+        JsonElement scheme = doc.RootElement.GetProperty("components").GetProperty("securitySchemes").GetProperty("ApiKey");
+        JsonElement paths = doc.RootElement.GetProperty("paths");
+
+        Assert.Equal(("apiKey", "header", "X-Api-Key"), (scheme.GetProperty("type").GetString(), scheme.GetProperty("in").GetString(), scheme.GetProperty("name").GetString()));
+        Assert.True(paths.GetProperty("/api/predictions").GetProperty("post").GetProperty("security")[0].TryGetProperty("ApiKey", out _));
+        Assert.False(paths.GetProperty("/healthz").GetProperty("get").TryGetProperty("security", out _));
+    }
+
+    [Fact]
     public async Task An_unknown_path_gets_404_problem_details() =>
         await Problem.AssertAsync(await _client.GetAsync("/api/nothing-here"), HttpStatusCode.NotFound);
 

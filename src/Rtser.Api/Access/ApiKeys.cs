@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 
 namespace Rtser.Api.Access;
@@ -18,13 +20,30 @@ public static class Caller
 /// Optional API keys (Rtser:ApiKeys, name -> key). With keys configured every /api request needs one, in the
 /// X-Api-Key header, as "Authorization: Bearer", or (for the WebSocket, which browsers cannot give headers)
 /// the "key" query parameter; each key then sees only its own predictions. The page, /healthz and /metrics
-/// stay open. Keys are compared by hash in constant time and never logged.
+/// stay open. Keys are compared by hash in constant time and never logged. An address that presents
+/// Rtser:FailedKeyAttemptsPerMinute wrong or missing keys gets 429 for every request, right keys included, until its
+/// allowance refills: otherwise guessing would run at the speed of the network, and the rate limit (per key) never
+/// sees a caller without one.
 /// </summary>
-public sealed class ApiKeyMiddleware(RequestDelegate next, IOptions<RtserOptions> options, IProblemDetailsService problems)
+public sealed class ApiKeyMiddleware(RequestDelegate next, IOptions<RtserOptions> options, IProblemDetailsService problems) : IDisposable
 {
     private readonly (string Name, byte[] Hash)[] _keys = [.. options.Value.ApiKeys
         .Where(kv => !string.IsNullOrEmpty(kv.Value))
         .Select(kv => (kv.Key, SHA256.HashData(Encoding.UTF8.GetBytes(kv.Value))))];
+
+    private readonly int _failuresPerMinute = options.Value.FailedKeyAttemptsPerMinute;
+
+    private readonly PartitionedRateLimiter<string> _failures = PartitionedRateLimiter.Create<string, string>(address =>
+        RateLimitPartition.GetTokenBucketLimiter(address, _ => new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = Math.Max(1, options.Value.FailedKeyAttemptsPerMinute),
+            TokensPerPeriod = 1,
+            ReplenishmentPeriod = TimeSpan.FromMinutes(1.0 / Math.Max(1, options.Value.FailedKeyAttemptsPerMinute)),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        }));
+
+    public void Dispose() => _failures.Dispose();
 
     public async Task InvokeAsync(HttpContext http)
     {
@@ -35,10 +54,30 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, IOptions<RtserOptions
             return;
         }
 
+        string address = http.Connection.RemoteIpAddress?.ToString() ?? "";
+        if (_failuresPerMinute > 0 && _failures.GetStatistics(address)?.CurrentAvailablePermits == 0)
+        {
+            // Refused before the key is looked at, so a locked-out guesser learns nothing from its next guesses.
+            int seconds = (int)Math.Ceiling(60.0 / _failuresPerMinute);
+            http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            await problems.WriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = http,
+                ProblemDetails = { Status = 429, Title = "Too many requests", Detail = $"too many requests without a valid API key from this address; retry after {seconds} s" },
+            });
+            return;
+        }
+
         string? presented = Presented(http.Request);
         string? owner = presented is null ? null : Match(presented);
         if (owner is null)
         {
+            if (_failuresPerMinute > 0)
+            {
+                using RateLimitLease counted = _failures.AttemptAcquire(address);
+            }
+
             http.Response.StatusCode = StatusCodes.Status401Unauthorized;
             http.Response.Headers.WWWAuthenticate = "ApiKey header=\"X-Api-Key\"";
             await problems.WriteAsync(new ProblemDetailsContext

@@ -85,13 +85,14 @@ public sealed class LiveSession
     }
 
     /// <summary>
-    /// Ends the stream: a last reading over the final window if audio arrived since the last one, and the
+    /// Ends the stream: a last reading over the final window if audio arrived since the last one (none without audio), and the
     /// overall reading by the upload's rule over the same windows an upload of this audio would get.
     /// </summary>
     public (EmotionSegment? Last, EmotionAnalysis Summary) Finish()
     {
-        EmotionSegment? last = _received > _lastReadingEnd || _received == 0 ? Read() : null;
-        IReadOnlyList<EmotionSegment> windows = _received <= _window.Length ? [_lastReading!] : _fullWindows;
+        // A stop before any audio has nothing to read: no zero-length reading, and a summary of no speech.
+        EmotionSegment? last = _received > _lastReadingEnd ? Read() : null;
+        IReadOnlyList<EmotionSegment> windows = _received == 0 ? [] : _received <= _window.Length ? [_lastReading!] : _fullWindows;
         List<float[]> statistics = _received <= _window.Length ? _lastStatistics : _fullWindowStatistics;
         ProfileStatistics = _profileModel is null || statistics.Count == 0 ? null : SpeakerProfiles.Mean(statistics);
         return (last, EmotionAnalyzer.Summarize(Model, windows, _received, _speechFrames * FrameShiftSeconds));

@@ -5,7 +5,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Rtser.Api.Analysis;
-using Rtser.Api.Observability;
 using Rtser.Api.Predictions;
 using Rtser.Api.Store;
 using Rtser.Features.Pipeline;
@@ -45,7 +44,7 @@ public static class StreamApi
         IPredictionStore store,
         IOptions<RtserOptions> options,
         TimeProvider clock,
-        RtserMetrics metrics,
+        LiveStreamSlots slots,
         ILogger<LiveSession> log,
         string? model = null,
         bool save = false,
@@ -65,25 +64,22 @@ public static class StreamApi
         }
 
         // Checked before the WebSocket test so a page whose handshake was refused can ask over plain HTTP why.
-        if (metrics.LiveStreams >= options.Value.MaxLiveStreams)
+        string caller = Access.Caller.Owner(http) is { } owner ? "key:" + owner : "ip:" + http.Connection.RemoteIpAddress;
+        (IDisposable? slot, int status, string? full) = slots.TryOpen(caller);
+        if (slot is null)
         {
             http.Response.Headers.RetryAfter = "5";
-            return Problems.Problems.Create(StatusCodes.Status503ServiceUnavailable, "Busy", $"{options.Value.MaxLiveStreams} live streams are open; retry shortly");
+            return Problems.Problems.Create(status, status == StatusCodes.Status429TooManyRequests ? "Too many streams" : "Busy", full!);
         }
 
-        if (!http.WebSockets.IsWebSocketRequest)
+        using (slot)
         {
-            return Problems.Problems.BadRequest("/api/stream is a WebSocket endpoint: connect with ws:// or wss://");
-        }
+            if (!http.WebSockets.IsWebSocketRequest)
+            {
+                return Problems.Problems.BadRequest("/api/stream is a WebSocket endpoint: connect with ws:// or wss://");
+            }
 
-        metrics.LiveStream(+1);
-        try
-        {
             await RunAsync(http, new Reader(chosen, speaker, profile), analyzer, extractor, store, options.Value, clock, log, save);
-        }
-        finally
-        {
-            metrics.LiveStream(-1);
         }
 
         return TypedResults.Empty;
@@ -159,10 +155,13 @@ public static class StreamApi
         /// <summary>Runs until stop (returns the summary), a client close or an error (returns null).</summary>
         public async Task<EmotionAnalysis?> RunAsync()
         {
+            // Only audio restarts the idle timer: empty frames would otherwise hold a slot forever without counting
+            // towards the duration limit.
+            using var idle = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+            idle.CancelAfter(TimeSpan.FromSeconds(options.LiveIdleSeconds));
+            long started = Stopwatch.GetTimestamp();
             while (true)
             {
-                using var idle = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-                idle.CancelAfter(TimeSpan.FromSeconds(options.LiveIdleSeconds));
                 ValueWebSocketReceiveResult r;
                 int length = 0;
                 do
@@ -216,6 +215,19 @@ public static class StreamApi
                         foreach (EmotionSegment reading in readings)
                         {
                             await SendReadingAsync(reading, ms / readings.Count);
+                        }
+
+                        if (length > 0)
+                        {
+                            idle.CancelAfter(TimeSpan.FromSeconds(options.LiveIdleSeconds));
+                        }
+
+                        // Audio sent faster than it is spoken waits here, and TCP holds the sender back: each stream
+                        // costs at most real-time work, so a flood of streams cannot starve uploads and health checks.
+                        double lead = session.AudioSeconds - Stopwatch.GetElapsedTime(started).TotalSeconds - options.LiveLeadSeconds;
+                        if (lead > 0)
+                        {
+                            await Task.Delay(TimeSpan.FromSeconds(lead), aborted);
                         }
 
                         break;

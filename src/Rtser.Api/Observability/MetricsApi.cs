@@ -1,4 +1,8 @@
 using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace Rtser.Api.Observability;
 
@@ -7,25 +11,64 @@ public static class MetricsApi
 {
     public static IEndpointRouteBuilder MapMetricsApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/metrics", (RtserMetrics metrics) => TypedResults.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"))
+        routes.MapGet("/metrics", Scrape)
             .WithTags("Health")
-            .WithSummary("Prometheus metrics: requests, latency, inference time per model, queue depth, predictions per label");
+            .WithSummary("Prometheus metrics: requests, latency, inference time per model, queue depth, predictions per label")
+            .WithDescription("Open when API keys are off; with keys on it needs Rtser:MetricsKey (as X-Api-Key or Bearer), because its counts span every key's predictions.");
         return routes;
+    }
+
+    internal static Results<ContentHttpResult, ProblemHttpResult> Scrape(RtserMetrics metrics, HttpRequest request, IOptions<RtserOptions> options)
+    {
+        RtserOptions o = options.Value;
+        if (o.ApiKeys.Values.Any(k => !string.IsNullOrEmpty(k)) && !IsMetricsKey(request, o.MetricsKey))
+        {
+            request.HttpContext.Response.Headers.WWWAuthenticate = "ApiKey header=\"X-Api-Key\"";
+            return Problems.Problems.Create(StatusCodes.Status401Unauthorized, "Unauthorized", "with API keys on, /metrics needs the operator's Rtser:MetricsKey; tenants' keys do not open it");
+        }
+
+        return TypedResults.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8");
+    }
+
+    private static bool IsMetricsKey(HttpRequest request, string? metricsKey)
+    {
+        string presented = request.Headers["X-Api-Key"].ToString();
+        string authorization = request.Headers.Authorization.ToString();
+        if (presented.Length == 0 && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            presented = authorization["Bearer ".Length..].Trim();
+        }
+
+        return !string.IsNullOrEmpty(metricsKey) && presented.Length > 0
+            && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), SHA256.HashData(Encoding.UTF8.GetBytes(metricsKey)));
     }
 
     public static IApplicationBuilder UseRequestMetrics(this IApplicationBuilder app) => app.Use(async (http, next) =>
     {
         long start = Stopwatch.GetTimestamp();
+        int? thrown = null;
         try
         {
             await next(http);
         }
+        catch (BadHttpRequestException e)
+        {
+            thrown = e.StatusCode;
+            throw;
+        }
+        catch
+        {
+            thrown = StatusCodes.Status500InternalServerError;
+            throw;
+        }
         finally
         {
-            // The template, not the path, so ids do not become label values.
+            // The template, not the path, so ids do not become label values. A request the client abandoned counts as
+            // 499 and one that threw as 500 (the exception handler outside sets the status only after this runs).
             string route = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? (http.GetEndpoint() is null ? "unmatched" : "static");
+            int status = http.RequestAborted.IsCancellationRequested ? 499 : thrown ?? http.Response.StatusCode;
             http.RequestServices.GetRequiredService<RtserMetrics>()
-                .Request(http.Request.Method, route, http.Response.StatusCode, Stopwatch.GetElapsedTime(start).TotalSeconds);
+                .Request(http.Request.Method, route, status, Stopwatch.GetElapsedTime(start).TotalSeconds);
         }
     });
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using Rtser.Api.Analysis;
+using Rtser.Api.Live;
 
 namespace Rtser.Api.Observability;
 
@@ -10,7 +11,7 @@ namespace Rtser.Api.Observability;
 /// lines and the exporter packages are not needed for it; label values come from our own routes, models and
 /// labels, never from request data, so the series stay bounded.
 /// </summary>
-public sealed class RtserMetrics(InferenceGate gate)
+public sealed class RtserMetrics(InferenceGate gate, LiveStreamSlots liveStreams)
 {
     private static readonly double[] Buckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -18,7 +19,6 @@ public sealed class RtserMetrics(InferenceGate gate)
     private readonly ConcurrentDictionary<string, Histogram> _requestSeconds = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Histogram> _inferenceSeconds = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _predictions = new(StringComparer.Ordinal);
-    private long _liveStreams;
     private long _rejected;
 
     public void Request(string method, string route, int status, double seconds)
@@ -35,10 +35,6 @@ public sealed class RtserMetrics(InferenceGate gate)
 
     public void Rejected() => Interlocked.Increment(ref _rejected);
 
-    public void LiveStream(int delta) => Interlocked.Add(ref _liveStreams, delta);
-
-    public long LiveStreams => Interlocked.Read(ref _liveStreams);
-
     public string Render()
     {
         var o = new StringBuilder();
@@ -48,7 +44,7 @@ public sealed class RtserMetrics(InferenceGate gate)
         Counter(o, "rtser_predictions_total", "Predictions by model and overall label.", _predictions);
         Gauge(o, "rtser_inference_queue_depth", "Uploads waiting for an analysis slot.", gate.Waiting);
         Gauge(o, "rtser_inference_in_flight", "Uploads being analysed.", gate.Running);
-        Gauge(o, "rtser_live_streams", "Open live streams.", LiveStreams);
+        Gauge(o, "rtser_live_streams", "Open live streams.", liveStreams.Open);
         o.Append("# HELP rtser_rejected_total Requests refused because the analysis queue was full.\n# TYPE rtser_rejected_total counter\n")
             .Append(CultureInfo.InvariantCulture, $"rtser_rejected_total {Interlocked.Read(ref _rejected)}\n");
         return o.ToString();
