@@ -134,16 +134,16 @@ public class FfmpegDecoderTests
     }
 
     [Fact]
-    public void Puts_the_end_of_ffmpegs_stderr_into_the_error()
+    public void Puts_the_end_of_ffmpegs_stderr_into_the_diagnostics_not_the_message()
     {
-        using var fake = new FakeFfmpeg("cat >/dev/null\necho 'Input #0, mp3, from pipe:0' >&2\necho 'pipe:0: Invalid data found when processing input' >&2\nexit 1\n");
+        using var fake = new FakeFfmpeg("cat >/dev/null\necho 'Input #0, mp3, from pipe:0' >&2\necho '[mp3 @ 0x556c83a369c0] pipe:0: Invalid data found when processing input' >&2\nexit 1\n");
         var decoder = new MediaDecoder(new MediaDecoderOptions { FfmpegPath = fake.Path });
 
         var error = Assert.Throws<AudioFormatException>(() => decoder.DecodeFile(MediaFiles.Path("speech.mp3")));
 
         Assert.Equal(AudioProblem.Malformed, error.Problem);
-        Assert.Contains("exit code 1", error.Message, StringComparison.Ordinal);
-        Assert.Contains("ffmpeg says pipe:0: Invalid data found when processing input", error.Message, StringComparison.Ordinal);
+        Assert.Equal("ffmpeg could not decode the Mp3 input (exit code 1, no audio decoded)", error.Message);
+        Assert.Equal("ffmpeg says [mp3 @ 0x556c83a369c0] pipe:0: Invalid data found when processing input", error.Diagnostics);
     }
 
     [Fact]
