@@ -18,7 +18,8 @@ namespace Rtser.Audio;
 /// can hold paths and heap addresses, so they are for logs, not clients). Only the pipe protocol (or the file protocol for a temporary
 /// file) is allowed, so a playlist upload cannot make ffmpeg open other files or URLs. An MP4 whose moov atom comes
 /// after its media data cannot be read from a pipe; it is written to a private temporary file that is deleted after
-/// the run (also as a retry when a pipe run of an MP4 fails). Failures raise <see cref="AudioFormatException"/> only.
+/// the run (also as a retry when a pipe run of an MP4 fails), and that <see cref="DeleteLeftoverFiles"/> removes when
+/// the process was killed first. Failures raise <see cref="AudioFormatException"/> only.
 /// </remarks>
 public sealed partial class FfmpegDecoder
 {
@@ -26,6 +27,8 @@ public sealed partial class FfmpegDecoder
     public const int OutputRate = Resampler.TargetRate;
 
     private const int StderrLimit = 16 * 1024;
+    private const string TempPrefix = "rtser-";
+    private const string TempExtension = ".media";
     private const int CopyBlock = 81920;
 
     public FfmpegDecoder(string executablePath, TimeSpan? timeout = null, double maxDurationSeconds = 600)
@@ -48,7 +51,7 @@ public sealed partial class FfmpegDecoder
 
     public double MaxDurationSeconds { get; }
 
-    /// <summary>Where temporary MP4 files go (tests point it at a folder of their own).</summary>
+    /// <summary>Where temporary MP4 files go (<see cref="MediaDecoderOptions.TempDirectory"/>; tests point it at a folder of their own).</summary>
     internal string TempDirectory { get; init; } = Path.GetTempPath();
 
     /// <summary>
@@ -132,22 +135,58 @@ public sealed partial class FfmpegDecoder
         return false;
     }
 
+    /// <summary>Deletes the temporary files in <paramref name="directory"/> that no run holds open; returns how many.</summary>
+    /// <remarks>
+    /// A run keeps its file open until it has deleted it, so a file that opens exclusively belongs to a process that
+    /// died: this is safe with several processes sharing the folder, however long their runs take (on Unix the open
+    /// is an advisory flock, which .NET skips on NFS and SMB shares; keep the folder on a local disk).
+    /// </remarks>
+    internal static int DeleteLeftoverFiles(string directory)
+    {
+        if (!Directory.Exists(directory))
+        {
+            return 0;
+        }
+
+        int deleted = 0;
+        foreach (string path in Directory.EnumerateFiles(directory, TempPrefix + "*" + TempExtension))
+        {
+            try
+            {
+                using (new FileStream(path, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.None, Options = FileOptions.DeleteOnClose }))
+                {
+                    deleted++;
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // In use by a running decode, or another user's.
+            }
+        }
+
+        return deleted;
+    }
+
     private DecodedAudio RunWithTempFile(ReadOnlyMemory<byte> input, MediaContainer container)
     {
-        string path = Path.Combine(TempDirectory, $"rtser-{Guid.NewGuid():N}.media");
+        string path = Path.Combine(TempDirectory, $"{TempPrefix}{Guid.NewGuid():N}{TempExtension}");
         try
         {
             var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.Read };
-            if (!OperatingSystem.IsWindows())
+            if (OperatingSystem.IsWindows())
             {
+                Directory.CreateDirectory(TempDirectory);
+            }
+            else
+            {
+                Directory.CreateDirectory(TempDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
                 options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
             }
 
-            using (var file = new FileStream(path, options))
-            {
-                file.Write(input.Span);
-            }
-
+            // Held open through the run: that marks it in use for DeleteLeftoverFiles in another process.
+            using var file = new FileStream(path, options);
+            file.Write(input.Span);
+            file.Flush();
             return Run(ReadOnlyMemory<byte>.Empty, path, container);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
