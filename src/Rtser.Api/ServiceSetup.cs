@@ -47,6 +47,7 @@ public static class ServiceSetup
             RejectTruncatedData = true,
             UseFfmpeg = Options(sp).UseFfmpeg,
             FfmpegPath = Options(sp).FfmpegPath,
+            TempDirectory = Path.GetFullPath(Path.Combine(Options(sp).DataDirectory, "tmp")),
         }));
         services.AddSingleton<AnalysisService>();
         services.AddSingleton<InferenceGate>();
@@ -77,6 +78,13 @@ public static class ServiceSetup
         }
 
         await app.Services.GetRequiredService<IPredictionStore>().InitializeAsync(app.Lifetime.ApplicationStopping);
+
+        // Uploads a killed process left for ffmpeg: audio is not kept, crash or not.
+        int leftovers = (app.Services.GetRequiredService<IAudioDecoder>() as MediaDecoder)?.DeleteLeftoverFiles() ?? 0;
+        if (leftovers > 0)
+        {
+            app.Logger.LogWarning("Deleted {Count} temporary upload files left by a process that was killed", leftovers);
+        }
     }
 
     public static WebApplication UseRtser(this WebApplication app)

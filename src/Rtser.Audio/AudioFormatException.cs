@@ -21,7 +21,8 @@ public enum AudioProblem
 
 /// <summary>
 /// The one error type for audio input we cannot or will not decode. The message says what is wrong
-/// in terms a caller can act on (e.g. "channel count 0 is not supported (1-64)").
+/// in terms a caller can act on (e.g. "channel count 0 is not supported (1-64)"); a service may show it to clients.
+/// What a tool such as ffmpeg said is in <see cref="Diagnostics"/> instead, because it can hold paths and memory addresses.
 /// </summary>
 public sealed class AudioFormatException : Exception
 {
@@ -46,4 +47,7 @@ public sealed class AudioFormatException : Exception
     }
 
     public AudioProblem Problem { get; }
+
+    /// <summary>A tool's own words about the failure (e.g. the end of ffmpeg's stderr), for a log or a local user; null when none.</summary>
+    public string? Diagnostics { get; init; }
 }

@@ -45,8 +45,12 @@ public static class CliApp
         catch (Exception e) when (e is ArgumentException or AudioFormatException or IOException or FormatException or UnauthorizedAccessException)
         {
             // Expected user errors get one clear line, not a stack trace.
-            stderr.WriteLine($"error: {e.Message}");
+            stderr.WriteLine($"error: {Describe(e)}");
             return 1;
         }
     }
+
+    /// <summary>The error's message and, for a local user, what ffmpeg said (a service keeps that out of its answers).</summary>
+    internal static string Describe(Exception e) =>
+        e is AudioFormatException { Diagnostics: { } said } ? $"{e.Message} ({said})" : e.Message;
 }

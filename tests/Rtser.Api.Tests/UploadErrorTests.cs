@@ -76,6 +76,24 @@ public sealed class UploadErrorTests : IDisposable
         await Problem.AssertAsync(await Send.Raw(_client, "just some text, not audio"u8.ToArray()), HttpStatusCode.UnsupportedMediaType);
     }
 
+    [Fact]
+    public async Task What_ffmpeg_says_reaches_the_log_and_not_the_client()
+    {
+        // A concat playlist naming a local file: ffmpeg refuses it in words that hold a heap address and the path.
+        byte[] playlist = "ffconcat version 1.0\nfile '/etc/passwd'\n"u8.ToArray();
+
+        string detail = await Problem.AssertAsync(await Send.Form(_client, playlist, "maria-garcia-call.mp3"), HttpStatusCode.UnsupportedMediaType, "not an audio format");
+
+        foreach (string leak in new[] { "0x", "@", "ffmpeg says", "/etc", "passwd", "pipe:" })
+        {
+            Assert.DoesNotContain(leak, detail, StringComparison.Ordinal);
+        }
+
+        string log = _app.Log.ToString();
+        Assert.Contains("Unsafe file name '/etc/passwd'", log, StringComparison.Ordinal);
+        Assert.DoesNotContain("maria-garcia", log, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("text/plain")]
     [InlineData("application/json")]

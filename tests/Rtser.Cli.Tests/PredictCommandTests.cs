@@ -125,11 +125,38 @@ public sealed class PredictCommandTests : IDisposable
         Assert.Equal("no_speech", JsonDocument.Parse(lines[1]).RootElement.GetProperty("label").GetString());
     }
 
+    [FfmpegFact]
+    public void A_file_ffmpeg_refuses_gets_an_error_line_with_what_ffmpeg_said()
+    {
+        // The user's own machine: ffmpeg's words help and reveal nothing new (a service logs them instead).
+        string playlist = Path.Combine(_temp, "playlist.mp3");
+        File.WriteAllText(playlist, "ffconcat version 1.0\nfile '/etc/passwd'\n");
+
+        var (code, lines, _) = Run("predict", playlist, "--models", _models, "--model", "svm-emodb");
+
+        Assert.Equal(1, code);
+        string error = JsonDocument.Parse(Assert.Single(lines)).RootElement.GetProperty("error").GetString()!;
+        Assert.Contains("not an audio format", error, StringComparison.Ordinal);
+        Assert.Contains("ffmpeg says", error, StringComparison.Ordinal);
+        Assert.Contains("Unsafe file name", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void An_unknown_model_is_refused_with_the_available_ids()
     {
         var (code, _, err) = Run("predict", _temp, "--models", _models, "--model", "nope");
         Assert.Equal(1, code);
         Assert.Contains("cnn-rnn-emodb", err, StringComparison.Ordinal);
+    }
+
+    private sealed class FfmpegFactAttribute : FactAttribute
+    {
+        public FfmpegFactAttribute()
+        {
+            if (FfmpegDecoder.Locate() is null)
+            {
+                Skip = "ffmpeg is not installed (tools/setup.sh installs it; CI has it)";
+            }
+        }
     }
 }

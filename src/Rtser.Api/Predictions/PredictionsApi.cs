@@ -96,6 +96,12 @@ public static partial class PredictionsApi
         }
         catch (AudioFormatException e)
         {
+            // The client gets the plain message; ffmpeg's words (paths, heap addresses) are for operators only.
+            if (e.Diagnostics is not null)
+            {
+                Log.NotDecoded(log, e.Problem, e.Message, e.Diagnostics);
+            }
+
             return Problems.Problems.ForAudio(e);
         }
 
@@ -201,5 +207,8 @@ public static partial class PredictionsApi
         // File names stay out of the log: they can name the person recorded.
         [LoggerMessage(LogLevel.Information, "Prediction {PredictionId} for {Owner}: {Model} says {Label} over {DurationSeconds:0.00} s in {ProcessingMs:0.0} ms")]
         public static partial void Created(ILogger logger, Guid predictionId, string owner, string model, string label, double durationSeconds, double processingMs);
+
+        [LoggerMessage(LogLevel.Information, "Upload refused as {Problem} ({Reason}): {Diagnostics}")]
+        public static partial void NotDecoded(ILogger logger, AudioProblem problem, string reason, string diagnostics);
     }
 }

@@ -14,10 +14,12 @@ namespace Rtser.Audio;
 /// <remarks>
 /// Each run is bounded: it is killed (with any children) after <see cref="Timeout"/>, its output stops at
 /// <see cref="MaxDurationSeconds"/> (ffmpeg's <c>-t</c>, and a byte cap on what we read), its stderr is kept up to
-/// 16 KB and its last lines go into the error message. Only the pipe protocol (or the file protocol for a temporary
+/// 16 KB and its last lines go into the error's <see cref="AudioFormatException.Diagnostics"/>, not its message (they
+/// can hold paths and heap addresses, so they are for logs, not clients). Only the pipe protocol (or the file protocol for a temporary
 /// file) is allowed, so a playlist upload cannot make ffmpeg open other files or URLs. An MP4 whose moov atom comes
 /// after its media data cannot be read from a pipe; it is written to a private temporary file that is deleted after
-/// the run (also as a retry when a pipe run of an MP4 fails). Failures raise <see cref="AudioFormatException"/> only.
+/// the run (also as a retry when a pipe run of an MP4 fails), and that <see cref="DeleteLeftoverFiles"/> removes when
+/// the process was killed first. Failures raise <see cref="AudioFormatException"/> only.
 /// </remarks>
 public sealed partial class FfmpegDecoder
 {
@@ -25,6 +27,8 @@ public sealed partial class FfmpegDecoder
     public const int OutputRate = Resampler.TargetRate;
 
     private const int StderrLimit = 16 * 1024;
+    private const string TempPrefix = "rtser-";
+    private const string TempExtension = ".media";
     private const int CopyBlock = 81920;
 
     public FfmpegDecoder(string executablePath, TimeSpan? timeout = null, double maxDurationSeconds = 600)
@@ -47,7 +51,7 @@ public sealed partial class FfmpegDecoder
 
     public double MaxDurationSeconds { get; }
 
-    /// <summary>Where temporary MP4 files go (tests point it at a folder of their own).</summary>
+    /// <summary>Where temporary MP4 files go (<see cref="MediaDecoderOptions.TempDirectory"/>; tests point it at a folder of their own).</summary>
     internal string TempDirectory { get; init; } = Path.GetTempPath();
 
     /// <summary>
@@ -131,27 +135,63 @@ public sealed partial class FfmpegDecoder
         return false;
     }
 
+    /// <summary>Deletes the temporary files in <paramref name="directory"/> that no run holds open; returns how many.</summary>
+    /// <remarks>
+    /// A run keeps its file open until it has deleted it, so a file that opens exclusively belongs to a process that
+    /// died: this is safe with several processes sharing the folder, however long their runs take (on Unix the open
+    /// is an advisory flock, which .NET skips on NFS and SMB shares; keep the folder on a local disk).
+    /// </remarks>
+    internal static int DeleteLeftoverFiles(string directory)
+    {
+        if (!Directory.Exists(directory))
+        {
+            return 0;
+        }
+
+        int deleted = 0;
+        foreach (string path in Directory.EnumerateFiles(directory, TempPrefix + "*" + TempExtension))
+        {
+            try
+            {
+                using (new FileStream(path, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.None, Options = FileOptions.DeleteOnClose }))
+                {
+                    deleted++;
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // In use by a running decode, or another user's.
+            }
+        }
+
+        return deleted;
+    }
+
     private DecodedAudio RunWithTempFile(ReadOnlyMemory<byte> input, MediaContainer container)
     {
-        string path = Path.Combine(TempDirectory, $"rtser-{Guid.NewGuid():N}.media");
+        string path = Path.Combine(TempDirectory, $"{TempPrefix}{Guid.NewGuid():N}{TempExtension}");
         try
         {
             var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.Read };
-            if (!OperatingSystem.IsWindows())
+            if (OperatingSystem.IsWindows())
             {
+                Directory.CreateDirectory(TempDirectory);
+            }
+            else
+            {
+                Directory.CreateDirectory(TempDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
                 options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
             }
 
-            using (var file = new FileStream(path, options))
-            {
-                file.Write(input.Span);
-            }
-
+            // Held open through the run: that marks it in use for DeleteLeftoverFiles in another process.
+            using var file = new FileStream(path, options);
+            file.Write(input.Span);
+            file.Flush();
             return Run(ReadOnlyMemory<byte>.Empty, path, container);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new AudioFormatException(AudioProblem.Unsupported, $"ffmpeg's temporary file could not be written: {ex.Message}", ex);
+            throw new AudioFormatException(AudioProblem.Unsupported, "ffmpeg's temporary file could not be written", ex) { Diagnostics = ex.Message };
         }
         finally
         {
@@ -188,7 +228,7 @@ public sealed partial class FfmpegDecoder
         }
         catch (Exception ex) when (ex is Win32Exception or InvalidOperationException or PlatformNotSupportedException)
         {
-            throw new AudioFormatException(AudioProblem.Unsupported, $"ffmpeg ({ExecutablePath}) could not be started: {ex.Message}", ex);
+            throw new AudioFormatException(AudioProblem.Unsupported, "ffmpeg could not be started", ex) { Diagnostics = $"{ExecutablePath}: {ex.Message}" };
         }
 
         var clock = Stopwatch.StartNew();
@@ -218,7 +258,10 @@ public sealed partial class FfmpegDecoder
                 throw TooLong();
             }
 
-            throw new AudioFormatException(AudioProblem.Malformed, string.Create(CultureInfo.InvariantCulture, $"ffmpeg did not finish decoding within {Timeout.TotalSeconds:0.###} s and was stopped{Summary(errors)}"));
+            throw new AudioFormatException(AudioProblem.Malformed, string.Create(CultureInfo.InvariantCulture, $"ffmpeg did not finish decoding within {Timeout.TotalSeconds:0.###} s and was stopped"))
+            {
+                Diagnostics = Summary(errors),
+            };
         }
 
         byte[] pcm = stdout.Result.Data;
@@ -274,19 +317,19 @@ public sealed partial class FfmpegDecoder
 
     private static AudioFormatException Failure(MediaContainer container, int exitCode, string errors)
     {
-        string summary = Summary(errors);
+        string? summary = Summary(errors);
         if (errors.Contains("matches no streams", StringComparison.Ordinal) || errors.Contains("does not contain any stream", StringComparison.Ordinal))
         {
-            return new AudioFormatException(AudioProblem.Unsupported, $"the input has no audio stream{summary}");
+            return new AudioFormatException(AudioProblem.Unsupported, "the input has no audio stream") { Diagnostics = summary };
         }
 
         return container == MediaContainer.Unknown
-            ? new AudioFormatException(AudioProblem.Unsupported, $"the input is not an audio format ffmpeg can read (exit code {exitCode}){summary}")
-            : new AudioFormatException(AudioProblem.Malformed, $"ffmpeg could not decode the {container} input (exit code {exitCode}, no audio decoded){summary}");
+            ? new AudioFormatException(AudioProblem.Unsupported, $"the input is not an audio format ffmpeg can read (exit code {exitCode})") { Diagnostics = summary }
+            : new AudioFormatException(AudioProblem.Malformed, $"ffmpeg could not decode the {container} input (exit code {exitCode}, no audio decoded)") { Diagnostics = summary };
     }
 
-    /// <summary>The last few distinct lines of ffmpeg's stderr, for an error message.</summary>
-    private static string Summary(string errors)
+    /// <summary>The last few distinct lines of ffmpeg's stderr, for <see cref="AudioFormatException.Diagnostics"/>; null when it said nothing.</summary>
+    private static string? Summary(string errors)
     {
         var lines = errors.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Where(l => !l.StartsWith("Input #", StringComparison.Ordinal) && !l.StartsWith("Stream mapping", StringComparison.Ordinal))
@@ -295,11 +338,11 @@ public sealed partial class FfmpegDecoder
             .ToArray();
         if (lines.Length == 0)
         {
-            return "";
+            return null;
         }
 
         string text = string.Join(" | ", lines);
-        return ": ffmpeg says " + (text.Length > 400 ? text[..400] + "..." : text);
+        return "ffmpeg says " + (text.Length > 400 ? text[..400] + "..." : text);
     }
 
     /// <summary>The input stream's codec and channel count from ffmpeg's "Stream #0:0: Audio: aac (LC) ..., 44100 Hz, stereo, ..." line.</summary>

@@ -30,7 +30,7 @@ public sealed class MediaDecoder : IAudioDecoder
         _maxPackets = OpusDecoding.MaxPackets(Options.MaxDurationSeconds);
         if (Options.UseFfmpeg && FfmpegDecoder.Locate(Options.FfmpegPath) is { } path)
         {
-            _ffmpeg = new FfmpegDecoder(path, Options.FfmpegTimeout, Options.MaxDurationSeconds);
+            _ffmpeg = new FfmpegDecoder(path, Options.FfmpegTimeout, Options.MaxDurationSeconds) { TempDirectory = Options.TempDirectory ?? Path.GetTempPath() };
         }
 
         SupportedContainers = _ffmpeg is null
@@ -51,6 +51,12 @@ public sealed class MediaDecoder : IAudioDecoder
 
     /// <summary>What this instance decodes now, in words, e.g. for an error message or a 415 response.</summary>
     public string SupportedFormats { get; }
+
+    /// <summary>
+    /// Deletes the temporary files that processes killed while decoding left in <see cref="MediaDecoderOptions.TempDirectory"/>
+    /// (never a file a run, of this or another process, still uses); returns how many. A service calls it at start-up.
+    /// </summary>
+    public int DeleteLeftoverFiles() => FfmpegDecoder.DeleteLeftoverFiles(Options.TempDirectory ?? Path.GetTempPath());
 
     public DecodedAudio Decode(Stream input)
     {

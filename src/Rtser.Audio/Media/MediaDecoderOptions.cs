@@ -23,6 +23,13 @@ public sealed class MediaDecoderOptions
     /// <summary>The ffmpeg executable; when null, "ffmpeg" is looked for on PATH.</summary>
     public string? FfmpegPath { get; init; }
 
+    /// <summary>
+    /// Where an MP4 that ffmpeg must read from a file (moov atom last) is written for the run, in a folder created
+    /// owner-only; null: the system's temporary folder. A service gives it a folder of its own so that
+    /// <see cref="MediaDecoder.DeleteLeftoverFiles"/> can remove what a killed process left.
+    /// </summary>
+    public string? TempDirectory { get; init; }
+
     /// <summary>How long one ffmpeg run may take before it is killed.</summary>
     public TimeSpan FfmpegTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

@@ -73,7 +73,7 @@ internal static class PredictCommand
             catch (Exception e) when (e is AudioFormatException or IOException or UnauthorizedAccessException)
             {
                 failures++;
-                line = new { file, error = e.Message };
+                line = new { file, error = CliApp.Describe(e) };
             }
 
             stdout.WriteLine(JsonSerializer.Serialize(line, CliJson.Options));

@@ -23,6 +23,49 @@ public class FfmpegDecoderTests
     }
 
     [FfmpegFact]
+    public void Writes_the_temporary_file_into_the_configured_folder_made_owner_only()
+    {
+        var parent = Directory.CreateTempSubdirectory("rtser-test-");
+        string folder = Path.Combine(parent.FullName, "tmp");
+        var decoder = new MediaDecoder(new MediaDecoderOptions { TempDirectory = folder });
+
+        AssertSpeech(decoder.Decode(MediaFiles.Read("speech-aac.mp4")));
+
+        Assert.Empty(Directory.GetFiles(folder));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(folder));
+        }
+
+        parent.Delete(recursive: true);
+    }
+
+    [Fact]
+    public void Deletes_the_temporary_files_a_killed_process_left_and_nothing_else()
+    {
+        var folder = Directory.CreateTempSubdirectory("rtser-test-");
+        string left = Path.Combine(folder.FullName, $"rtser-{Guid.NewGuid():N}.media");
+        string running = Path.Combine(folder.FullName, $"rtser-{Guid.NewGuid():N}.media");
+        string other = Path.Combine(folder.FullName, "rtser.db");
+        File.WriteAllBytes(left, [1, 2, 3]);
+        File.WriteAllBytes(other, [1]);
+        var decoder = new MediaDecoder(new MediaDecoderOptions { TempDirectory = folder.FullName });
+
+        // Held open as a run (here or in another process sharing the folder) holds its file.
+        using (var inUse = new FileStream(running, FileMode.CreateNew, FileAccess.Write, FileShare.Read))
+        {
+            Assert.Equal(1, decoder.DeleteLeftoverFiles());
+        }
+
+        Assert.False(File.Exists(left));
+        Assert.True(File.Exists(running));
+        Assert.True(File.Exists(other));
+        Assert.Equal(1, decoder.DeleteLeftoverFiles()); // closed now, as by a kill
+        Assert.Equal(0, new MediaDecoder(new MediaDecoderOptions { TempDirectory = Path.Combine(folder.FullName, "absent") }).DeleteLeftoverFiles());
+        folder.Delete(recursive: true);
+    }
+
+    [FfmpegFact]
     public void Decodes_MP4_with_the_moov_atom_first_from_a_pipe()
     {
         var bytes = FastStart(MediaFiles.Read("speech-aac.mp4"));
@@ -134,16 +177,16 @@ public class FfmpegDecoderTests
     }
 
     [Fact]
-    public void Puts_the_end_of_ffmpegs_stderr_into_the_error()
+    public void Puts_the_end_of_ffmpegs_stderr_into_the_diagnostics_not_the_message()
     {
-        using var fake = new FakeFfmpeg("cat >/dev/null\necho 'Input #0, mp3, from pipe:0' >&2\necho 'pipe:0: Invalid data found when processing input' >&2\nexit 1\n");
+        using var fake = new FakeFfmpeg("cat >/dev/null\necho 'Input #0, mp3, from pipe:0' >&2\necho '[mp3 @ 0x556c83a369c0] pipe:0: Invalid data found when processing input' >&2\nexit 1\n");
         var decoder = new MediaDecoder(new MediaDecoderOptions { FfmpegPath = fake.Path });
 
         var error = Assert.Throws<AudioFormatException>(() => decoder.DecodeFile(MediaFiles.Path("speech.mp3")));
 
         Assert.Equal(AudioProblem.Malformed, error.Problem);
-        Assert.Contains("exit code 1", error.Message, StringComparison.Ordinal);
-        Assert.Contains("ffmpeg says pipe:0: Invalid data found when processing input", error.Message, StringComparison.Ordinal);
+        Assert.Equal("ffmpeg could not decode the Mp3 input (exit code 1, no audio decoded)", error.Message);
+        Assert.Equal("ffmpeg says [mp3 @ 0x556c83a369c0] pipe:0: Invalid data found when processing input", error.Diagnostics);
     }
 
     [Fact]
