@@ -53,6 +53,16 @@ public sealed class RtserOptions
     /// <summary>Uploads analysed at once; 0 means one per processor core.</summary>
     public int MaxConcurrentAnalyses { get; set; }
 
+    /// <summary>
+    /// Seconds of decoded audio all analyses in flight may hold together; 0 means twice <see cref="MaxDurationSeconds"/>.
+    /// Each upload reserves its length as its headers give it (Opus packets, WAV data size; the duration limit for
+    /// formats ffmpeg decodes) before decoding, and waits (counted in the queue) while the rest is taken.
+    /// </summary>
+    public double MaxAudioSecondsInFlight { get; set; }
+
+    /// <summary>The audio budget in force: <see cref="MaxAudioSecondsInFlight"/> or its default.</summary>
+    internal double AudioSecondsInFlight => MaxAudioSecondsInFlight > 0 ? MaxAudioSecondsInFlight : 2 * MaxDurationSeconds;
+
     /// <summary>Uploads allowed to wait for an analysis slot; beyond that a request gets 503 with Retry-After.</summary>
     public int MaxQueuedAnalyses { get; set; } = 64;
 
@@ -148,6 +158,11 @@ public sealed class RtserOptions
         if (!double.IsFinite(o.MaxDurationSeconds) || o.MaxDurationSeconds <= 0 || o.MaxDurationSeconds > 4 * 3600)
         {
             yield return "Rtser:MaxDurationSeconds must be between 0 and 14400";
+        }
+
+        if (!double.IsFinite(o.MaxAudioSecondsInFlight) || (o.MaxAudioSecondsInFlight != 0 && o.MaxAudioSecondsInFlight < o.MaxDurationSeconds))
+        {
+            yield return "Rtser:MaxAudioSecondsInFlight must be 0 (twice MaxDurationSeconds) or at least MaxDurationSeconds, so the longest recording fits";
         }
     }
 }

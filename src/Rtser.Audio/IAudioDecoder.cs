@@ -12,4 +12,13 @@ public interface IAudioDecoder
 
     /// <summary>Decodes the file at <paramref name="path"/>.</summary>
     DecodedAudio DecodeFile(string path);
+
+    /// <summary>Decodes <paramref name="input"/> and resamples it to <paramref name="sampleRate"/>.</summary>
+    DecodedAudio DecodeAt(ReadOnlyMemory<byte> input, int sampleRate) => Resampler.Resample(Decode(input), sampleRate);
+
+    /// <summary>
+    /// The most seconds of audio decoding <paramref name="input"/> may yield, from its headers without decoding, so a
+    /// caller can budget memory before it decodes; infinity when the decoder cannot tell.
+    /// </summary>
+    double MaxSeconds(ReadOnlyMemory<byte> input) => double.PositiveInfinity;
 }

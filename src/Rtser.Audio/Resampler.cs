@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Numerics.Tensors;
@@ -36,6 +35,13 @@ public static class Resampler
         ArgumentOutOfRangeException.ThrowIfLessThan(toRate, MinRate);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(toRate, MaxRate);
         return fromRate == toRate ? input.ToArray() : GetFilter(fromRate, toRate).Process(input);
+    }
+
+    /// <summary><paramref name="audio"/> at <paramref name="toRate"/>; the same object when it is at that rate already.</summary>
+    public static DecodedAudio Resample(DecodedAudio audio, int toRate = TargetRate)
+    {
+        ArgumentNullException.ThrowIfNull(audio);
+        return audio.SampleRate == toRate ? audio : audio with { Samples = ToRate(audio.Samples, audio.SampleRate, toRate), SampleRate = toRate };
     }
 
     internal static PolyphaseFilter GetFilter(int fromRate, int toRate)
@@ -123,67 +129,47 @@ internal sealed class PolyphaseFilter
     /// <summary>Taps per phase, i.e. input samples per output sample.</summary>
     internal int Taps { get; }
 
+    /// <summary>Resamples all of <paramref name="input"/>: the same outputs as feeding it to <see cref="Stream"/> in pieces.</summary>
     public float[] Process(ReadOnlySpan<float> input)
     {
-        long outputLength = (((long)input.Length * _up) + (_down / 2)) / _down;
-        if (outputLength > Array.MaxLength)
+        var stream = Stream(input.Length);
+        stream.Push(input);
+        return stream.Finish();
+    }
+
+    /// <summary>A resampling of input that arrives in pieces; <paramref name="expectedInput"/> sizes the output.</summary>
+    public ResamplingStream Stream(long expectedInput) => new(this, expectedInput);
+
+    /// <summary>Output samples for <paramref name="inputLength"/> input samples.</summary>
+    internal long OutputLength(long inputLength) => ((inputLength * _up) + (_down / 2)) / _down;
+
+    /// <summary>Output n: the dot product of the padded input from <paramref name="window"/> with the phase <paramref name="fraction"/> gives.</summary>
+    internal float Output(ReadOnlySpan<float> window, int fraction)
+    {
+        ReadOnlySpan<float> coefficients = _coefficients;
+        if (!_interpolate)
         {
-            throw new ArgumentException($"resampling {input.Length} samples by {_up}/{_down} would exceed the maximum array length", nameof(input));
+            return TensorPrimitives.Dot(window, coefficients.Slice(fraction * Taps, Taps));
         }
 
-        var output = new float[outputLength];
-        if (output.Length == 0)
-        {
-            return output;
-        }
+        double position = (double)fraction * _phases / _up;
+        int phase = (int)position;
+        float weight = (float)(position - phase);
+        float y0 = TensorPrimitives.Dot(window, coefficients.Slice(phase * Taps, Taps));
+        float y1 = TensorPrimitives.Dot(window, coefficients.Slice((phase + 1) * Taps, Taps));
+        return y0 + (weight * (y1 - y0));
+    }
 
-        // Zero padding on both sides keeps the inner loop free of bounds checks.
-        int lead = (Taps / 2) - 1;
-        int paddedLength = lead + input.Length + Taps + 1;
-        float[] rented = ArrayPool<float>.Shared.Rent(paddedLength);
-        try
+    /// <summary>Advances a window start and phase by one output step (M/L input samples).</summary>
+    internal void Step(ref long index, ref int fraction)
+    {
+        index += _down / _up;
+        fraction += _down % _up;
+        if (fraction >= _up)
         {
-            var padded = rented.AsSpan(0, paddedLength);
-            padded[..lead].Clear();
-            input.CopyTo(padded[lead..]);
-            padded[(lead + input.Length)..].Clear();
-            ReadOnlySpan<float> coefficients = _coefficients;
-            int wholeStep = _down / _up;
-            int fractionStep = _down % _up;
-            int index = 0;
-            int fraction = 0;
-            for (int n = 0; n < output.Length; n++)
-            {
-                var window = padded.Slice(index, Taps);
-                if (_interpolate)
-                {
-                    double position = (double)fraction * _phases / _up;
-                    int phase = (int)position;
-                    float weight = (float)(position - phase);
-                    float y0 = TensorPrimitives.Dot(window, coefficients.Slice(phase * Taps, Taps));
-                    float y1 = TensorPrimitives.Dot(window, coefficients.Slice((phase + 1) * Taps, Taps));
-                    output[n] = y0 + (weight * (y1 - y0));
-                }
-                else
-                {
-                    output[n] = TensorPrimitives.Dot(window, coefficients.Slice(fraction * Taps, Taps));
-                }
-
-                index += wholeStep;
-                fraction += fractionStep;
-                if (fraction >= _up)
-                {
-                    fraction -= _up;
-                    index++;
-                }
-            }
+            fraction -= _up;
+            index++;
         }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(rented);
-        }
-
-        return output;
     }
 
     private static int Gcd(int a, int b)
@@ -209,4 +195,89 @@ internal sealed class PolyphaseFilter
 
         return sum;
     }
+}
+
+/// <summary>
+/// Resamples input given in pieces, holding only a block of it: output n is computed as soon as the input its
+/// window covers has arrived. The input is padded as if it were one array with Taps/2 - 1 zeros before it and
+/// Taps + 1 after, so the outputs equal those of resampling the whole input at once (ResamplerTests compare).
+/// </summary>
+internal sealed class ResamplingStream
+{
+    private const int Block = 16384;
+
+    private readonly PolyphaseFilter _filter;
+    private readonly int _taps;
+    private readonly float[] _window;
+    private float[] _output;
+    private long _base; // padded position of _window[0]
+    private int _count;
+    private long _index; // padded position where the next output's window starts
+    private int _fraction;
+    private int _written;
+    private long _input;
+    private long _limit = long.MaxValue;
+
+    public ResamplingStream(PolyphaseFilter filter, long expectedInput)
+    {
+        _filter = filter;
+        _taps = filter.Taps;
+        _output = new float[CheckedLength(filter.OutputLength(Math.Max(0, expectedInput)))];
+        _window = new float[_taps + Block];
+        _count = (_taps / 2) - 1; // the leading zeros
+    }
+
+    public void Push(ReadOnlySpan<float> input)
+    {
+        _input += input.Length;
+        Append(input);
+    }
+
+    /// <summary>The output for all input pushed; the stream is finished with.</summary>
+    public float[] Finish()
+    {
+        _limit = CheckedLength(_filter.OutputLength(_input));
+        Span<float> zeros = stackalloc float[256];
+        zeros.Clear();
+        for (int left = _taps + 1; left > 0; left -= zeros.Length)
+        {
+            Append(zeros[..Math.Min(left, zeros.Length)]);
+        }
+
+        int length = (int)Math.Min(_written, _limit);
+        return length == _output.Length ? _output : _output[..length];
+    }
+
+    private void Append(ReadOnlySpan<float> input)
+    {
+        while (!input.IsEmpty)
+        {
+            if (_count == _window.Length)
+            {
+                // Keep from the next output's window on (less than Taps samples): all before it is done with.
+                int done = (int)(_index - _base);
+                _window.AsSpan(done, _count - done).CopyTo(_window);
+                _count -= done;
+                _base = _index;
+            }
+
+            int n = Math.Min(input.Length, _window.Length - _count);
+            input[..n].CopyTo(_window.AsSpan(_count));
+            _count += n;
+            input = input[n..];
+            while (_written < _limit && _index + _taps <= _base + _count)
+            {
+                if (_written == _output.Length)
+                {
+                    Array.Resize(ref _output, (int)Math.Min(Array.MaxLength, Math.Max(1024, 2L * _output.Length)));
+                }
+
+                _output[_written++] = _filter.Output(_window.AsSpan((int)(_index - _base), _taps), _fraction);
+                _filter.Step(ref _index, ref _fraction);
+            }
+        }
+    }
+
+    private static int CheckedLength(long outputs) =>
+        outputs <= Array.MaxLength ? (int)outputs : throw new ArgumentException($"resampling would make {outputs} samples, more than an array holds");
 }

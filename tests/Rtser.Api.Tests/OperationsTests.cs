@@ -49,6 +49,65 @@ public sealed class OperationsTests
     }
 
     [Fact]
+    public async Task Uploads_beyond_the_audio_budget_wait_with_free_slots_and_a_burst_beyond_the_queue_gets_503()
+    {
+        using var app = new RtserApp(new()
+        {
+            ["Rtser:MaxConcurrentAnalyses"] = "4",
+            ["Rtser:MaxQueuedAnalyses"] = "1",
+            ["Rtser:MaxDurationSeconds"] = "10",
+            ["Rtser:MaxAudioSecondsInFlight"] = "10",
+            ["Rtser:RateLimitPerMinute"] = "0",
+        });
+        using HttpClient client = app.CreateClient();
+        InferenceGate gate = app.Services.GetRequiredService<InferenceGate>();
+        using IDisposable held = (await gate.EnterAsync(8, default))!; // an 8 s recording being analysed
+        byte[] fiveSeconds = Send.Wav(new float[5 * Send.Rate]);
+
+        Task<HttpResponseMessage> queued = Send.Raw(client, fiveSeconds);
+        await WaitUntilAsync(() => gate.Waiting == 1);
+        HttpResponseMessage refused = await Send.Raw(client, fiveSeconds);
+        int runningWhileQueued = gate.Running;
+        held.Dispose();
+
+        Assert.Equal(1, runningWhileQueued); // three slots were free; the budget was not
+        await Problem.AssertAsync(refused, HttpStatusCode.ServiceUnavailable, "queue is full");
+        Assert.Equal(TimeSpan.FromSeconds(1), refused.Headers.RetryAfter!.Delta);
+        Assert.Equal(HttpStatusCode.Created, (await queued).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_long_recording_waiting_for_the_audio_budget_is_not_overtaken_by_short_ones()
+    {
+        var budget = new AudioBudget(10);
+        IDisposable first = await budget.TakeAsync(8, default);
+
+        Task<IDisposable> longOne = budget.TakeAsync(5, default);
+        Task<IDisposable> shortOne = budget.TakeAsync(1, default); // 2 s are free, but the long one came first
+        await Task.Delay(50);
+        bool waited = !longOne.IsCompleted && !shortOne.IsCompleted;
+        first.Dispose();
+
+        Assert.True(waited);
+        (await longOne).Dispose();
+        (await shortOne).Dispose();
+        Assert.True(budget.CanTake(10));
+        Assert.True(budget.CanTake(1e9)); // capped at the whole budget, so it cannot wait forever
+    }
+
+    [Theory]
+    [InlineData(0, true, 1200)] // twice the 600 s duration limit
+    [InlineData(600, true, 600)]
+    [InlineData(599, false, 599)]
+    public void The_audio_budget_must_hold_the_longest_recording(double seconds, bool valid, double inForce)
+    {
+        var o = new RtserOptions { MaxAudioSecondsInFlight = seconds };
+
+        Assert.Equal(valid, !RtserOptions.Check(o).Any());
+        Assert.Equal(inForce, o.AudioSecondsInFlight);
+    }
+
+    [Fact]
     public async Task Metrics_count_requests_predictions_per_label_and_inference_time_per_model()
     {
         using var app = new RtserApp();

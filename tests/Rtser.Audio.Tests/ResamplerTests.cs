@@ -163,4 +163,68 @@ public class ResamplerTests(ITestOutputHelper output)
 
         Assert.All(results, r => Assert.Equal(expected, r));
     }
+
+    [Theory]
+    [InlineData(48000)]
+    [InlineData(44100)]
+    [InlineData(22050)]
+    [InlineData(8000)]
+    [InlineData(44056)] // interpolated phases
+    public void Gives_the_same_samples_fed_in_pieces_as_the_whole_input_resampled_at_once(int fromRate)
+    {
+        var random = new Random(fromRate);
+        var filter = Resampler.GetFilter(fromRate, 16000);
+        foreach (int length in new[] { 0, 1, 7, filter.Taps - 1, filter.Taps * 3, 100_003 })
+        {
+            var input = new float[length];
+            for (int i = 0; i < length; i++)
+            {
+                input[i] = (float)((random.NextDouble() * 2) - 1);
+            }
+
+            var stream = filter.Stream(random.Next(0, length + 1)); // a wrong expectation only costs a resize
+            for (int done = 0; done < length;)
+            {
+                int n = Math.Min(length - done, random.Next(1, 40_000));
+                stream.Push(input.AsSpan(done, n));
+                done += n;
+            }
+
+            var whole = WholePadded(filter, input);
+            Assert.Equal(whole, stream.Finish());
+            Assert.Equal(whole, Resampler.ToRate(input, fromRate));
+        }
+    }
+
+    [Fact]
+    public void Resampling_allocates_its_output_and_no_padded_copy_of_the_input()
+    {
+        var input = new float[20_000_000]; // 417 s at 48 kHz, 80 MB
+        Resampler.ToRate(new float[1000], 48000);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var output = Resampler.ToRate(input, 48000);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(6_666_667, output.Length);
+        Assert.InRange(allocated, 0, (output.Length * 4L) + (1 << 20)); // the 48 kHz input padded was a 128 MB array
+    }
+
+    /// <summary>The resampler as it was: the whole input copied into one zero-padded array, then every output in turn.</summary>
+    private static float[] WholePadded(PolyphaseFilter filter, float[] input)
+    {
+        int lead = (filter.Taps / 2) - 1;
+        var padded = new float[lead + input.Length + filter.Taps + 1];
+        input.CopyTo(padded, lead);
+        var output = new float[filter.OutputLength(input.Length)];
+        long index = 0;
+        int fraction = 0;
+        for (int n = 0; n < output.Length; n++)
+        {
+            output[n] = filter.Output(padded.AsSpan((int)index, filter.Taps), fraction);
+            filter.Step(ref index, ref fraction);
+        }
+
+        return output;
+    }
 }

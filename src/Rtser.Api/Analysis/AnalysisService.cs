@@ -58,6 +58,12 @@ public sealed class AnalysisService(IAudioDecoder decoder, ModelRegistry models,
     public IEnumerable<string> ModelIds => models.Models.Select(m => m.Id).Order(StringComparer.Ordinal);
 
     /// <summary>
+    /// The most seconds of audio <paramref name="upload"/> decodes to, from its headers (at most the duration limit):
+    /// what it reserves of <see cref="InferenceGate"/>'s audio budget.
+    /// </summary>
+    public double AudioSeconds(ReadOnlyMemory<byte> upload) => Math.Min(decoder.MaxSeconds(upload), _options.MaxDurationSeconds);
+
+    /// <summary>
     /// Throws <see cref="AudioFormatException"/> for input that is not usable audio. A speaker-adapted
     /// <paramref name="model"/> needs the <paramref name="speaker"/>'s <paramref name="profile"/>.
     /// </summary>
@@ -70,16 +76,14 @@ public sealed class AnalysisService(IAudioDecoder decoder, ModelRegistry models,
         }
 
         long start = Stopwatch.GetTimestamp();
-        DecodedAudio audio = decoder.Decode(upload);
-        if (audio.Samples.Length == 0)
+        // Straight to 16 kHz: Opus is resampled as it is decoded, so its 48 kHz audio is never held whole.
+        float[] samples = decoder.DecodeAt(upload, Resampler.TargetRate).Samples;
+        if (samples.Length == 0)
         {
             throw new AudioFormatException(AudioProblem.Empty, "the audio holds no samples");
         }
 
         cancel.ThrowIfCancellationRequested();
-        float[] samples = audio.SampleRate == Resampler.TargetRate
-            ? audio.Samples
-            : Resampler.ToRate(audio.Samples, audio.SampleRate, Resampler.TargetRate);
         EmotionModel answering = model;
         float[]? mean = null;
         SpeakerAdaptation? adaptation = null;

@@ -81,12 +81,13 @@ public static partial class PredictionsApi
             return refused;
         }
 
-        using IDisposable? slot = await gate.EnterAsync(cancel);
+        // The upload's length from its headers is reserved before decoding: a 364 KB WebM can hold 600 s of silence.
+        using IDisposable? slot = await gate.EnterAsync(analysis.AudioSeconds(upload.Bytes), cancel);
         if (slot is null)
         {
             metrics.Rejected();
             request.HttpContext.Response.Headers.RetryAfter = "1";
-            return Problems.Problems.Create(StatusCodes.Status503ServiceUnavailable, "Busy", $"{gate.Concurrency} uploads are being analysed and the queue is full; retry in a second");
+            return Problems.Problems.Create(StatusCodes.Status503ServiceUnavailable, "Busy", $"{gate.Concurrency} uploads (or {gate.AudioSecondsInFlight:0} s of audio) are being analysed and the queue is full; retry in a second");
         }
 
         AnalysisResult result;

@@ -7,7 +7,7 @@ namespace Rtser.Audio;
 /// </summary>
 /// <remarks>
 /// WAV comes out at its own rate, Opus at 48 kHz and ffmpeg's output at 16 kHz, always mono; callers resample with
-/// <see cref="Resampler"/>. <see cref="DecodedAudio.SourceBitsPerSample"/> is 0 for compressed sources. A managed
+/// <see cref="Resampler"/>, or call <see cref="DecodeAt"/> (Opus then never holds its 48 kHz audio whole). <see cref="DecodedAudio.SourceBitsPerSample"/> is 0 for compressed sources. A managed
 /// path that finds a codec it does not decode (Vorbis in WebM, ADPCM in WAV) falls back to ffmpeg. Bad input raises
 /// <see cref="AudioFormatException"/> and nothing else: Malformed for truncated or corrupt files, Unsupported for
 /// other formats (the message lists <see cref="SupportedFormats"/>), TooLong past
@@ -71,7 +71,55 @@ public sealed class MediaDecoder : IAudioDecoder
         return Decode(stream);
     }
 
-    public DecodedAudio Decode(ReadOnlyMemory<byte> input)
+    public DecodedAudio Decode(ReadOnlyMemory<byte> input) => Decode(input, OpusHead.SampleRate);
+
+    /// <summary>
+    /// Decodes and resamples to <paramref name="sampleRate"/>. Opus is resampled packet by packet as it is decoded,
+    /// so only the output is held whole (64 KB per second at 16 kHz); WAV and ffmpeg's output hold the decoded
+    /// samples and the resampled ones until the call returns.
+    /// </summary>
+    public DecodedAudio DecodeAt(ReadOnlyMemory<byte> input, int sampleRate)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(sampleRate, Resampler.MinRate);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(sampleRate, Resampler.MaxRate);
+        return Resampler.Resample(Decode(input, sampleRate), sampleRate);
+    }
+
+    /// <summary>
+    /// The most seconds decoding <paramref name="input"/> may yield, without decoding: Opus from its packets' TOC
+    /// bytes, PCM WAV from its data size, anything else (and anything these cannot read) the duration limit, which
+    /// ffmpeg's output is cut at. Never more than <see cref="MediaDecoderOptions.MaxDurationSeconds"/>.
+    /// </summary>
+    public double MaxSeconds(ReadOnlyMemory<byte> input)
+    {
+        double limit = Options.MaxDurationSeconds;
+        if (input.IsEmpty || input.Length > Options.MaxInputBytes)
+        {
+            return 0; // refused before decoding
+        }
+
+        try
+        {
+            double seconds = MediaSniffer.Detect(input.Span) switch
+            {
+                MediaContainer.WebM => OpusSeconds(WebMOpusReader.Read(input, _maxPackets)),
+                MediaContainer.Ogg => OpusSeconds(OggOpusReader.Read(input, maxPackets: _maxPackets)),
+                MediaContainer.Wav => WavSeconds(WavParser.Parse(input.Span, _wav.Options)),
+                _ => limit,
+            };
+            return Math.Min(seconds, limit);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return limit; // decoding will tell what is wrong, or hand it to ffmpeg
+        }
+
+        static double OpusSeconds(OpusStream stream) => (double)OpusDecoding.PlayableSamples(stream) / OpusHead.SampleRate;
+
+        static double WavSeconds(WavLayout layout) => layout.BlockAlign > 0 ? (double)layout.DataLength / layout.BlockAlign / layout.SampleRate : double.PositiveInfinity;
+    }
+
+    private DecodedAudio Decode(ReadOnlyMemory<byte> input, int opusRate)
     {
         if (input.Length > Options.MaxInputBytes)
         {
@@ -89,8 +137,8 @@ public sealed class MediaDecoder : IAudioDecoder
             return container switch
             {
                 MediaContainer.Wav => Managed(input, container, () => _wav.Decode(input)),
-                MediaContainer.WebM => Managed(input, container, () => OpusDecoding.Decode(WebMOpusReader.Read(input, _maxPackets), Options.MaxDurationSeconds)),
-                MediaContainer.Ogg => Managed(input, container, () => OpusDecoding.Decode(OggOpusReader.Read(input, maxPackets: _maxPackets), Options.MaxDurationSeconds)),
+                MediaContainer.WebM => Managed(input, container, () => OpusDecoding.Decode(WebMOpusReader.Read(input, _maxPackets), Options.MaxDurationSeconds, opusRate)),
+                MediaContainer.Ogg => Managed(input, container, () => OpusDecoding.Decode(OggOpusReader.Read(input, maxPackets: _maxPackets), Options.MaxDurationSeconds, opusRate)),
                 _ => _ffmpeg?.Decode(input, container) ?? throw Unsupported(Describe(container)),
             };
         }

@@ -30,14 +30,13 @@ internal static class OpusDecoding
     public static AudioFormatException TooManyPackets(long maxPackets) =>
         new(AudioProblem.TooLong, $"the audio has more than {maxPackets} Opus packets, so it is longer than the duration limit");
 
-    public static DecodedAudio Decode(OpusStream stream, double maxDurationSeconds)
+    /// <summary>
+    /// The stream's samples at 48 kHz after pre-skip and end trimming, from the packets' TOC bytes alone: every
+    /// packet's duration is in its first byte, so the length is known before decoding anything.
+    /// </summary>
+    public static long PlayableSamples(OpusStream stream)
     {
-        var head = stream.Head;
         var packets = stream.Packets;
-        long maxSamples = (long)Math.Floor(maxDurationSeconds * OpusHead.SampleRate);
-
-        // Every packet's duration is in its first byte (TOC), so the length is known before decoding anything:
-        // an hour of audio is refused here without decoding it.
         long total = 0;
         int previous = DefaultPacketSamples;
         for (int i = 0; i < packets.Count; i++)
@@ -52,13 +51,31 @@ internal static class OpusDecoding
             total += samples - Math.Min(packets[i].TrimEnd, samples);
         }
 
-        long playable = Math.Max(0, total - head.PreSkip);
+        return Math.Max(0, total - stream.Head.PreSkip);
+    }
+
+    /// <summary>
+    /// Decodes to mono at <paramref name="outputRate"/>. At another rate than 48 kHz each packet goes through the
+    /// resampler as it is decoded, so the 48 kHz audio (3x the 16 kHz samples) is never held whole; the samples
+    /// equal those of decoding at 48 kHz and resampling after (OpusFileTests compare).
+    /// </summary>
+    public static DecodedAudio Decode(OpusStream stream, double maxDurationSeconds, int outputRate = OpusHead.SampleRate)
+    {
+        var head = stream.Head;
+        var packets = stream.Packets;
+        long maxSamples = (long)Math.Floor(maxDurationSeconds * OpusHead.SampleRate);
+
+        // An hour of audio is refused here without decoding it.
+        long playable = PlayableSamples(stream);
         if (playable > maxSamples)
         {
             throw new AudioFormatException(AudioProblem.TooLong, string.Create(CultureInfo.InvariantCulture, $"the audio is {(double)playable / OpusHead.SampleRate:0.###} s long; the limit is {maxDurationSeconds} s"));
         }
 
-        var output = new float[playable];
+        bool resample = outputRate != OpusHead.SampleRate;
+        float[]? output = resample ? null : new float[playable];
+        ResamplingStream? resampler = resample ? Resampler.GetFilter(OpusHead.SampleRate, outputRate).Stream(playable) : null;
+        float[]? mono = resample ? new float[MaxPacketSamples] : null;
         int channels = head.Channels;
         var pcm = new float[MaxPacketSamples * channels];
         float gain = head.OutputGainQ8 == 0 ? 1f : MathF.Pow(10f, head.OutputGainQ8 / (256f * 20f));
@@ -66,8 +83,8 @@ internal static class OpusDecoding
         var decode = CreateDecoder(head);
         long skip = head.PreSkip;
         int written = 0;
-        previous = DefaultPacketSamples;
-        for (int i = 0; i < packets.Count && written < output.Length; i++)
+        int previous = DefaultPacketSamples;
+        for (int i = 0; i < packets.Count && written < playable; i++)
         {
             var packet = packets[i];
             int frames;
@@ -90,12 +107,15 @@ internal static class OpusDecoding
             frames -= Math.Min(packet.TrimEnd, frames);
             int first = (int)Math.Min(skip, frames);
             skip -= first;
-            int count = Math.Min(frames - first, output.Length - written);
-            Mix(pcm.AsSpan(first * channels, count * channels), channels, scale, output.AsSpan(written, count));
+            int count = (int)Math.Min(frames - first, playable - written);
+            var target = output is null ? mono.AsSpan(0, count) : output.AsSpan(written, count);
+            Mix(pcm.AsSpan(first * channels, count * channels), channels, scale, target);
+            resampler?.Push(target);
             written += count;
         }
 
-        return new DecodedAudio(written == output.Length ? output : output[..written], OpusHead.SampleRate, channels, 0, $"Opus ({stream.Container})");
+        float[] samples = resampler is not null ? resampler.Finish() : written == output!.Length ? output : output[..written];
+        return new DecodedAudio(samples, outputRate, channels, 0, $"Opus ({stream.Container})");
     }
 
     private static void Mix(ReadOnlySpan<float> interleaved, int channels, float scale, Span<float> mono)
