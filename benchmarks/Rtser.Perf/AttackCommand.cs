@@ -1,0 +1,177 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.WebSockets;
+using System.Text.Json;
+
+namespace Rtser.Perf;
+
+/// <summary>
+/// Issue 20's attacks on a running service, with figures: a flood of live streams sent faster than real time (one key
+/// and many keys) while uploads and /healthz are timed, empty frames against the idle limit, and wrong keys against
+/// the failed-key limit. Started by tools/probes/attack.sh with two key tenants, "a" and "b".
+/// </summary>
+internal static class AttackCommand
+{
+    public static async Task<int> RunAsync(Args a)
+    {
+        var http = new Uri(a.Require("url"));
+        var ws = new Uri(http, "/api/stream").ToString().Replace("http", "ws", StringComparison.Ordinal);
+        string keyA = a.Require("key-a"), keyB = a.Require("key-b");
+        byte[] wav = File.ReadAllBytes(a.Require("wav"));
+        int streams = (int)a.Number("streams", 20);
+        double seconds = a.Number("seconds", 60);
+        using var client = new HttpClient { BaseAddress = http, Timeout = TimeSpan.FromSeconds(60) };
+
+        (double upload, double health) quiet = await TimeAsync(client, wav, keyA, 10);
+        Console.WriteLine(JsonSerializer.Serialize(new { probe = "quiet", upload_p50_ms = quiet.upload, health_max_ms = quiet.health }));
+
+        // One key opens as many streams as it can and sends `seconds` of audio in each as fast as the server reads.
+        using var flood = new CancellationTokenSource(TimeSpan.FromSeconds(seconds + 30));
+        byte[] pcm = new byte[(int)(seconds * 32000)];
+        new Random(1).NextBytes(pcm);
+        var opened = new List<ClientWebSocket>();
+        int refused429 = 0, refused503 = 0;
+        for (int i = 0; i < streams; i++)
+        {
+            var socket = new ClientWebSocket();
+            socket.Options.SetRequestHeader("X-Api-Key", keyA);
+            try
+            {
+                await socket.ConnectAsync(new Uri(ws), flood.Token);
+                opened.Add(socket);
+            }
+            catch (WebSocketException e)
+            {
+                refused429 += e.Message.Contains("429", StringComparison.Ordinal) ? 1 : 0;
+                refused503 += e.Message.Contains("503", StringComparison.Ordinal) ? 1 : 0;
+                socket.Dispose();
+            }
+        }
+
+        var other = new ClientWebSocket();
+        other.Options.SetRequestHeader("X-Api-Key", keyB);
+        bool otherOpened = await TryConnectAsync(other, new Uri(ws));
+        var clock = Stopwatch.StartNew();
+        Task<long>[] senders = [.. opened.Select(s => SendAllAsync(s, pcm, flood.Token))];
+        await Task.Delay(2000);
+        (double upload, double health) loaded = await TimeAsync(client, wav, keyB, 10);
+        long[] sent = await Task.WhenAll(senders);
+        Console.WriteLine(JsonSerializer.Serialize(new
+        {
+            probe = "live flood, one key",
+            asked = streams,
+            opened = opened.Count,
+            refused_429 = refused429,
+            refused_503 = refused503,
+            other_key_opened = otherOpened,
+            audio_seconds_each = seconds,
+            wall_seconds = Math.Round(clock.Elapsed.TotalSeconds, 1),
+            bytes_sent = sent.Sum(),
+            upload_p50_ms = loaded.upload,
+            health_max_ms = loaded.health,
+        }));
+        foreach (ClientWebSocket s in opened.Append(other))
+        {
+            s.Dispose();
+        }
+
+        // Empty frames: before the fix they restarted the idle timer for ever.
+        using (var empty = new ClientWebSocket())
+        {
+            empty.Options.SetRequestHeader("X-Api-Key", keyB);
+            await empty.ConnectAsync(new Uri(ws), default);
+            var held = Stopwatch.StartNew();
+            try
+            {
+                while (empty.State == WebSocketState.Open && held.Elapsed < TimeSpan.FromSeconds(a.Number("idle-limit", 10) * 3))
+                {
+                    await empty.SendAsync(Array.Empty<byte>(), WebSocketMessageType.Binary, true, default);
+                    await Task.Delay(200);
+                }
+            }
+            catch (WebSocketException)
+            {
+            }
+
+            Console.WriteLine(JsonSerializer.Serialize(new { probe = "empty frames every 200 ms", closed_after_seconds = Math.Round(held.Elapsed.TotalSeconds, 1), still_open = empty.State == WebSocketState.Open }));
+        }
+
+        // Wrong keys: every request from one address.
+        var counts = new Dictionary<int, int>();
+        for (int i = 0; i < (int)a.Number("guesses", 2300); i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/predictions");
+            request.Headers.Add("X-Api-Key", $"guess-{i:D6}");
+            int status = (int)(await client.SendAsync(request)).StatusCode;
+            counts[status] = counts.GetValueOrDefault(status) + 1;
+        }
+
+        using var right = new HttpRequestMessage(HttpMethod.Get, "/api/predictions");
+        right.Headers.Add("X-Api-Key", keyA);
+        HttpResponseMessage after = await client.SendAsync(right);
+        Console.WriteLine(JsonSerializer.Serialize(new { probe = "wrong keys", statuses = counts.OrderBy(kv => kv.Key).ToDictionary(kv => kv.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), kv => kv.Value), right_key_then = (int)after.StatusCode, retry_after_s = after.Headers.RetryAfter?.Delta?.TotalSeconds }));
+        return 0;
+    }
+
+    private static async Task<bool> TryConnectAsync(ClientWebSocket socket, Uri url)
+    {
+        try
+        {
+            await socket.ConnectAsync(url, default);
+            return true;
+        }
+        catch (WebSocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Sends the PCM in 64 KB frames as fast as the socket takes them, then stop; returns the bytes sent.</summary>
+    private static async Task<long> SendAllAsync(ClientWebSocket socket, byte[] pcm, CancellationToken cancel)
+    {
+        long sent = 0;
+        try
+        {
+            foreach (byte[] chunk in pcm.Chunk(64 * 1024))
+            {
+                await socket.SendAsync(chunk, WebSocketMessageType.Binary, true, cancel);
+                sent += chunk.Length;
+            }
+
+            await socket.SendAsync("{\"type\":\"stop\"}"u8.ToArray(), WebSocketMessageType.Text, true, cancel);
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+        {
+        }
+
+        return sent;
+    }
+
+    /// <summary>Median time of <paramref name="n"/> uploads (one after another) and the slowest /healthz between them.</summary>
+    private static async Task<(double UploadP50, double HealthMax)> TimeAsync(HttpClient client, byte[] wav, string key, int n)
+    {
+        var uploads = new List<double>();
+        double health = 0;
+        for (int i = 0; i < n; i++)
+        {
+            var content = new ByteArrayContent(wav);
+            content.Headers.ContentType = new MediaTypeHeaderValue("audio/wav");
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/predictions") { Content = content };
+            request.Headers.Add("X-Api-Key", key);
+            var t = Stopwatch.StartNew();
+            HttpResponseMessage r = await client.SendAsync(request);
+            uploads.Add(t.Elapsed.TotalMilliseconds);
+            if (r.StatusCode != HttpStatusCode.Created)
+            {
+                Console.Error.WriteLine($"upload answered {(int)r.StatusCode}");
+            }
+
+            t.Restart();
+            await client.GetAsync("/healthz");
+            health = Math.Max(health, t.Elapsed.TotalMilliseconds);
+        }
+
+        return (Math.Round(Stats.Percentile(uploads, 50), 1), Math.Round(health, 1));
+    }
+}
