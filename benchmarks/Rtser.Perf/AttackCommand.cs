@@ -27,9 +27,9 @@ internal static class AttackCommand
         Console.WriteLine(JsonSerializer.Serialize(new { probe = "quiet", upload_p50_ms = quiet.upload, health_max_ms = quiet.health }));
 
         // One key opens as many streams as it can and sends `seconds` of audio in each as fast as the server reads.
-        using var flood = new CancellationTokenSource(TimeSpan.FromSeconds(seconds + 30));
-        byte[] pcm = new byte[(int)(seconds * 32000)];
-        new Random(1).NextBytes(pcm);
+        // Senders stop after --max-wall seconds: a paced stream would take its whole audio length.
+        using var flood = new CancellationTokenSource(TimeSpan.FromSeconds(a.Number("max-wall", 30)));
+        byte[] pcm = Pcm(Repo.Speech(a.Require("dir"), seconds));
         var opened = new List<ClientWebSocket>();
         int refused429 = 0, refused503 = 0;
         for (int i = 0; i < streams; i++)
@@ -53,10 +53,25 @@ internal static class AttackCommand
         other.Options.SetRequestHeader("X-Api-Key", keyB);
         bool otherOpened = await TryConnectAsync(other, new Uri(ws));
         var clock = Stopwatch.StartNew();
+        var readings = new int[opened.Count];
+        Task[] receivers = [.. opened.Select((s, i) => CountReadingsAsync(s, r => readings[i] = r))];
         Task<long>[] senders = [.. opened.Select(s => SendAllAsync(s, pcm, flood.Token))];
-        await Task.Delay(2000);
-        (double upload, double health) loaded = await TimeAsync(client, wav, keyB, 10);
-        long[] sent = await Task.WhenAll(senders);
+        Task<long[]> all = Task.WhenAll(senders);
+        var uploads = new List<double>();
+        int notCreated = 0;
+        double healthMax = 0;
+        while (!all.IsCompleted)
+        {
+            (double upload, double health, bool created) one = await TimeOneAsync(client, wav, keyB);
+            uploads.Add(one.upload);
+            notCreated += one.created ? 0 : 1;
+            healthMax = Math.Max(healthMax, one.health);
+            await Task.Delay(250);
+        }
+
+        long[] sent = await all;
+        double wall = clock.Elapsed.TotalSeconds;
+        double read = readings.Sum() * 0.5;
         Console.WriteLine(JsonSerializer.Serialize(new
         {
             probe = "live flood, one key",
@@ -66,10 +81,15 @@ internal static class AttackCommand
             refused_503 = refused503,
             other_key_opened = otherOpened,
             audio_seconds_each = seconds,
-            wall_seconds = Math.Round(clock.Elapsed.TotalSeconds, 1),
-            bytes_sent = sent.Sum(),
-            upload_p50_ms = loaded.upload,
-            health_max_ms = loaded.health,
+            wall_seconds = Math.Round(wall, 1),
+            audio_seconds_sent = Math.Round(sent.Sum() / 32000.0),
+            audio_seconds_read = read,
+            read_per_wall_second_per_stream = Math.Round(read / wall / Math.Max(1, opened.Count), 2),
+            uploads_during = uploads.Count,
+            uploads_not_201 = notCreated,
+            upload_p50_ms = Math.Round(Stats.Percentile(uploads, 50), 1),
+            upload_max_ms = uploads.Count > 0 ? Math.Round(uploads.Max(), 1) : double.NaN,
+            health_max_ms = Math.Round(healthMax, 1),
         }));
         foreach (ClientWebSocket s in opened.Append(other))
         {
@@ -82,9 +102,12 @@ internal static class AttackCommand
             empty.Options.SetRequestHeader("X-Api-Key", keyB);
             await empty.ConnectAsync(new Uri(ws), default);
             var held = Stopwatch.StartNew();
+            string? error = null;
+            Task closed = CountReadingsAsync(empty, _ => { }, e => error = e);
+            double limit = a.Number("idle-limit", 10) * 3;
             try
             {
-                while (empty.State == WebSocketState.Open && held.Elapsed < TimeSpan.FromSeconds(a.Number("idle-limit", 10) * 3))
+                while (!closed.IsCompleted && held.Elapsed < TimeSpan.FromSeconds(limit))
                 {
                     await empty.SendAsync(Array.Empty<byte>(), WebSocketMessageType.Binary, true, default);
                     await Task.Delay(200);
@@ -94,7 +117,8 @@ internal static class AttackCommand
             {
             }
 
-            Console.WriteLine(JsonSerializer.Serialize(new { probe = "empty frames every 200 ms", closed_after_seconds = Math.Round(held.Elapsed.TotalSeconds, 1), still_open = empty.State == WebSocketState.Open }));
+            await Task.WhenAny(closed, Task.Delay(2000));
+            Console.WriteLine(JsonSerializer.Serialize(new { probe = "empty frames every 200 ms", seconds = Math.Round(held.Elapsed.TotalSeconds, 1), closed_by_server = closed.IsCompleted && error is not null, server_said = error, gave_up_at = limit }));
         }
 
         // Wrong keys: every request from one address.
@@ -112,6 +136,57 @@ internal static class AttackCommand
         HttpResponseMessage after = await client.SendAsync(right);
         Console.WriteLine(JsonSerializer.Serialize(new { probe = "wrong keys", statuses = counts.OrderBy(kv => kv.Key).ToDictionary(kv => kv.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), kv => kv.Value), right_key_then = (int)after.StatusCode, retry_after_s = after.Headers.RetryAfter?.Delta?.TotalSeconds }));
         return 0;
+    }
+
+    private static byte[] Pcm(float[] x)
+    {
+        var bytes = new byte[x.Length * 2];
+        for (int i = 0; i < x.Length; i++)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteInt16LittleEndian(bytes.AsSpan(2 * i), (short)Math.Clamp(Math.Round(x[i] * 32767), -32768, 32767));
+        }
+
+        return bytes;
+    }
+
+    /// <summary>Reads a stream's messages until it closes, reporting the readings so far and an error frame's detail.</summary>
+    private static async Task CountReadingsAsync(ClientWebSocket socket, Action<int> readings, Action<string?>? error = null)
+    {
+        var buffer = new byte[1 << 16];
+        var message = new MemoryStream();
+        int n = 0;
+        try
+        {
+            while (socket.State == WebSocketState.Open)
+            {
+                WebSocketReceiveResult r = await socket.ReceiveAsync(buffer, default);
+                if (r.MessageType == WebSocketMessageType.Close)
+                {
+                    return;
+                }
+
+                message.Write(buffer, 0, r.Count);
+                if (!r.EndOfMessage)
+                {
+                    continue;
+                }
+
+                using JsonDocument doc = JsonDocument.Parse(message.ToArray());
+                message.SetLength(0);
+                switch (doc.RootElement.GetProperty("type").GetString())
+                {
+                    case "reading":
+                        readings(++n);
+                        break;
+                    case "error":
+                        error?.Invoke(doc.RootElement.GetProperty("detail").GetString());
+                        break;
+                }
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or ObjectDisposedException)
+        {
+        }
     }
 
     private static async Task<bool> TryConnectAsync(ClientWebSocket socket, Uri url)
@@ -146,6 +221,20 @@ internal static class AttackCommand
         }
 
         return sent;
+    }
+
+    private static async Task<(double Upload, double Health, bool Created)> TimeOneAsync(HttpClient client, byte[] wav, string key)
+    {
+        var content = new ByteArrayContent(wav);
+        content.Headers.ContentType = new MediaTypeHeaderValue("audio/wav");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/predictions") { Content = content };
+        request.Headers.Add("X-Api-Key", key);
+        var t = Stopwatch.StartNew();
+        HttpResponseMessage r = await client.SendAsync(request);
+        double upload = t.Elapsed.TotalMilliseconds;
+        t.Restart();
+        await client.GetAsync("/healthz");
+        return (upload, t.Elapsed.TotalMilliseconds, r.StatusCode == HttpStatusCode.Created);
     }
 
     /// <summary>Median time of <paramref name="n"/> uploads (one after another) and the slowest /healthz between them.</summary>

@@ -8,7 +8,7 @@ using Rtser.Perf;
 //   rate   --url http://host:port/api/predictions --wav <file> [--rate 150] [--seconds 20]   open-loop HTTP load
 //   wav    --dir <wav dir> --seconds 3 --out <file>                        16 kHz speech WAV for load tests
 //   ramp   --url ... --dir <wav dir> [--streams 10,25,50] [--seconds 20]     simultaneous real-time streams
-//   attack --url http://host:port --key-a K --key-b K --wav <file> [--streams 20] [--seconds 60]   issue 20's live and key attacks
+//   attack --url http://host:port --key-a K --key-b K --wav <file> --dir <wav dir> [--streams 20] [--seconds 300] [--max-wall 30]   issue 20's live and key attacks
 var options = Args.Parse(args.Skip(1));
 return args.FirstOrDefault() switch
 {

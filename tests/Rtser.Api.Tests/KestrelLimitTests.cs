@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
+using System.Net.WebSockets;
 using System.Text;
 
 namespace Rtser.Api.Tests;
@@ -15,7 +16,7 @@ public sealed class SmallLimitService : IAsyncLifetime
     internal ServiceProcess Service { get; private set; } = null!;
 
     public async Task InitializeAsync() =>
-        Service = await ServiceProcess.StartReadyAsync($"--Rtser:DataDirectory {_data} --Rtser:MaxUploadBytes {Limit} --Rtser:RateLimitPerMinute 0");
+        Service = await ServiceProcess.StartReadyAsync($"--Rtser:DataDirectory {_data} --Rtser:MaxUploadBytes {Limit} --Rtser:RateLimitPerMinute 0 --Rtser:LiveIdleSeconds 1");
 
     public Task DisposeAsync()
     {
@@ -96,5 +97,23 @@ public sealed class KestrelLimitTests(SmallLimitService fixture) : IClassFixture
 
         Assert.Contains("rtser_http_requests_total{method=\"POST\",route=\"/api/predictions/\",status=\"499\"} 1", metrics, StringComparison.Ordinal);
         Assert.DoesNotContain("route=\"/api/predictions/\",status=\"200\"", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_stream_of_empty_frames_is_closed_at_the_idle_limit_and_the_client_reads_why()
+    {
+        using var ws = new ClientWebSocket();
+        await ws.ConnectAsync(new Uri($"ws://127.0.0.1:{fixture.Service.Port}/api/stream"), default);
+        await LiveStreamTests.ReceiveAsync(ws);
+        Task<System.Text.Json.JsonElement> error = LiveStreamTests.ReceiveAsync(ws);
+
+        for (int i = 0; i < 50 && !error.IsCompleted; i++)
+        {
+            await ws.SendAsync(Array.Empty<byte>(), WebSocketMessageType.Binary, true, default);
+            await Task.Delay(100);
+        }
+
+        Assert.True(error.IsCompleted, "still open after 5 s of empty frames");
+        Assert.Contains("no audio for 1 s", (await error).GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 }

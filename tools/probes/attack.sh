@@ -32,8 +32,9 @@ run() {
   for _ in $(seq 1 1500); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.02; done
   echo "service args: ${*:-defaults}; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg)"
   dotnet "$PERF" attack --url "http://127.0.0.1:$PORT" --key-a key-a-0123456789 --key-b key-b-9876543210 \
-    --wav "$WORK/speech-3s.wav" --streams 20 --seconds 60 --idle-limit 10
+    --wav "$WORK/speech-3s.wav" --dir "$DATA/emodb/wav" --streams 20 --seconds 300 --max-wall 30 --idle-limit 10 | tee -a "$WORK/attack.jsonl"
   kill "$SERVICE_PID"; wait "$SERVICE_PID" 2>/dev/null || true; SERVICE_PID=""
 }
+: > "$WORK/attack.jsonl"
 run
 run --Rtser:MaxLiveStreamsPerCaller 20

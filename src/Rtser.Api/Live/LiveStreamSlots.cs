@@ -4,11 +4,14 @@ namespace Rtser.Api.Live;
 
 /// <summary>
 /// Open live streams, in all (Rtser:MaxLiveStreams) and per caller (Rtser:MaxLiveStreamsPerCaller), so one key or
-/// address cannot hold every slot and lock the other tenants out.
+/// address cannot hold every slot and lock the other tenants out; and the streams' inference, one core's worth per
+/// core at most, so the rest wait without holding a thread pool thread (many streams computing at once starved
+/// the threads that uploads and /healthz need).
 /// </summary>
 public sealed class LiveStreamSlots(IOptions<RtserOptions> options)
 {
     private readonly Dictionary<string, int> _byCaller = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _compute = new(Environment.ProcessorCount, Environment.ProcessorCount);
     private int _open;
 
     public int Open => Volatile.Read(ref _open);
@@ -33,6 +36,21 @@ public sealed class LiveStreamSlots(IOptions<RtserOptions> options)
             _byCaller[caller] = mine + 1;
             _open++;
             return (new Slot(this, caller), 0, null);
+        }
+    }
+
+    /// <summary>Runs a stream's inference when a core's share is free.</summary>
+    public async Task<T> ComputeAsync<T>(Func<T> work, CancellationToken cancel)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        await _compute.WaitAsync(cancel);
+        try
+        {
+            return work();
+        }
+        finally
+        {
+            _compute.Release();
         }
     }
 

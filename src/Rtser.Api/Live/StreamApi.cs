@@ -79,7 +79,7 @@ public static class StreamApi
                 return Problems.Problems.BadRequest("/api/stream is a WebSocket endpoint: connect with ws:// or wss://");
             }
 
-            await RunAsync(http, new Reader(chosen, speaker, profile), analyzer, extractor, store, options.Value, clock, log, save);
+            await RunAsync(http, new Reader(chosen, speaker, profile), analyzer, extractor, store, options.Value, clock, log, save, slots);
         }
 
         return TypedResults.Empty;
@@ -97,12 +97,12 @@ public static class StreamApi
             : Profile.AdaptationFor(Chosen);
     }
 
-    private static async Task RunAsync(HttpContext http, Reader reader, EmotionAnalyzer analyzer, SpeechFeatureExtractor extractor, IPredictionStore store, RtserOptions options, TimeProvider clock, ILogger log, bool save)
+    private static async Task RunAsync(HttpContext http, Reader reader, EmotionAnalyzer analyzer, SpeechFeatureExtractor extractor, IPredictionStore store, RtserOptions options, TimeProvider clock, ILogger log, bool save, LiveStreamSlots slots)
     {
         using WebSocket socket = await http.WebSockets.AcceptWebSocketAsync();
         EmotionModel chosen = reader.Model;
         var session = new LiveSession(analyzer, chosen, extractor, reader.Profile?.Mean, reader.Profile is null ? null : reader.Chosen);
-        var connection = new Connection(socket, session, options, http.RequestAborted);
+        var connection = new Connection(socket, session, options, slots, http.RequestAborted);
         try
         {
             await connection.SendAsync(new
@@ -146,7 +146,7 @@ public static class StreamApi
     }
 
     /// <summary>The receive loop of one connection.</summary>
-    private sealed class Connection(WebSocket socket, LiveSession session, RtserOptions options, CancellationToken aborted)
+    private sealed class Connection(WebSocket socket, LiveSession session, RtserOptions options, LiveStreamSlots slots, CancellationToken aborted)
     {
         private readonly byte[] _buffer = new byte[MaxMessageBytes];
         private float[] _samples = new float[MaxMessageBytes / 2];
@@ -155,11 +155,10 @@ public static class StreamApi
         /// <summary>Runs until stop (returns the summary), a client close or an error (returns null).</summary>
         public async Task<EmotionAnalysis?> RunAsync()
         {
-            // Only audio restarts the idle timer: empty frames would otherwise hold a slot forever without counting
+            // Only audio restarts the idle clock: empty frames would otherwise hold a slot forever without counting
             // towards the duration limit.
-            using var idle = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-            idle.CancelAfter(TimeSpan.FromSeconds(options.LiveIdleSeconds));
             long started = Stopwatch.GetTimestamp();
+            long lastAudio = started;
             while (true)
             {
                 ValueWebSocketReceiveResult r;
@@ -172,15 +171,17 @@ public static class StreamApi
                         return null;
                     }
 
-                    try
+                    // Not a cancelled receive: that aborts the socket, and the client would never read why it was closed.
+                    Task<ValueWebSocketReceiveResult> receive = socket.ReceiveAsync(_buffer.AsMemory(length), aborted).AsTask();
+                    TimeSpan idle = TimeSpan.FromSeconds(options.LiveIdleSeconds) - Stopwatch.GetElapsedTime(lastAudio);
+                    if (await Task.WhenAny(receive, Task.Delay(idle > TimeSpan.Zero ? idle : TimeSpan.Zero, aborted)) != receive)
                     {
-                        r = await socket.ReceiveAsync(_buffer.AsMemory(length), idle.Token);
-                    }
-                    catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
-                    {
-                        await FailAsync(WebSocketCloseStatus.PolicyViolation, $"no audio for {options.LiveIdleSeconds} s; closing");
+                        aborted.ThrowIfCancellationRequested();
+                        await FailAsync(WebSocketCloseStatus.PolicyViolation, $"no audio for {options.LiveIdleSeconds} s; closing", waitForClient: false);
                         return null;
                     }
+
+                    r = await receive;
 
                     length += r.Count;
                 }
@@ -209,17 +210,17 @@ public static class StreamApi
                             return null;
                         }
 
-                        long start = Stopwatch.GetTimestamp();
-                        IReadOnlyList<EmotionSegment> readings = session.Push(Decode(_buffer.AsSpan(0, length)));
-                        double ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                        ReadOnlyMemory<float> samples = Decode(_buffer.AsSpan(0, length));
+                        (IReadOnlyList<EmotionSegment> readings, double ms) = await slots.ComputeAsync(
+                            () =>
+                            {
+                                long start = Stopwatch.GetTimestamp();
+                                return (session.Push(samples.Span), Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                            },
+                            aborted);
                         foreach (EmotionSegment reading in readings)
                         {
                             await SendReadingAsync(reading, ms / readings.Count);
-                        }
-
-                        if (length > 0)
-                        {
-                            idle.CancelAfter(TimeSpan.FromSeconds(options.LiveIdleSeconds));
                         }
 
                         // Audio sent faster than it is spoken waits here, and TCP holds the sender back: each stream
@@ -228,6 +229,12 @@ public static class StreamApi
                         if (lead > 0)
                         {
                             await Task.Delay(TimeSpan.FromSeconds(lead), aborted);
+                        }
+
+                        // After the wait: time the server itself held the stream back is not the client's idleness.
+                        if (length > 0)
+                        {
+                            lastAudio = Stopwatch.GetTimestamp();
                         }
 
                         break;
@@ -250,14 +257,17 @@ public static class StreamApi
             processingMs,
         });
 
-        private async Task FailAsync(WebSocketCloseStatus status, string detail)
+        /// <param name="waitForClient">False while a receive is pending (the idle close): then the close is sent without
+        /// waiting for the client's, which may never come.</param>
+        private async Task FailAsync(WebSocketCloseStatus status, string detail, bool waitForClient = true)
         {
             await SendAsync(new { type = "error", detail });
-            await socket.CloseAsync(status, detail.Length > 120 ? detail[..120] : detail, aborted);
+            string reason = detail.Length > 120 ? detail[..120] : detail;
+            await (waitForClient ? socket.CloseAsync(status, reason, aborted) : socket.CloseOutputAsync(status, reason, aborted));
         }
 
         /// <summary>Int16 little-endian to floats, carrying an odd byte over to the next frame.</summary>
-        private ReadOnlySpan<float> Decode(ReadOnlySpan<byte> bytes)
+        private ReadOnlyMemory<float> Decode(ReadOnlySpan<byte> bytes)
         {
             int n = 0;
             if (_carry >= 0 && !bytes.IsEmpty)
@@ -282,7 +292,7 @@ public static class StreamApi
                 _carry = bytes[^1];
             }
 
-            return _samples.AsSpan(0, n);
+            return _samples.AsMemory(0, n);
         }
 
         private static bool IsStop(ReadOnlySpan<byte> text)
