@@ -97,7 +97,7 @@ PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1
 start_service() { # $1: data dir
   rm -rf "$1"; mkdir -p "$1"
   ASPNETCORE_ENVIRONMENT=Production dotnet "$API/Rtser.Api.dll" --urls "http://127.0.0.1:$PORT" \
-    --Rtser:DataDirectory "$1" --Rtser:RateLimitPerMinute 0 --Rtser:MaxLiveStreams 1000 \
+    --Rtser:DataDirectory "$1" --Rtser:RateLimitPerMinute 0 --Rtser:MaxLiveStreams 1000 --Rtser:MaxLiveStreamsPerCaller 1000 \
     --Logging:LogLevel:Default Warning > "$1.log" 2>&1 &
   SERVICE_PID=$!
   for _ in $(seq 1 600); do

@@ -79,7 +79,7 @@ public static class StreamApi
                 return Problems.Problems.BadRequest("/api/stream is a WebSocket endpoint: connect with ws:// or wss://");
             }
 
-            await RunAsync(http, new Reader(chosen, speaker, profile), analyzer, extractor, store, options.Value, clock, log, save, slots);
+            await RunAsync(http, new Reader(chosen, speaker, profile), analyzer, extractor, store, options.Value, clock, log, save);
         }
 
         return TypedResults.Empty;
@@ -97,12 +97,12 @@ public static class StreamApi
             : Profile.AdaptationFor(Chosen);
     }
 
-    private static async Task RunAsync(HttpContext http, Reader reader, EmotionAnalyzer analyzer, SpeechFeatureExtractor extractor, IPredictionStore store, RtserOptions options, TimeProvider clock, ILogger log, bool save, LiveStreamSlots slots)
+    private static async Task RunAsync(HttpContext http, Reader reader, EmotionAnalyzer analyzer, SpeechFeatureExtractor extractor, IPredictionStore store, RtserOptions options, TimeProvider clock, ILogger log, bool save)
     {
         using WebSocket socket = await http.WebSockets.AcceptWebSocketAsync();
         EmotionModel chosen = reader.Model;
         var session = new LiveSession(analyzer, chosen, extractor, reader.Profile?.Mean, reader.Profile is null ? null : reader.Chosen);
-        var connection = new Connection(socket, session, options, slots, http.RequestAborted);
+        var connection = new Connection(socket, session, options, http.RequestAborted);
         try
         {
             await connection.SendAsync(new
@@ -146,7 +146,7 @@ public static class StreamApi
     }
 
     /// <summary>The receive loop of one connection.</summary>
-    private sealed class Connection(WebSocket socket, LiveSession session, RtserOptions options, LiveStreamSlots slots, CancellationToken aborted)
+    private sealed class Connection(WebSocket socket, LiveSession session, RtserOptions options, CancellationToken aborted)
     {
         private readonly byte[] _buffer = new byte[MaxMessageBytes];
         private float[] _samples = new float[MaxMessageBytes / 2];
@@ -159,6 +159,23 @@ public static class StreamApi
             // towards the duration limit.
             long started = Stopwatch.GetTimestamp();
             long lastAudio = started;
+            var idleFired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            TimeSpan idleLimit = TimeSpan.FromSeconds(options.LiveIdleSeconds);
+            TimeSpan check = TimeSpan.FromSeconds(Math.Clamp(options.LiveIdleSeconds / 5, 0.05, 1));
+
+            // One timer per connection, not one per message: a Task.Delay per frame left tens of thousands of pending
+            // timers with 300 streams and cost them real time.
+            using var idleTimer = new Timer(
+                _ =>
+                {
+                    if (Stopwatch.GetElapsedTime(Interlocked.Read(ref lastAudio)) >= idleLimit)
+                    {
+                        idleFired.TrySetResult();
+                    }
+                },
+                null,
+                check,
+                check);
             while (true)
             {
                 ValueWebSocketReceiveResult r;
@@ -173,10 +190,8 @@ public static class StreamApi
 
                     // Not a cancelled receive: that aborts the socket, and the client would never read why it was closed.
                     Task<ValueWebSocketReceiveResult> receive = socket.ReceiveAsync(_buffer.AsMemory(length), aborted).AsTask();
-                    TimeSpan idle = TimeSpan.FromSeconds(options.LiveIdleSeconds) - Stopwatch.GetElapsedTime(lastAudio);
-                    if (await Task.WhenAny(receive, Task.Delay(idle > TimeSpan.Zero ? idle : TimeSpan.Zero, aborted)) != receive)
+                    if (await Task.WhenAny(receive, idleFired.Task) != receive)
                     {
-                        aborted.ThrowIfCancellationRequested();
                         await FailAsync(WebSocketCloseStatus.PolicyViolation, $"no audio for {options.LiveIdleSeconds} s; closing", waitForClient: false);
                         return null;
                     }
@@ -210,14 +225,9 @@ public static class StreamApi
                             return null;
                         }
 
-                        ReadOnlyMemory<float> samples = Decode(_buffer.AsSpan(0, length));
-                        (IReadOnlyList<EmotionSegment> readings, double ms) = await slots.ComputeAsync(
-                            () =>
-                            {
-                                long start = Stopwatch.GetTimestamp();
-                                return (session.Push(samples.Span), Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-                            },
-                            aborted);
+                        long start = Stopwatch.GetTimestamp();
+                        IReadOnlyList<EmotionSegment> readings = session.Push(Decode(_buffer.AsSpan(0, length)));
+                        double ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
                         foreach (EmotionSegment reading in readings)
                         {
                             await SendReadingAsync(reading, ms / readings.Count);
@@ -234,7 +244,7 @@ public static class StreamApi
                         // After the wait: time the server itself held the stream back is not the client's idleness.
                         if (length > 0)
                         {
-                            lastAudio = Stopwatch.GetTimestamp();
+                            Interlocked.Exchange(ref lastAudio, Stopwatch.GetTimestamp());
                         }
 
                         break;
@@ -267,7 +277,7 @@ public static class StreamApi
         }
 
         /// <summary>Int16 little-endian to floats, carrying an odd byte over to the next frame.</summary>
-        private ReadOnlyMemory<float> Decode(ReadOnlySpan<byte> bytes)
+        private ReadOnlySpan<float> Decode(ReadOnlySpan<byte> bytes)
         {
             int n = 0;
             if (_carry >= 0 && !bytes.IsEmpty)
@@ -292,7 +302,7 @@ public static class StreamApi
                 _carry = bytes[^1];
             }
 
-            return _samples.AsMemory(0, n);
+            return _samples.AsSpan(0, n);
         }
 
         private static bool IsStop(ReadOnlySpan<byte> text)

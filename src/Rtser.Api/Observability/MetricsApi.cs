@@ -43,6 +43,11 @@ public static class MetricsApi
             && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), SHA256.HashData(Encoding.UTF8.GetBytes(metricsKey)));
     }
 
+    private const string ClientGone = "rtser.client-gone";
+
+    /// <summary>Counts the request as 499 even if the server noticed the client leave (a body cut short) before the connection closed.</summary>
+    public static void MarkClientGone(HttpContext http) => http.Items[ClientGone] = true;
+
     public static IApplicationBuilder UseRequestMetrics(this IApplicationBuilder app) => app.Use(async (http, next) =>
     {
         long start = Stopwatch.GetTimestamp();
@@ -66,7 +71,7 @@ public static class MetricsApi
             // The template, not the path, so ids do not become label values. A request the client abandoned counts as
             // 499 and one that threw as 500 (the exception handler outside sets the status only after this runs).
             string route = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? (http.GetEndpoint() is null ? "unmatched" : "static");
-            int status = http.RequestAborted.IsCancellationRequested ? 499 : thrown ?? http.Response.StatusCode;
+            int status = http.RequestAborted.IsCancellationRequested || http.Items.ContainsKey(ClientGone) ? 499 : thrown ?? http.Response.StatusCode;
             http.RequestServices.GetRequiredService<RtserMetrics>()
                 .Request(http.Request.Method, route, status, Stopwatch.GetElapsedTime(start).TotalSeconds);
         }

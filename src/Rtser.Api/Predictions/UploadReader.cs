@@ -70,6 +70,8 @@ public static class UploadReader
         }
         catch (IOException e) when (e.InnerException is null && !cancel.IsCancellationRequested)
         {
+            // Answered in case the client only half-closed, but counted as the client going away (499), which it did.
+            Observability.MetricsApi.MarkClientGone(request.HttpContext);
             return (null, Problems.Problems.BadRequest($"the upload was cut off: {e.Message}"));
         }
     }
