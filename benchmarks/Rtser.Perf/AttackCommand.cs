@@ -59,10 +59,15 @@ internal static class AttackCommand
         Task<long[]> all = Task.WhenAll(senders);
         var uploads = new List<double>();
         int notCreated = 0;
-        double healthMax = 0;
+        double healthMax = 0, maxAt = 0;
         while (!all.IsCompleted)
         {
             (double upload, double health, bool created) one = await TimeOneAsync(client, wav, keyB);
+            if (uploads.Count == 0 || one.upload > uploads.Max())
+            {
+                maxAt = clock.Elapsed.TotalSeconds;
+            }
+
             uploads.Add(one.upload);
             notCreated += one.created ? 0 : 1;
             healthMax = Math.Max(healthMax, one.health);
@@ -89,6 +94,8 @@ internal static class AttackCommand
             uploads_not_201 = notCreated,
             upload_p50_ms = Math.Round(Stats.Percentile(uploads, 50), 1),
             upload_max_ms = uploads.Count > 0 ? Math.Round(uploads.Max(), 1) : double.NaN,
+            upload_max_at_s = Math.Round(maxAt, 1),
+            upload_p95_ms = Math.Round(Stats.Percentile(uploads, 95), 1),
             health_max_ms = Math.Round(healthMax, 1),
         }));
         foreach (ClientWebSocket s in opened.Append(other))

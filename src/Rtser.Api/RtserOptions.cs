@@ -75,6 +75,7 @@ public sealed class RtserOptions
     /// <summary>
     /// How far (seconds of audio) a live stream may run ahead of real time before the server stops reading from it until
     /// the clock catches up: live mode is for audio as it is spoken, and a stream sent faster would take the cores uploads need.
+    /// A stream younger than this may run ahead by its age only (at most twice real time at the start).
     /// </summary>
     public double LiveLeadSeconds { get; set; } = 5;
 

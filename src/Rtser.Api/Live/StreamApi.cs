@@ -235,7 +235,9 @@ public static class StreamApi
 
                         // Audio sent faster than it is spoken waits here, and TCP holds the sender back: each stream
                         // costs at most real-time work, so a flood of streams cannot starve uploads and health checks.
-                        double lead = session.AudioSeconds - Stopwatch.GetElapsedTime(started).TotalSeconds - options.LiveLeadSeconds;
+                        // The lead allowed grows with the stream's age, so streams opened together cannot all spend theirs at once.
+                        double open = Stopwatch.GetElapsedTime(started).TotalSeconds;
+                        double lead = session.AudioSeconds - open - Math.Min(options.LiveLeadSeconds, open);
                         if (lead > 0)
                         {
                             await Task.Delay(TimeSpan.FromSeconds(lead), aborted);
