@@ -30,8 +30,9 @@ public sealed class RtserOptions
     public Dictionary<string, string> ApiKeys { get; set; } = [];
 
     /// <summary>
-    /// With API keys on: requests without a valid key allowed per client address and minute (a burst of that many, then
-    /// one per 60/N s); past it every request from the address gets 429 until the allowance refills. 0 turns it off.
+    /// With API keys on: wrong keys allowed per client address and minute (a burst of that many, then one per 60/N s);
+    /// past it every request with a key from the address gets 429 until the allowance refills. Requests without a key
+    /// do not count (they get 401). 0 turns it off.
     /// </summary>
     public int FailedKeyAttemptsPerMinute { get; set; } = 10;
 

@@ -21,7 +21,7 @@ public static class Caller
 /// X-Api-Key header, as "Authorization: Bearer", or (for the WebSocket, which browsers cannot give headers)
 /// the "key" query parameter; each key then sees only its own predictions. The page, /healthz and /metrics
 /// stay open. Keys are compared by hash in constant time and never logged. An address that presents
-/// Rtser:FailedKeyAttemptsPerMinute wrong or missing keys gets 429 for every request, right keys included, until its
+/// Rtser:FailedKeyAttemptsPerMinute wrong keys gets 429 for every request with a key, right keys included, until its
 /// allowance refills: otherwise guessing would run at the speed of the network, and the rate limit (per key) never
 /// sees a caller without one.
 /// </summary>
@@ -54,8 +54,10 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, IOptions<RtserOptions
             return;
         }
 
+        // Only presented keys count: a request without one guesses nothing, and the page's first requests carry none.
+        string? presented = Presented(http.Request);
         string address = http.Connection.RemoteIpAddress?.ToString() ?? "";
-        if (_failuresPerMinute > 0 && _failures.GetStatistics(address)?.CurrentAvailablePermits == 0)
+        if (presented is not null && _failuresPerMinute > 0 && _failures.GetStatistics(address)?.CurrentAvailablePermits == 0)
         {
             // Refused before the key is looked at, so a locked-out guesser learns nothing from its next guesses.
             int seconds = (int)Math.Ceiling(60.0 / _failuresPerMinute);
@@ -64,16 +66,15 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, IOptions<RtserOptions
             await problems.WriteAsync(new ProblemDetailsContext
             {
                 HttpContext = http,
-                ProblemDetails = { Status = 429, Title = "Too many requests", Detail = $"too many requests without a valid API key from this address; retry after {seconds} s" },
+                ProblemDetails = { Status = 429, Title = "Too many requests", Detail = $"too many wrong API keys from this address; retry after {seconds} s" },
             });
             return;
         }
 
-        string? presented = Presented(http.Request);
         string? owner = presented is null ? null : Match(presented);
         if (owner is null)
         {
-            if (_failuresPerMinute > 0)
+            if (presented is not null && _failuresPerMinute > 0)
             {
                 using RateLimitLease counted = _failures.AttemptAcquire(address);
             }
