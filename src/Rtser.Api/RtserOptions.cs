@@ -70,8 +70,11 @@ public sealed class RtserOptions
     /// <summary>Live streams open at once; beyond that a new one gets 503.</summary>
     public int MaxLiveStreams { get; set; } = 100;
 
-    /// <summary>Live streams one caller (API key, or client address without keys) may hold open at once; beyond that 429.</summary>
-    public int MaxLiveStreamsPerCaller { get; set; } = 4;
+    /// <summary>
+    /// With API keys on, live streams one key may hold open at once (beyond that 429), so one tenant cannot take every
+    /// slot; a key can be a whole team, hence a quarter of the default total. Keys off: one tenant, only the total applies.
+    /// </summary>
+    public int MaxLiveStreamsPerCaller { get; set; } = 25;
 
     /// <summary>
     /// How far (seconds of audio) a live stream may run ahead of real time before the server stops reading from it until

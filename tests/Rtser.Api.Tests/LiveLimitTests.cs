@@ -28,12 +28,26 @@ public sealed class LiveLimitTests
 
         Assert.Contains("429", refused.Message, StringComparison.Ordinal);
         Assert.Equal(WebSocketState.Open, b.State);
-        await Problem.AssertAsync(why, System.Net.HttpStatusCode.TooManyRequests, "live streams open");
+        await Problem.AssertAsync(why, System.Net.HttpStatusCode.TooManyRequests, "this API key has 2 live streams open");
 
         await a1.CloseAsync(WebSocketCloseStatus.NormalClosure, null, default);
         await WaitUntilAsync(() => app.Services.GetService(typeof(Live.LiveStreamSlots)) is Live.LiveStreamSlots s && s.Open == 2);
         using WebSocket again = await ConnectAsync(app, "?key=key-a-0123456789");
         Assert.Equal(WebSocketState.Open, again.State);
+    }
+
+    [Fact]
+    public async Task Without_keys_only_the_total_limits_streams_so_an_office_behind_one_address_is_not_capped()
+    {
+        using var app = new RtserApp(new() { ["Rtser:MaxLiveStreamsPerCaller"] = "1", ["Rtser:MaxLiveStreams"] = "3" });
+        using WebSocket s1 = await ConnectAsync(app);
+        using WebSocket s2 = await ConnectAsync(app);
+        using WebSocket s3 = await ConnectAsync(app);
+
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => ConnectAsync(app));
+
+        Assert.Equal(WebSocketState.Open, s3.State);
+        Assert.Contains("503", refused.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -3,8 +3,9 @@ using Microsoft.Extensions.Options;
 namespace Rtser.Api.Live;
 
 /// <summary>
-/// Open live streams, in all (Rtser:MaxLiveStreams) and per caller (Rtser:MaxLiveStreamsPerCaller), so one key or
-/// address cannot hold every slot and lock the other tenants out. (The streams' inference is not gated here: a
+/// Open live streams, in all (Rtser:MaxLiveStreams) and per API key (Rtser:MaxLiveStreamsPerCaller), so one tenant
+/// cannot hold every slot and lock the others out. Without keys there is one tenant, and only the total applies:
+/// a per-address limit would cap a whole office behind one NAT or proxy. (The streams' inference is not gated here: a
 /// semaphore of one slot per core was tried and halved how many real-time streams two cores keep, 300 to under 300
 /// with p95 reading delay 1.06 s against 0.10 s, since every hand-off waits in the thread pool's queue; pacing
 /// each stream to real time is what keeps uploads and /healthz fast under a flood.)
@@ -16,8 +17,9 @@ public sealed class LiveStreamSlots(IOptions<RtserOptions> options)
 
     public int Open => Volatile.Read(ref _open);
 
-    /// <summary>A slot to hold while the stream runs; null and why (status 503 for the service, 429 for the caller) when none is free.</summary>
-    public (IDisposable? Slot, int Status, string? Refusal) TryOpen(string caller)
+    /// <summary>A slot to hold while the stream runs; null and why (status 503 for the service, 429 for the key) when none is free.</summary>
+    /// <param name="owner">The API key's name, or null when keys are off.</param>
+    public (IDisposable? Slot, int Status, string? Refusal) TryOpen(string? owner)
     {
         RtserOptions o = options.Value;
         lock (_byCaller)
@@ -27,10 +29,11 @@ public sealed class LiveStreamSlots(IOptions<RtserOptions> options)
                 return (null, StatusCodes.Status503ServiceUnavailable, $"{o.MaxLiveStreams} live streams are open; retry shortly");
             }
 
+            string caller = owner ?? "";
             int mine = _byCaller.GetValueOrDefault(caller);
-            if (mine >= o.MaxLiveStreamsPerCaller)
+            if (owner is not null && mine >= o.MaxLiveStreamsPerCaller)
             {
-                return (null, StatusCodes.Status429TooManyRequests, $"you have {mine} live streams open, the most one caller may; stop one first");
+                return (null, StatusCodes.Status429TooManyRequests, $"this API key has {mine} live streams open, the most one key may; stop one first");
             }
 
             _byCaller[caller] = mine + 1;

@@ -64,8 +64,7 @@ public static class StreamApi
         }
 
         // Checked before the WebSocket test so a page whose handshake was refused can ask over plain HTTP why.
-        string caller = Access.Caller.Owner(http) is { } owner ? "key:" + owner : "ip:" + http.Connection.RemoteIpAddress;
-        (IDisposable? slot, int status, string? full) = slots.TryOpen(caller);
+        (IDisposable? slot, int status, string? full) = slots.TryOpen(Access.Caller.Owner(http));
         if (slot is null)
         {
             http.Response.Headers.RetryAfter = "5";
