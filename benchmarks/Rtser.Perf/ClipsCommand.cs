@@ -100,11 +100,7 @@ internal static class ClipsCommand
     }
 
     /// <summary>WAV bytes to 16 kHz mono, as the service does (EmoDB's copy here is 22.05 kHz, so this resamples).</summary>
-    private static float[] Decode(WavDecoder decoder, byte[] wav)
-    {
-        DecodedAudio a = decoder.Decode(wav);
-        return a.SampleRate == Resampler.TargetRate ? a.Samples : Resampler.ToRate(a.Samples, a.SampleRate);
-    }
+    private static float[] Decode(WavDecoder decoder, byte[] wav) => Resampler.Resample(decoder.Decode(wav)).Samples;
 
     private static double Time(Action action)
     {

@@ -67,8 +67,7 @@ internal static class Repo
         string[] files = Wavs(dir, int.MaxValue);
         for (int i = 0; at < result.Length; i++)
         {
-            DecodedAudio a = decoder.DecodeFile(files[i % files.Length]);
-            float[] s = a.SampleRate == 16000 ? a.Samples : Resampler.ToRate(a.Samples, a.SampleRate);
+            float[] s = Resampler.Resample(decoder.DecodeFile(files[i % files.Length])).Samples;
             int take = Math.Min(s.Length, result.Length - at);
             s.AsSpan(0, take).CopyTo(result.AsSpan(at));
             at += take;

@@ -9,8 +9,5 @@ public static class AudioLoader
 
     public static float[] LoadMono16k(Stream s) => To16k(Decoder.Decode(s));
 
-    private static float[] To16k(DecodedAudio audio) =>
-        audio.SampleRate == Resampler.TargetRate
-            ? audio.Samples
-            : Resampler.ToRate(audio.Samples, audio.SampleRate, Resampler.TargetRate);
+    private static float[] To16k(DecodedAudio audio) => Resampler.Resample(audio).Samples;
 }

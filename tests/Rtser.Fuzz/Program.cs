@@ -111,7 +111,7 @@ internal static class FuzzProgram
                 return e.Message.StartsWith("unexpected error", StringComparison.Ordinal) ? "FAIL unexpected: " + e.Message : "refused " + e.Problem;
             }
 
-            float[] samples = audio.SampleRate == Resampler.TargetRate ? audio.Samples : Resampler.ToRate(audio.Samples, audio.SampleRate, Resampler.TargetRate);
+            float[] samples = Resampler.Resample(audio).Samples;
             float[]? profile = profiles.GetValueOrDefault(model.Id);
             if (profile is not null && analyzer.ProfileStatistics(model, samples) is { } added && !added.All(float.IsFinite))
             {

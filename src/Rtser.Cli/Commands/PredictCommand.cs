@@ -82,11 +82,7 @@ internal static class PredictCommand
         return failures == 0 ? 0 : 1;
     }
 
-    private static float[] Load(MediaDecoder decoder, string file)
-    {
-        DecodedAudio audio = decoder.DecodeFile(file);
-        return audio.SampleRate == Resampler.TargetRate ? audio.Samples : Resampler.ToRate(audio.Samples, audio.SampleRate, Resampler.TargetRate);
-    }
+    private static float[] Load(MediaDecoder decoder, string file) => Resampler.Resample(decoder.DecodeFile(file)).Samples;
 
     /// <summary>Each folder one speaker: every readable recording's profile statistics, for its folder-mates' profiles.</summary>
     private sealed class SpeakerFolders
