@@ -29,7 +29,7 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, IOptions<RtserOptions
 {
     private readonly (string Name, byte[] Hash)[] _keys = [.. options.Value.ApiKeys
         .Where(kv => !string.IsNullOrEmpty(kv.Value))
-        .Select(kv => (kv.Key, SHA256.HashData(Encoding.UTF8.GetBytes(kv.Value))))];
+        .Select(kv => (kv.Key, Hash(kv.Value)))];
 
     private readonly int _failuresPerMinute = options.Value.FailedKeyAttemptsPerMinute;
 
@@ -93,7 +93,8 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, IOptions<RtserOptions
         await next(http);
     }
 
-    private static string? Presented(HttpRequest request)
+    /// <summary>The key a request presents: X-Api-Key, else a Bearer token, else (live stream only) ?key=.</summary>
+    internal static string? Presented(HttpRequest request)
     {
         if (request.Headers.TryGetValue("X-Api-Key", out var header) && !string.IsNullOrEmpty(header))
         {
@@ -109,9 +110,12 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, IOptions<RtserOptions
         return request.Path.StartsWithSegments("/api/stream", StringComparison.OrdinalIgnoreCase) && request.Query.TryGetValue("key", out var q) ? q.ToString() : null;
     }
 
+    /// <summary>What keys are compared by: equal-length digests, so <see cref="CryptographicOperations.FixedTimeEquals"/> applies.</summary>
+    internal static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
+
     private string? Match(string presented)
     {
-        byte[] hash = SHA256.HashData(Encoding.UTF8.GetBytes(presented));
+        byte[] hash = Hash(presented);
         string? owner = null;
         foreach ((string name, byte[] keyHash) in _keys)
         {

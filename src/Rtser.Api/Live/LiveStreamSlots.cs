@@ -6,9 +6,8 @@ namespace Rtser.Api.Live;
 /// Open live streams, in all (Rtser:MaxLiveStreams) and per API key (Rtser:MaxLiveStreamsPerCaller), so one tenant
 /// cannot hold every slot and lock the others out. Without keys there is one tenant, and only the total applies:
 /// a per-address limit would cap a whole office behind one NAT or proxy. (The streams' inference is not gated here: a
-/// semaphore of one slot per core was tried and halved how many real-time streams two cores keep, 300 to under 300
-/// with p95 reading delay 1.06 s against 0.10 s, since every hand-off waits in the thread pool's queue; pacing
-/// each stream to real time is what keeps uploads and /healthz fast under a flood.)
+/// semaphore of one slot per core was tried and did not improve uploads or /healthz under a flood; pacing each
+/// stream to real time, in StreamApi, is what keeps them fast.)
 /// </summary>
 public sealed class LiveStreamSlots(IOptions<RtserOptions> options)
 {

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Rtser.Api.Access;
 
 namespace Rtser.Api.Observability;
 
@@ -30,18 +30,9 @@ public static class MetricsApi
         return TypedResults.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8");
     }
 
-    private static bool IsMetricsKey(HttpRequest request, string? metricsKey)
-    {
-        string presented = request.Headers["X-Api-Key"].ToString();
-        string authorization = request.Headers.Authorization.ToString();
-        if (presented.Length == 0 && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            presented = authorization["Bearer ".Length..].Trim();
-        }
-
-        return !string.IsNullOrEmpty(metricsKey) && presented.Length > 0
-            && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), SHA256.HashData(Encoding.UTF8.GetBytes(metricsKey)));
-    }
+    private static bool IsMetricsKey(HttpRequest request, string? metricsKey) =>
+        !string.IsNullOrEmpty(metricsKey) && ApiKeyMiddleware.Presented(request) is { Length: > 0 } presented
+        && CryptographicOperations.FixedTimeEquals(ApiKeyMiddleware.Hash(presented), ApiKeyMiddleware.Hash(metricsKey));
 
     private const string ClientGone = "rtser.client-gone";
 
