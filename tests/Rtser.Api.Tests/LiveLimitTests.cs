@@ -31,7 +31,7 @@ public sealed class LiveLimitTests
         await Problem.AssertAsync(why, System.Net.HttpStatusCode.TooManyRequests, "this API key has 2 live streams open");
 
         await a1.CloseAsync(WebSocketCloseStatus.NormalClosure, null, default);
-        await WaitUntilAsync(() => app.Services.GetService(typeof(Live.LiveStreamSlots)) is Live.LiveStreamSlots s && s.Open == 2);
+        await OperationsTests.WaitUntilAsync(() => app.Services.GetService(typeof(Live.LiveStreamSlots)) is Live.LiveStreamSlots s && s.Open == 2);
         using WebSocket again = await ConnectAsync(app, "?key=key-a-0123456789");
         Assert.Equal(WebSocketState.Open, again.State);
     }
@@ -112,15 +112,5 @@ public sealed class LiveLimitTests
         Assert.Equal("no_speech", first.GetProperty("label").GetString());
         Assert.Equal(0, first.GetProperty("durationSeconds").GetDouble());
         Assert.Equal(System.Text.Json.JsonValueKind.Null, first.GetProperty("id").ValueKind);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        for (int i = 0; i < 200 && !condition(); i++)
-        {
-            await Task.Delay(25);
-        }
-
-        Assert.True(condition());
     }
 }

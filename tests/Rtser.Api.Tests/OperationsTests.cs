@@ -193,7 +193,7 @@ public sealed class OperationsTests
         }
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
+    internal static async Task WaitUntilAsync(Func<bool> condition)
     {
         for (int i = 0; i < 200 && !condition(); i++)
         {
