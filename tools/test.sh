@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: installs what the tests need, runs all C# test projects (Release), training's Python unit
-# tests and a smoke training run, and ends with one "N passed, N failed, N skipped" line.
+# tests, a link check of the documents and a smoke training run, and ends with one "N passed, N failed, N skipped" line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh || exit 1
@@ -20,6 +20,13 @@ if [ "${PIPESTATUS[0]}" -eq 0 ]; then
 else
   status=1
   failed=$((failed + $(grep -oE '(failures|errors)=[0-9]+' "$log" | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}')))
+fi
+
+echo "links: every relative link and #anchor in the repository's markdown files"
+if bash tools/check-links.sh > "$log" 2>&1; then
+  passed=$((passed + 1)); tail -n 1 "$log"
+else
+  status=1; failed=$((failed + 1)); cat "$log"
 fi
 
 echo "fuzz: 3,000 mutated uploads through decoders, features, models and the HTTP upload paths"
