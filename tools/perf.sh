@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# Every performance table of the README in one run (issue 7): machine, micro-benchmarks, C# vs Python peer,
+# Every performance table of docs/performance.md in one run (issue 7): machine, micro-benchmarks, C# vs Python peer,
 # HTTP load (wrk), live delay and simultaneous streams, scaling with audio length, start-up to ready.
-# Writes the tables to $RTSER_PERF_OUT (default /tmp/rtser-perf/perf.md) and, with --readme, between the
-# <!-- perf:begin --> and <!-- perf:end --> markers of README.md.
-# Usage: bash tools/perf.sh [--readme] [--quick]   (--quick: 60 s live stream, shorter load runs, BenchmarkDotNet --job dry)
+# Writes the tables to $RTSER_PERF_OUT (default /tmp/rtser-perf/perf.md) and, with --docs, between the
+# <!-- perf:begin --> and <!-- perf:end --> markers of docs/performance.md.
+# Usage: bash tools/perf.sh [--docs] [--quick]   (--quick: 60 s live stream, shorter load runs, BenchmarkDotNet --job dry)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-readme=0 quick=0
+docs=0 quick=0
 for a in "$@"; do
-  case "$a" in --readme) readme=1 ;; --quick) quick=1 ;; *) echo "unknown option $a" >&2; exit 2 ;; esac
+  case "$a" in --docs) docs=1 ;; --quick) quick=1 ;; *) echo "unknown option $a" >&2; exit 2 ;; esac
 done
 DATA=${RTSER_DATASETS:-$ROOT/../shared/datasets}
 EMODB=$DATA/emodb/wav
@@ -45,7 +45,7 @@ API="$WORK/api"
 rm -rf "$API"; cp -r src/Rtser.Api/bin/Release/net10.0 "$API"
 
 {
-echo "Made by \`bash tools/perf.sh --readme\` on $(date -u +%Y-%m-%d) (commit $(git rev-parse --short HEAD))."
+echo "Made by \`bash tools/perf.sh --docs\` on $(date -u +%Y-%m-%d) (commit $(git rev-parse --short HEAD))."
 echo
 echo "**Machine**: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB RAM, $(uname -r), .NET SDK $(dotnet --version), ONNX Runtime 1.31.1."
 echo "Default model: $(model_info cnn-rnn-emodb)."
@@ -233,16 +233,16 @@ echo "At the end: load average $(cut -d' ' -f1-3 /proc/loadavg); also running: $
 } >> "$OUT"
 
 log "written to $OUT"
-if [ "$readme" = 1 ]; then
+if [ "$docs" = 1 ]; then
   /usr/bin/python3 - "$OUT" <<'EOF'
 import re, sys
 table = open(sys.argv[1]).read().strip()
-text = open("README.md").read()
+text = open("docs/performance.md").read()
 begin, end = "<!-- perf:begin -->", "<!-- perf:end -->"
-assert begin in text and end in text, "README.md has no perf markers"
+assert begin in text and end in text, "docs/performance.md has no perf markers"
 head, rest = text.split(begin, 1)
 _, tail = rest.split(end, 1)
-open("README.md", "w").write(head + begin + "\n" + table + "\n" + end + tail)
+open("docs/performance.md", "w").write(head + begin + "\n" + table + "\n" + end + tail)
 EOF
-  log "README.md updated"
+  log "docs/performance.md updated"
 fi
