@@ -85,7 +85,7 @@ public sealed class RtserOptions
 
     /// <summary>
     /// Recordings a speaker's profile needs before a speaker-adapted model labels that speaker's recordings itself;
-    /// until then its fallback model answers. The evaluation's curve (README Accuracy) shows what fewer costs.
+    /// until then its fallback model answers. The evaluation's curve (docs/accuracy.md) shows what fewer costs.
     /// </summary>
     public int SpeakerProfileMinimum { get; set; } = 10;
 

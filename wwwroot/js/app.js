@@ -10,7 +10,7 @@ const $ = (id) => document.getElementById(id);
 
 const models = [];
 const modelListeners = [];
-// The service's rule for the 'speaker' field (PredictionsApi.ValidSpeaker); the input's pattern says the same.
+// The service's rule for the 'speaker' field (SpeakersApi.IsValid); the input's pattern says the same.
 const PSEUDONYM = /^(?=.*[A-Za-z0-9])[A-Za-z0-9._-]{1,64}$/; // as SpeakersApi.IsValid
 
 function speakerProblem(message) {

@@ -17,7 +17,7 @@ namespace Rtser.Features.Modulation;
 /// Why not NWaves' <c>AmsExtractor</c>, which the issue named: with an ERB filterbank it gives per band the
 /// raw modulation FFT bins (64-point: 33 bins per band, DC included) rather than a band-pass modulation
 /// filterbank; it divides each envelope by its whole-utterance mean, so a frame depends on audio that
-/// comes after it and cannot be streamed (AmsExtractorComparisonTests shows this); its last frames are
+/// comes after it and cannot be streamed (NWavesPartsTests shows this); its last frames are
 /// zero-padded; and it allocates per frame (215 kB per 3 s clip with a 16 ms / 4 ms STFT) and took ~2.5x
 /// this class's time on the same clip and machine. What is kept from
 /// NWaves: the gammatone responses (<see cref="FilterBanks.Erb"/>, Slaney's design), the RBJ band-pass
