@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Rtser.Api;
 using Rtser.Api.Health;
 using Rtser.Api.Live;
@@ -17,7 +18,7 @@ try
 {
     await app.StartRtserAsync();
 }
-catch (ModelLoadException e)
+catch (Exception e) when (e is ModelLoadException or OptionsValidationException)
 {
     app.Logger.LogCritical("Cannot start: {Reason}", e.Message);
 

@@ -19,8 +19,8 @@ public static class ServiceSetup
     {
         services.AddOptions<RtserOptions>()
             .Bind(configuration.GetSection(RtserOptions.Section))
-            .Validate(o => !RtserOptions.Check(o).Any(), "invalid Rtser options")
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RtserOptions>, RtserOptionsValidator>();
         services.AddProblemDetails();
         services.AddRequestTargetLimit();
 

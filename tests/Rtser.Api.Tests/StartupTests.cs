@@ -49,6 +49,19 @@ public sealed class StartupTests : IDisposable
     }
 
     [Fact]
+    public async Task Bad_settings_stop_start_up_naming_every_one_that_is_wrong()
+    {
+        using ServiceProcess service = ServiceProcess.Start($"--Rtser:DataDirectory {_data} --Rtser:MaxUploadBytes 10 --Rtser:LiveLeadSeconds 0.1");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await service.Process.WaitForExitAsync(timeout.Token);
+
+        Assert.Equal(1, service.Process.ExitCode);
+        Assert.Contains("Cannot start", service.Output, StringComparison.Ordinal);
+        Assert.Contains("Rtser:MaxUploadBytes must be between 1 KiB and 2 GiB", service.Output, StringComparison.Ordinal);
+        Assert.Contains("Rtser:LiveLeadSeconds must be at least 0.5", service.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_speaker_adapted_default_model_stops_start_up_with_a_clear_message()
     {
         using ServiceProcess service = ServiceProcess.Start($"--Rtser:DataDirectory {_data} --Rtser:DefaultModel cnn-rnn-spk-emodb");
