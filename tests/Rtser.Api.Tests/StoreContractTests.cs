@@ -219,7 +219,7 @@ public abstract class StoreContractTests : IAsyncLifetime
             probabilities,
             3.25,
             2.5,
-            [new EmotionSegment(0, 2, "no_speech", 0, new Dictionary<string, double>()), new EmotionSegment(0.5, 2.5, label, 0.75, probabilities)],
+            [new TimelineSegment(0, 2, "no_speech", 0, new Dictionary<string, double>()), new TimelineSegment(0.5, 2.5, label, 0.75, probabilities)],
             1.5);
     }
 }
@@ -244,6 +244,58 @@ public sealed class SqliteStoreTests : StoreContractTests, IDisposable
         Assert.Equal("wal", await mode.ExecuteScalarAsync());
         mode.CommandText = "SELECT MAX(version) FROM schema_version";
         Assert.Equal((long)SqlPredictionStore.SchemaVersion, await mode.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task The_json_columns_keep_the_shapes_of_schema_1_and_3()
+    {
+        Prediction p = Make(0, "angry") with { Adaptation = new SpeakerAdaptation("cnn-rnn-spk-emodb", true, 12, 10, new Dictionary<string, int> { ["sad"] = 7, ["angry"] = 5 }, "w", true) };
+        await Store.AddAsync(p, null, null, default);
+
+        await using var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_store.Path}");
+        await c.OpenAsync();
+        await using var read = c.CreateCommand();
+        read.CommandText = "SELECT probabilities, segments, adaptation FROM predictions";
+        await using var row = await read.ExecuteReaderAsync();
+        Assert.True(await row.ReadAsync());
+        Assert.Equal("""{"angry":0.75,"other":0.25}""", row.GetString(0));
+        Assert.Equal("""[{"start":0,"end":2,"label":"no_speech","confidence":0,"probabilities":{}},{"start":0.5,"end":2.5,"label":"angry","confidence":0.75,"probabilities":{"angry":0.75,"other":0.25}}]""", row.GetString(1));
+        Assert.Equal("""{"model":"cnn-rnn-spk-emodb","applied":true,"profileRecordings":12,"requiredRecordings":10,"profileLabels":{"sad":7,"angry":5},"warning":"w","compensated":true}""", row.GetString(2));
+    }
+
+    [Fact]
+    public async Task A_row_written_by_hand_in_schema_1_reads_after_the_upgrade()
+    {
+        string path = Path.Combine(_folder, "old", "rtser.db");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path}"))
+        {
+            await c.OpenAsync();
+            await using var write = c.CreateCommand();
+            write.CommandText = string.Join(";\n", StoreMigrations.Versions[0]) + """
+                ;
+                CREATE TABLE schema_version (version INTEGER NOT NULL);
+                INSERT INTO schema_version (version) VALUES (1);
+                INSERT INTO predictions VALUES ('0190c1f2-8a00-7000-8000-000000000001', 1772352000000, 'a.wav', 'cnn-emodb', 'sad', 0.6,
+                    4.5, 3.25, 12.5, '{"sad":0.6,"neutral":0.4}',
+                    '[{"start":0,"end":2,"label":"no_speech","confidence":0,"probabilities":{}},{"start":0.5,"end":2.5,"label":"sad","confidence":0.6,"probabilities":{"sad":0.6,"neutral":0.4}}]',
+                    NULL)
+                """;
+            await write.ExecuteNonQueryAsync();
+        }
+
+        var store = new SqlitePredictionStore(path);
+        await store.InitializeAsync(default);
+        Prediction p = Assert.Single((await store.ListAsync(new PredictionQuery(), default)).Items);
+
+        Assert.Equal(Guid.Parse("0190c1f2-8a00-7000-8000-000000000001"), p.Id);
+        Assert.Equal(new DateTimeOffset(2026, 3, 1, 8, 0, 0, TimeSpan.Zero), p.CreatedAt);
+        Assert.Equal(("a.wav", "cnn-emodb", "sad", 0.6, 4.5, 3.25, 12.5), (p.FileName, p.Model, p.Label, p.Confidence, p.DurationSeconds, p.SpeechSeconds, p.ProcessingMs));
+        Assert.Equal(new Dictionary<string, double> { ["sad"] = 0.6, ["neutral"] = 0.4 }, p.Probabilities);
+        Assert.Equal([(0.0, 2.0, "no_speech", 0.0, 0), (0.5, 2.5, "sad", 0.6, 2)], p.Segments.Select(s => (s.Start, s.End, s.Label, s.Confidence, s.Probabilities.Count)));
+        Assert.Equal(0.4, p.Segments[1].Probabilities["neutral"]);
+        Assert.Null(p.Speaker);
+        Assert.Null(p.Adaptation);
     }
 
     [Fact]

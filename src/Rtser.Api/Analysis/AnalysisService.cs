@@ -112,7 +112,7 @@ public sealed class AnalysisService(IAudioDecoder decoder, ModelRegistry models,
             o.Probabilities,
             o.DurationSeconds,
             o.SpeechSeconds,
-            a.Segments,
+            TimelineSegment.Of(a.Segments),
             Stopwatch.GetElapsedTime(start).TotalMilliseconds,
             speaker,
             adaptation);

@@ -141,7 +141,7 @@ public static class StreamApi
     {
         var now = DateTimeOffset.FromUnixTimeMilliseconds(clock.GetUtcNow().ToUnixTimeMilliseconds());
         EmotionPrediction o = a.Overall;
-        return new Prediction(Guid.CreateVersion7(now), now, "live session", o.Model, o.Label, o.Confidence, o.Probabilities, o.DurationSeconds, o.SpeechSeconds, a.Segments, 0);
+        return new Prediction(Guid.CreateVersion7(now), now, "live session", o.Model, o.Label, o.Confidence, o.Probabilities, o.DurationSeconds, o.SpeechSeconds, TimelineSegment.Of(a.Segments), 0);
     }
 
     /// <summary>The receive loop of one connection.</summary>

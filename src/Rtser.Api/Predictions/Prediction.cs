@@ -17,10 +17,30 @@ public sealed record Prediction(
     IReadOnlyDictionary<string, double> Probabilities,
     double DurationSeconds,
     double SpeechSeconds,
-    IReadOnlyList<EmotionSegment> Segments,
+    IReadOnlyList<TimelineSegment> Segments,
     double ProcessingMs,
     string? Speaker = null,
     SpeakerAdaptation? Adaptation = null);
+
+/// <summary>
+/// One window of a prediction's timeline as clients get it; <c>no_speech</c> windows carry no probabilities.
+/// The API's own type, so the analyzer's <see cref="EmotionSegment"/> can change without changing the contract.
+/// </summary>
+public sealed record TimelineSegment(
+    double Start,
+    double End,
+    string Label,
+    double Confidence,
+    IReadOnlyDictionary<string, double> Probabilities)
+{
+    public static TimelineSegment From(EmotionSegment s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        return new(s.Start, s.End, s.Label, s.Confidence, s.Probabilities);
+    }
+
+    public static IReadOnlyList<TimelineSegment> Of(IEnumerable<EmotionSegment> segments) => [.. segments.Select(From)];
+}
 
 /// <summary>
 /// A speaker-adapted model asked for: <paramref name="Applied"/> when the speaker's profile (the latest

@@ -3,9 +3,8 @@ using System.Data.Common;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
-using System.Text.Json;
+using Dapper;
 using Rtser.Api.Predictions;
-using Rtser.Inference;
 
 namespace Rtser.Api.Store;
 
@@ -13,50 +12,11 @@ namespace Rtser.Api.Store;
 /// The store in plain SQL that SQLite and PostgreSQL both speak (BIGINT, DOUBLE PRECISION, TEXT, @parameters,
 /// LIMIT/OFFSET), so one implementation serves both; subclasses only open connections.
 /// Probabilities and the timeline are JSON text: they are always read whole, never queried inside.
+/// Rows are read and written by column name through <see cref="PredictionRow"/>; the schema is in <see cref="StoreMigrations"/>.
 /// </summary>
 public abstract class SqlPredictionStore : IPredictionStore
 {
-    /// <summary>The schema, one entry per version; a database is upgraded by running the versions it lacks, in order.</summary>
-    internal static readonly string[][] Migrations =
-    [
-        [
-            """
-            CREATE TABLE predictions (
-                id TEXT PRIMARY KEY,
-                created_at BIGINT NOT NULL,
-                file_name TEXT NULL,
-                model TEXT NOT NULL,
-                label TEXT NOT NULL,
-                confidence DOUBLE PRECISION NOT NULL,
-                duration_seconds DOUBLE PRECISION NOT NULL,
-                speech_seconds DOUBLE PRECISION NOT NULL,
-                processing_ms DOUBLE PRECISION NOT NULL,
-                probabilities TEXT NOT NULL,
-                segments TEXT NOT NULL,
-                audio_path TEXT NULL)
-            """,
-            "CREATE INDEX ix_predictions_created_at ON predictions (created_at DESC, id DESC)",
-            "CREATE INDEX ix_predictions_label ON predictions (label, created_at DESC)",
-        ],
-        [
-            // API keys: each prediction belongs to the key (by its configured name) that made it.
-            "ALTER TABLE predictions ADD COLUMN owner TEXT NULL",
-            "CREATE INDEX ix_predictions_owner ON predictions (owner, created_at DESC)",
-        ],
-        [
-            // Speaker profiles: the speaker a client named, the recording's statistics a speaker-adapted model
-            // averages over that speaker's recordings (JSON array; deleted with the prediction), and how the
-            // adapted model was used.
-            "ALTER TABLE predictions ADD COLUMN speaker TEXT NULL",
-            "ALTER TABLE predictions ADD COLUMN speaker_stats TEXT NULL",
-            "ALTER TABLE predictions ADD COLUMN adaptation TEXT NULL",
-            "CREATE INDEX ix_predictions_speaker ON predictions (speaker, created_at DESC)",
-        ],
-    ];
-
     private const string Columns = "id, created_at, file_name, model, label, confidence, duration_seconds, speech_seconds, processing_ms, probabilities, segments, speaker, adaptation";
-
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>Rows per group commit: bounds one transaction's time and memory under a long burst.</summary>
     private const int MaxBatch = 256;
@@ -66,7 +26,10 @@ public abstract class SqlPredictionStore : IPredictionStore
     /// <summary>One writer at a time per process: inserts and deletes take turns instead of colliding in the engine.</summary>
     private readonly SemaphoreSlim _writeLock = new(1, 1);
 
-    public static int SchemaVersion => Migrations.Length;
+    /// <summary>Rows are mapped by column name; snake_case columns match PascalCase properties (created_at: CreatedAt).</summary>
+    static SqlPredictionStore() => DefaultTypeMap.MatchNamesWithUnderscores = true;
+
+    public static int SchemaVersion => StoreMigrations.Latest;
 
     protected abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancel);
 
@@ -79,34 +42,7 @@ public abstract class SqlPredictionStore : IPredictionStore
     public virtual async Task InitializeAsync(CancellationToken cancel)
     {
         await using DbConnection c = await OpenAsync(cancel);
-        await using DbTransaction tx = await c.BeginTransactionAsync(cancel);
-        if (MigrationLockSql is { } lockSql)
-        {
-            await ExecuteAsync(c, tx, lockSql, cancel);
-        }
-
-        await ExecuteAsync(c, tx, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", cancel);
-        await using (DbCommand read = Command(c, tx, "SELECT MAX(version) FROM schema_version"))
-        {
-            object? current = await read.ExecuteScalarAsync(cancel);
-            int version = current is null or DBNull ? 0 : Convert.ToInt32(current, CultureInfo.InvariantCulture);
-            if (version > Migrations.Length)
-            {
-                throw new InvalidOperationException($"The store has schema version {version}; this build knows up to {Migrations.Length}. Run a newer RTSER.");
-            }
-
-            for (int v = version + 1; v <= Migrations.Length; v++)
-            {
-                foreach (string sql in Migrations[v - 1])
-                {
-                    await ExecuteAsync(c, tx, sql, cancel);
-                }
-
-                await ExecuteAsync(c, tx, $"INSERT INTO schema_version (version) VALUES ({v})", cancel);
-            }
-        }
-
-        await tx.CommitAsync(cancel);
+        await StoreMigrations.ApplyAsync(c, MigrationLockSql, cancel);
     }
 
     /// <summary>
@@ -200,40 +136,19 @@ public abstract class SqlPredictionStore : IPredictionStore
 
         await using DbConnection c = await OpenAsync(CancellationToken.None);
         await using DbTransaction tx = await c.BeginTransactionAsync();
-        foreach (PendingAdd a in batch)
-        {
-            Prediction p = a.Prediction;
-            await using DbCommand cmd = Command(c, tx, $"INSERT INTO predictions ({Columns}, audio_path, owner, speaker_stats) VALUES (@id, @created_at, @file_name, @model, @label, @confidence, @duration_seconds, @speech_seconds, @processing_ms, @probabilities, @segments, @speaker, @adaptation, @audio_path, @owner, @speaker_stats)");
-            Add(cmd, "id", p.Id.ToString("D"));
-            Add(cmd, "created_at", p.CreatedAt.ToUnixTimeMilliseconds());
-            Add(cmd, "file_name", p.FileName);
-            Add(cmd, "model", p.Model);
-            Add(cmd, "label", p.Label);
-            Add(cmd, "confidence", p.Confidence);
-            Add(cmd, "duration_seconds", p.DurationSeconds);
-            Add(cmd, "speech_seconds", p.SpeechSeconds);
-            Add(cmd, "processing_ms", p.ProcessingMs);
-            Add(cmd, "probabilities", JsonSerializer.Serialize(p.Probabilities, Json));
-            Add(cmd, "segments", JsonSerializer.Serialize(p.Segments, Json));
-            Add(cmd, "speaker", p.Speaker);
-            Add(cmd, "adaptation", p.Adaptation is null ? null : JsonSerializer.Serialize(p.Adaptation, Json));
-            Add(cmd, "audio_path", a.AudioPath);
-            Add(cmd, "owner", a.Owner);
-            Add(cmd, "speaker_stats", a.SpeakerStatistics is null ? null : JsonSerializer.Serialize(a.SpeakerStatistics, Json));
-            await cmd.ExecuteNonQueryAsync();
-        }
-
+        await c.ExecuteAsync(
+            $"INSERT INTO predictions ({Columns}, audio_path, owner, speaker_stats) VALUES (@Id, @CreatedAt, @FileName, @Model, @Label, @Confidence, @DurationSeconds, @SpeechSeconds, @ProcessingMs, @Probabilities, @Segments, @Speaker, @Adaptation, @AudioPath, @Owner, @SpeakerStats)",
+            batch.Select(a => PredictionRow.From(a.Prediction, a.AudioPath, a.Owner, a.SpeakerStatistics)),
+            tx);
         await tx.CommitAsync();
     }
 
     public async Task<Prediction?> GetAsync(Guid id, string? owner, CancellationToken cancel)
     {
         await using DbConnection c = await OpenAsync(cancel);
-        await using DbCommand cmd = Command(c, null, $"SELECT {Columns} FROM predictions WHERE id = @id" + OwnerClause(owner));
-        Add(cmd, "id", id.ToString("D"));
-        AddOwner(cmd, owner);
-        await using DbDataReader r = await cmd.ExecuteReaderAsync(cancel);
-        return await r.ReadAsync(cancel) ? Read(r) : null;
+        PredictionRow? row = await c.QueryFirstOrDefaultAsync<PredictionRow>(Command(
+            $"SELECT {Columns} FROM predictions WHERE id = @id" + OwnerClause(owner), new { id = id.ToString("D"), owner }, cancel: cancel));
+        return row?.ToPrediction();
     }
 
     public async Task<PredictionPage> ListAsync(PredictionQuery query, CancellationToken cancel)
@@ -246,13 +161,8 @@ public abstract class SqlPredictionStore : IPredictionStore
         }
 
         await using DbConnection c = await OpenAsync(cancel);
-        await using DbCommand count = Command(c, null, "SELECT COUNT(*) FROM predictions" + Where(query with { Skip = 0, Take = int.MaxValue }, out var parameters));
-        foreach ((string name, object value) in parameters)
-        {
-            Add(count, name, value);
-        }
-
-        long total = Convert.ToInt64(await count.ExecuteScalarAsync(cancel), CultureInfo.InvariantCulture);
+        string where = Where(query, out DynamicParameters parameters);
+        long total = await c.ExecuteScalarAsync<long>(Command("SELECT COUNT(*) FROM predictions" + where, parameters, cancel: cancel));
         return new PredictionPage(items, total, query.Skip, query.Take);
     }
 
@@ -261,22 +171,16 @@ public abstract class SqlPredictionStore : IPredictionStore
         ArgumentNullException.ThrowIfNull(query);
         await using DbConnection c = await OpenAsync(cancel);
         var sql = new StringBuilder($"SELECT {Columns} FROM predictions");
-        sql.Append(Where(query, out var parameters)).Append(" ORDER BY created_at DESC, id DESC");
+        sql.Append(Where(query, out DynamicParameters parameters)).Append(" ORDER BY created_at DESC, id DESC");
         if (query.Take != int.MaxValue || query.Skip != 0)
         {
             sql.Append(CultureInfo.InvariantCulture, $" LIMIT {query.Take} OFFSET {query.Skip}");
         }
 
-        await using DbCommand cmd = Command(c, null, sql.ToString());
-        foreach ((string name, object value) in parameters)
+        await foreach (PredictionRow row in c.QueryUnbufferedAsync<PredictionRow>(sql.ToString(), parameters).WithCancellation(cancel))
         {
-            Add(cmd, name, value);
-        }
-
-        await using DbDataReader r = await cmd.ExecuteReaderAsync(cancel);
-        while (await r.ReadAsync(cancel))
-        {
-            yield return Read(r);
+            cancel.ThrowIfCancellationRequested(); // an export the client abandoned stops reading the table
+            yield return row.ToPrediction();
         }
     }
 
@@ -284,16 +188,10 @@ public abstract class SqlPredictionStore : IPredictionStore
     {
         ArgumentNullException.ThrowIfNull(speaker);
         await using DbConnection c = await OpenAsync(cancel);
-        await using DbCommand cmd = ProfileCommand(c, "SELECT speaker_stats, label FROM predictions", speaker, owner,
-            $" ORDER BY created_at DESC, id DESC LIMIT {Math.Max(0, take).ToString(CultureInfo.InvariantCulture)}");
-        var rows = new List<ProfileRow>();
-        await using DbDataReader r = await cmd.ExecuteReaderAsync(cancel);
-        while (await r.ReadAsync(cancel))
-        {
-            rows.Add(new ProfileRow(JsonSerializer.Deserialize<float[]>(r.GetString(0), Json) ?? [], r.GetString(1)));
-        }
-
-        return rows;
+        IEnumerable<PredictionRow> rows = await c.QueryAsync<PredictionRow>(ProfileCommand(
+            "SELECT speaker_stats, label FROM predictions", speaker, owner,
+            $" ORDER BY created_at DESC, id DESC LIMIT {Math.Max(0, take).ToString(CultureInfo.InvariantCulture)}", cancel));
+        return [.. rows.Select(r => new ProfileRow(PredictionRow.Statistics(r.SpeakerStats!), r.Label))];
     }
 
     public Task<int> ForgetSpeakerAsync(string speaker, string? owner, CancellationToken cancel) =>
@@ -301,8 +199,7 @@ public abstract class SqlPredictionStore : IPredictionStore
             async () =>
             {
                 await using DbConnection c = await OpenAsync(cancel);
-                await using DbCommand cmd = ProfileCommand(c, "UPDATE predictions SET speaker_stats = NULL", speaker, owner, "");
-                int n = await cmd.ExecuteNonQueryAsync(cancel);
+                int n = await c.ExecuteAsync(ProfileCommand("UPDATE predictions SET speaker_stats = NULL", speaker, owner, "", cancel));
                 await AfterDeleteAsync(c, cancel); // no copy of the erased statistics left in the files
                 return n;
             },
@@ -332,52 +229,26 @@ public abstract class SqlPredictionStore : IPredictionStore
     {
         await using DbConnection c = await OpenAsync(cancel);
         await using DbTransaction tx = await c.BeginTransactionAsync(cancel);
-        string? audio = null;
-        await using (DbCommand find = Command(c, tx, "SELECT audio_path FROM predictions WHERE id = @id" + OwnerClause(owner)))
+        var key = new { id = id.ToString("D"), owner };
+        List<string?> audio = (await c.QueryAsync<string?>(Command("SELECT audio_path FROM predictions WHERE id = @id" + OwnerClause(owner), key, tx, cancel))).AsList();
+        if (audio.Count == 0)
         {
-            Add(find, "id", id.ToString("D"));
-            AddOwner(find, owner);
-            await using DbDataReader r = await find.ExecuteReaderAsync(cancel);
-            if (!await r.ReadAsync(cancel))
-            {
-                return (false, null);
-            }
-
-            audio = r.IsDBNull(0) ? null : r.GetString(0);
+            return (false, null);
         }
 
-        await using (DbCommand delete = Command(c, tx, "DELETE FROM predictions WHERE id = @id"))
-        {
-            Add(delete, "id", id.ToString("D"));
-            await delete.ExecuteNonQueryAsync(cancel);
-        }
-
+        await c.ExecuteAsync(Command("DELETE FROM predictions WHERE id = @id", key, tx, cancel));
         await tx.CommitAsync(cancel);
         await AfterDeleteAsync(c, cancel);
-        return (true, audio);
+        return (true, audio[0]);
     }
 
     private async Task<IReadOnlyList<string>> DeleteBeforeAsync(DateTimeOffset cutoff, CancellationToken cancel)
     {
         await using DbConnection c = await OpenAsync(cancel);
         await using DbTransaction tx = await c.BeginTransactionAsync(cancel);
-        var audio = new List<string>();
-        await using (DbCommand find = Command(c, tx, "SELECT audio_path FROM predictions WHERE created_at < @cutoff AND audio_path IS NOT NULL"))
-        {
-            Add(find, "cutoff", cutoff.ToUnixTimeMilliseconds());
-            await using DbDataReader r = await find.ExecuteReaderAsync(cancel);
-            while (await r.ReadAsync(cancel))
-            {
-                audio.Add(r.GetString(0));
-            }
-        }
-
-        await using (DbCommand delete = Command(c, tx, "DELETE FROM predictions WHERE created_at < @cutoff"))
-        {
-            Add(delete, "cutoff", cutoff.ToUnixTimeMilliseconds());
-            await delete.ExecuteNonQueryAsync(cancel);
-        }
-
+        var before = new { cutoff = cutoff.ToUnixTimeMilliseconds() };
+        List<string> audio = (await c.QueryAsync<string>(Command("SELECT audio_path FROM predictions WHERE created_at < @cutoff AND audio_path IS NOT NULL", before, tx, cancel))).AsList();
+        await c.ExecuteAsync(Command("DELETE FROM predictions WHERE created_at < @cutoff", before, tx, cancel));
         await tx.CommitAsync(cancel);
         await AfterDeleteAsync(c, cancel);
         return audio;
@@ -388,8 +259,7 @@ public abstract class SqlPredictionStore : IPredictionStore
         try
         {
             await using DbConnection c = await OpenAsync(cancel);
-            await using DbCommand cmd = Command(c, null, "SELECT COUNT(*) FROM schema_version");
-            return Convert.ToInt64(await cmd.ExecuteScalarAsync(cancel), CultureInfo.InvariantCulture) > 0;
+            return await c.ExecuteScalarAsync<long>(Command("SELECT COUNT(*) FROM schema_version", cancel: cancel)) > 0;
         }
         catch (DbException)
         {
@@ -397,38 +267,38 @@ public abstract class SqlPredictionStore : IPredictionStore
         }
     }
 
-    private static string Where(PredictionQuery q, out List<(string Name, object Value)> parameters)
+    private static string Where(PredictionQuery q, out DynamicParameters parameters)
     {
-        parameters = [];
+        parameters = new DynamicParameters();
         var clauses = new List<string>();
         if (q.Label is { } label)
         {
             clauses.Add("label = @label");
-            parameters.Add(("label", label));
+            parameters.Add("label", label);
         }
 
         if (q.From is { } from)
         {
             clauses.Add("created_at >= @from");
-            parameters.Add(("from", from.ToUnixTimeMilliseconds()));
+            parameters.Add("from", from.ToUnixTimeMilliseconds());
         }
 
         if (q.To is { } to)
         {
             clauses.Add("created_at < @to");
-            parameters.Add(("to", to.ToUnixTimeMilliseconds()));
+            parameters.Add("to", to.ToUnixTimeMilliseconds());
         }
 
         if (q.Speaker is { } speaker)
         {
             clauses.Add("speaker = @speaker");
-            parameters.Add(("speaker", speaker));
+            parameters.Add("speaker", speaker);
         }
 
         if (q.Owner is { } owner)
         {
             clauses.Add("owner = @owner");
-            parameters.Add(("owner", owner));
+            parameters.Add("owner", owner);
         }
 
         return clauses.Count == 0 ? "" : " WHERE " + string.Join(" AND ", clauses);
@@ -438,63 +308,14 @@ public abstract class SqlPredictionStore : IPredictionStore
     /// <paramref name="sql"/> over the rows of one speaker's profile: that speaker's predictions with statistics, made
     /// with <paramref name="owner"/>'s key (null: made without a key, not any owner's, unlike <see cref="OwnerClause"/>).
     /// </summary>
-    private static DbCommand ProfileCommand(DbConnection c, string sql, string speaker, string? owner, string tail)
-    {
-        DbCommand cmd = Command(c, null, sql + " WHERE speaker = @speaker AND speaker_stats IS NOT NULL"
-            + (owner is null ? " AND owner IS NULL" : " AND owner = @owner") + tail);
-        Add(cmd, "speaker", speaker);
-        AddOwner(cmd, owner);
-        return cmd;
-    }
+    private static CommandDefinition ProfileCommand(string sql, string speaker, string? owner, string tail, CancellationToken cancel) =>
+        Command(sql + " WHERE speaker = @speaker AND speaker_stats IS NOT NULL" + (owner is null ? " AND owner IS NULL" : " AND owner = @owner") + tail, new { speaker, owner }, cancel: cancel);
 
     private static string OwnerClause(string? owner) => owner is null ? "" : " AND owner = @owner";
 
-    private static void AddOwner(DbCommand cmd, string? owner)
-    {
-        if (owner is not null)
-        {
-            Add(cmd, "owner", owner);
-        }
-    }
-
-    private static Prediction Read(DbDataReader r) => new(
-        Guid.Parse(r.GetString(0)),
-        DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1)),
-        r.IsDBNull(2) ? null : r.GetString(2),
-        r.GetString(3),
-        r.GetString(4),
-        r.GetDouble(5),
-        JsonSerializer.Deserialize<Dictionary<string, double>>(r.GetString(9), Json) ?? [],
-        r.GetDouble(6),
-        r.GetDouble(7),
-        JsonSerializer.Deserialize<List<EmotionSegment>>(r.GetString(10), Json) ?? [],
-        r.GetDouble(8),
-        r.IsDBNull(11) ? null : r.GetString(11),
-        r.IsDBNull(12) ? null : JsonSerializer.Deserialize<SpeakerAdaptation>(r.GetString(12), Json));
-
-    private static DbCommand Command(DbConnection c, DbTransaction? tx, string sql)
-    {
-        DbCommand cmd = c.CreateCommand();
-        cmd.Transaction = tx;
-#pragma warning disable CA2100 // every statement is built from constants; values go through parameters
-        cmd.CommandText = sql;
-#pragma warning restore CA2100
-        return cmd;
-    }
-
-    private static async Task ExecuteAsync(DbConnection c, DbTransaction? tx, string sql, CancellationToken cancel)
-    {
-        await using DbCommand cmd = Command(c, tx, sql);
-        await cmd.ExecuteNonQueryAsync(cancel);
-    }
-
-    private static void Add(DbCommand cmd, string name, object? value)
-    {
-        DbParameter p = cmd.CreateParameter();
-        p.ParameterName = name;
-        p.Value = value ?? DBNull.Value;
-        cmd.Parameters.Add(p);
-    }
+    /// <summary>Every statement is built from constants; values go through <paramref name="parameters"/>.</summary>
+    private static CommandDefinition Command(string sql, object? parameters = null, DbTransaction? tx = null, CancellationToken cancel = default) =>
+        new(sql, parameters, tx, cancellationToken: cancel);
 
     private sealed record PendingAdd(Prediction Prediction, string? AudioPath, string? Owner, float[]? SpeakerStatistics)
     {
