@@ -30,7 +30,7 @@ import json, sys
 c = json.load(open(sys.argv[1]))
 seeds = len(c["config"].get("seeds") or [1])
 inputs = ", ".join(i["name"] for i in c["inputs"])
-print(f"{c['id']}, {c['parameters']:,} parameters, {c['macs_per_second_of_audio'] / 1e6:.1f} M MACs per second of audio, inputs {inputs}, {seeds} seed(s) averaged in the graph", end="")
+print(f"{c['id']}, {c['parameters']:,} parameters, {c['macsPerSecondOfAudio'] / 1e6:.1f} M MACs per second of audio, inputs {inputs}, {seeds} seed(s) averaged in the graph", end="")
 EOF
 }
 others() { # what else ran: processes over 5% CPU that are not this run's

@@ -170,12 +170,12 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
                     "note": "MLR: regression outputs; SVM: one-vs-rest decision values"}]
         card_extra = {"hyperparameters": {k: (float(v) if isinstance(v, (int, float)) else v)
                                           for k, v in pipe["params"].items()},
-                      "n_statistics": int(X.shape[1]), "n_selected": D,
-                      "probability_note": ("softmax over the regression outputs (not calibrated)" if kind == "mlr" else
+                      "nStatistics": int(X.shape[1]), "nSelected": D,
+                      "probabilityNote": ("softmax over the regression outputs (not calibrated)" if kind == "mlr" else
                                            "softmax over the one-vs-rest RBF-SVM decision values (not Platt-calibrated)")}
         if kind == "svm":
             card_extra["hyperparameters"]["gamma"] = float(pipe["model"].gamma)
-            card_extra["support_vectors"] = int(pipe["model"].sv.shape[0])
+            card_extra["supportVectors"] = int(pipe["model"].sv.shape[0])
     else:
         from .models import count_macs, n_params
         from .train import predict, train_model
@@ -189,12 +189,12 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
             root = os.path.dirname(os.path.abspath(features))
             train_corpus = data.merge(corpus, [data.load(os.path.join(root, c)) for c in cfg["extra_corpora"]
                                                if c != corpus.name])
-            card_extra["extra_training_files"] = {"corpora": [c for c in cfg["extra_corpora"] if c != corpus.name],
+            card_extra["extraTrainingFiles"] = {"corpora": [c for c in cfg["extra_corpora"] if c != corpus.name],
                                                   "files": int(train_corpus.n - corpus.n)}
         if cfg.get("perturbed"):  # speed-perturbed copies of every speaker, as in the evaluation
             n0 = train_corpus.n
             train_corpus = data.merge(train_corpus, data.load_perturbed(features, cfg["perturbed"]))
-            card_extra["perturbed_training_files"] = {
+            card_extra["perturbedTrainingFiles"] = {
                 "copies": cfg["perturbed"], "files": int(train_corpus.n - n0),
                 "how": "per copy <tag> = sp<factor>: bash tools/perturb.sh <dataset> <dataset>_<tag> <factor>, then rtser "
                        "export of it to <features>_<tag>; each epoch draws one version of every recording"}
@@ -312,14 +312,14 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
             card_extra["speakerAdaptation"] = {
                 "input": "speaker_mean", "statisticsOutput": "utterance_stats", "dimensions": D,
                 # the most recent recordings the service averages (config service_profile; the evaluation's
-                # uar_by_profile_size says what each size is worth), by default the evaluation's profile size
+                # uarByProfileSize says what each size is worth), by default the evaluation's profile size
                 "profileRecordings": int(cfg.get("service_profile", enrol)),
                 "fallbackModel": f"cnn-rnn-{corpus.name}",
                 "note": "the statistics branch sees utterance_stats - speaker_mean"
                         + (f"; the frame streams are centred on the profile's MFCC and MS means (speaker_mean[0:{corpus.mfcc_width}], "
                            f"speaker_mean[{5 * corpus.mfcc_width}:{5 * corpus.mfcc_width}+A*M]) instead of their own" if cfg["speaker_norm"].get("frames") else "")
                         + f"; evaluated with profiles of {enrol} other recordings of each test speaker (labels never "
-                        "used) and by profile size (evaluation.uar_by_profile_size); training speakers centred on the "
+                        "used) and by profile size (evaluation.uarByProfileSize); training speakers centred on the "
                         "mean of all their recordings"
                         + (f"; the service averages a speaker's latest {cfg['service_profile']} recordings"
                            if cfg.get("service_profile") else "")}
@@ -349,7 +349,7 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
                                        "constants in the graph; MS frames are mapped onto the model's 40 ms grid "
                                        "inside the graph by k = clamp(floor(40 j / 64) - 1, 0, Tms - 1); needs "
                                        "at least 4 MFCC frames and 1 MS frame",
-                      "training_seconds": info["seconds"]})
+                      "trainingSeconds": info["seconds"]})
         if cfg["model"].get("utterance_mean"):
             card_extra["preprocessing"] += ("; after standardisation the utterance mean over frames of every MFCC and MS "
                                             "dimension is subtracted (CMN) for the sequence branch")
@@ -360,7 +360,7 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
                                             + (" and prosody_stats" if model.uses_prosody else "")
                                             + " and standardised with training constants")
         if info.get("selection"):
-            card_extra["frame_selection"] = info["selection"]
+            card_extra["frameSelection"] = info["selection"]
     par = {"id": mid, "tolerance": 1e-4, "outputName": "probabilities", "labels": corpus.labels,
            "note": "inputs -> expected probabilities from the training framework "
                    + ("(torch, eval mode)" if kind == "torch" else "(numpy/sklearn float64)")
@@ -378,30 +378,30 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
                          "6 actor-grouped folds of 3 actors (actors 01-18)") +
                         "; no speaker in train and test; normalisation/selection/hyperparameters fitted on "
                         "training speakers only" + protocol_training(cfg, kind),
-            "uar_mean": a["uar_mean"], "uar_sd": a["uar_sd"], "accuracy_mean": a["accuracy_mean"],
-            "accuracy_sd": a["accuracy_sd"], "uar_min": a["uar_min"], "uar_max": a["uar_max"],
-            "per_class": a["per_class"], "confusion": a["confusion"], "confusion_note": "rows = true, cols = predicted, "
-            "summed over folds", "per_fold_uar": [f["uar"] for f in run["folds"]],
-            "n_files": run["n_files"], "n_folds": run["n_folds"]}
+            "uarMean": a["uar_mean"], "uarSd": a["uar_sd"], "accuracyMean": a["accuracy_mean"],
+            "accuracySd": a["accuracy_sd"], "uarMin": a["uar_min"], "uarMax": a["uar_max"],
+            "perClass": a["per_class"], "confusion": a["confusion"], "confusionNote": "rows = true, cols = predicted, "
+            "summed over folds", "perFoldUar": [f["uar"] for f in run["folds"]],
+            "nFiles": run["n_files"], "nFolds": run["n_folds"]}
         if run.get("members"):
-            evaluation["seed_members"] = {"note": "the evaluated model is the average of these single-seed models; "
+            evaluation["seedMembers"] = {"note": "the evaluated model is the average of these single-seed models; "
                                                   "their own UAR (mean over folds) per seed",
-                                          "uar_mean_per_seed": {str(m["seed"]): m["uar_mean"] for m in run["members"]},
-                                          "uar_mean_over_seeds": run["member_uar_mean"],
-                                          "uar_sd_over_seeds": run["member_uar_sd"]}
+                                          "uarMeanPerSeed": {str(m["seed"]): m["uar_mean"] for m in run["members"]},
+                                          "uarMeanOverSeeds": run["member_uar_mean"],
+                                          "uarSdOverSeeds": run["member_uar_sd"]}
         if run.get("enrol_curve"):
             evaluation["protocol"] += ("; test speakers' statistics centred on a profile of other recordings of the "
                                        "same speaker (random, seeded), never the scored one")
-            evaluation["uar_by_profile_size"] = {k: v["uar_mean"] for k, v in run["enrol_curve"].items()}
+            evaluation["uarByProfileSize"] = {k: v["uar_mean"] for k, v in run["enrol_curve"].items()}
         if run.get("enrol_curve_plain"):
             gate = profiles.gate_of(cfg["speaker_norm"].get("compensate"))
             evaluation["protocol"] += ("; the profile is emotion-compensated (speakerAdaptation.compensation, fitted "
                                        "on the fold's training speakers)"
                                        + (f" when some emotion's mean posterior exceeds {gate}" if gate else "")
-                                       + "; uar_by_profile_size_plain_mean: the same models with plain-mean profiles")
-            evaluation["uar_by_profile_size_plain_mean"] = {k: v["uar_mean"] for k, v in run["enrol_curve_plain"].items()}
+                                       + "; uarByProfileSizePlainMean: the same models with plain-mean profiles")
+            evaluation["uarByProfileSizePlainMean"] = {k: v["uar_mean"] for k, v in run["enrol_curve_plain"].items()}
         if run.get("n_extra_training_files"):  # perturbed copies: of every speaker; a fold uses its training speakers'
-            key = "perturbed_copies" if cfg.get("perturbed") else "extra_training_files"
+            key = "perturbedCopies" if cfg.get("perturbed") else "extraTrainingFiles"
             evaluation[key] = run["n_extra_training_files"]
     card = {
         "id": mid, "corpus": corpus.name, "language": LANG.get(corpus.name, "unknown"), "kind": kind,
@@ -410,10 +410,10 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
         "features": {"sampleRate": corpus.index.get("sampleRate"), "mfcc": corpus.index["mfcc"],
                      "modulation": corpus.index["modulation"], "vad": corpus.index["vad"],
                      **({"prosody": corpus.index["prosody"]} if corpus.has_prosody else {})},
-        "feature_set": fs, "inputs": inputs, "outputs": outputs,
-        "parameters": int(n_par), "macs_per_second_of_audio": int(macs),
-        "evaluation": evaluation, "training_data": {"files": corpus.n, "speakers": sorted(set(corpus.speakers.tolist()))},
-        "training_command": command, "config": cfg, "git_commit": git_commit(),
+        "featureSet": fs, "inputs": inputs, "outputs": outputs,
+        "parameters": int(n_par), "macsPerSecondOfAudio": int(macs),
+        "evaluation": evaluation, "trainingData": {"files": corpus.n, "speakers": sorted(set(corpus.speakers.tolist()))},
+        "trainingCommand": command, "config": cfg, "gitCommit": git_commit(),
         "created": datetime.datetime.utcnow().replace(microsecond=0).isoformat() + "Z",
         "parity": f"parity/{mid}.json",
     }

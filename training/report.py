@@ -116,7 +116,7 @@ def write(runs_dir, results_dir, models_dir=None, log=print):
             fs, sel = _row_desc(cfg)
             card = cards.get((r["name"], corpus))
             params = f"{card['parameters']:,}" if card else ""
-            macs = f"{card['macs_per_second_of_audio'] / 1e6:.2f} M" if card else ""
+            macs = f"{card['macsPerSecondOfAudio'] / 1e6:.2f} M" if card else ""
             lines.append(f"| {cfg.get('title', r['name'])} | {fs} | {sel} | {_pct(a['uar_mean'])} ± {_pct(a['uar_sd'])} "
                          f"| {_pct(a['accuracy_mean'])} ± {_pct(a['accuracy_sd'])} | {_pct(a['uar_min'])}–{_pct(a['uar_max'])} "
                          f"| {params} | {macs} | {r['seconds'] / 60:.1f} min |")

@@ -100,7 +100,7 @@ public sealed record ModelCard
     [JsonPropertyName("parameters")]
     public long Parameters { get; init; }
 
-    [JsonPropertyName("macs_per_second_of_audio")]
+    [JsonPropertyName("macsPerSecondOfAudio")]
     public long MacsPerSecondOfAudio { get; init; }
 
     [JsonPropertyName("evaluation")]

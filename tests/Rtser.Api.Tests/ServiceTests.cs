@@ -48,6 +48,27 @@ public sealed class ServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task Models_answers_in_camel_case_throughout_with_each_cards_size_and_evaluation()
+    {
+        using JsonDocument doc = JsonDocument.Parse(await _client.GetStringAsync("/api/models"));
+
+        Assert.Empty(SnakeCaseKeys(doc.RootElement, ""));
+        Assert.All(doc.RootElement.EnumerateArray(), m =>
+        {
+            Assert.True(m.GetProperty("macsPerSecondOfAudio").GetInt64() > 0);
+            Assert.InRange(m.GetProperty("evaluation").GetProperty("uarMean").GetDouble(), 0.3, 1);
+        });
+    }
+
+    private static IEnumerable<string> SnakeCaseKeys(JsonElement e, string path) => e.ValueKind switch
+    {
+        JsonValueKind.Object => e.EnumerateObject().SelectMany(p =>
+            (p.Name.Contains('_', StringComparison.Ordinal) ? [$"{path}.{p.Name}"] : Enumerable.Empty<string>()).Concat(SnakeCaseKeys(p.Value, $"{path}.{p.Name}"))),
+        JsonValueKind.Array => e.EnumerateArray().SelectMany((v, i) => SnakeCaseKeys(v, $"{path}[{i}]")),
+        _ => [],
+    };
+
+    [Fact]
     public async Task The_openapi_document_describes_every_endpoint_and_the_upload_body()
     {
         using JsonDocument doc = JsonDocument.Parse(await _client.GetStringAsync("/swagger/v1/swagger.json"));
