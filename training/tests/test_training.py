@@ -118,7 +118,7 @@ class MetricTests(unittest.TestCase):
 
 class EnsembleSpreadTests(unittest.TestCase):
     def test_every_subset_is_scored_by_its_members_averaged_probabilities(self):
-        from training.ensemble_spread import subset_uars
+        from training.probes.ensemble_spread import subset_uars
         y = np.array([0, 1, 0, 1])
         right = np.array([[0.9, 0.1], [0.1, 0.9]] * 2)
         wrong = np.array([[0.2, 0.8], [0.8, 0.2]] * 2)
@@ -132,7 +132,7 @@ class EnsembleSpreadTests(unittest.TestCase):
 
 class NestedSelectionTests(unittest.TestCase):
     def test_each_fold_is_scored_by_the_recipe_that_won_the_other_folds(self):
-        from training.nested_selection import nested
+        from training.probes.nested_selection import nested
         # a is best overall (0.633) only because of fold 0; held out there, b wins the rest
         scores, picks = nested({"a": [0.9, 0.5, 0.5], "b": [0.6, 0.6, 0.6]})
         self.assertEqual(picks, ["b", "a", "a"])
@@ -141,7 +141,7 @@ class NestedSelectionTests(unittest.TestCase):
 
 class F0ProbeTests(unittest.TestCase):
     def test_an_octave_error_is_folded_back_or_left_out_and_left_alone_without_correction(self):
-        from training.f0_probe import f0_functionals
+        from training.probes.f0_probe import f0_functionals
         frames = np.zeros((10, 5), np.float32)
         frames[:, 0], frames[:, 2] = 50.0, 1.0
         frames[4, 0] = 38.0  # one frame an octave low (the tracker took twice the period)
@@ -440,7 +440,8 @@ class SpeakerProfileTests(unittest.TestCase):
             self.assertTrue(np.isfinite(r["probabilities"]).all())
 
     def test_the_embedding_probe_reads_what_the_final_layer_reads_and_shifts_it_by_the_enrolment_mean(self):
-        from training import embed_probe, experiment
+        from training import experiment
+        from training.probes import embed_probe
         from training.train import predict, speaker_offsets, train_model, utterance_stats
         with tempfile.TemporaryDirectory() as d:
             make(os.path.join(d, "emodb"), "emodb", speakers=3, per_class=2, fixed_seconds=1.0, seed=3)
@@ -487,7 +488,7 @@ class SpeakerProfileTests(unittest.TestCase):
 
 
     def test_a_fully_skewed_profile_is_the_mean_of_the_speakers_other_recordings_of_that_emotion(self):
-        from training.profile_skew import skewed_rows
+        from training.probes.profile_skew import skewed_rows
         with tempfile.TemporaryDirectory() as d:
             c = data.load(make(os.path.join(d, "e"), "emodb", speakers=2, per_class=3))
             i = 0

@@ -4,7 +4,7 @@ A 3-seed ensemble's UAR is one draw: seeds 1, 2, 3 were fixed before any run, bu
 recipe give another number. With more members evaluated (config "seeds" longer than the shipped ensemble), the mean
 over all k-member subsets estimates what a k-seed ensemble of the recipe scores, and min / max its spread.
 
-    /usr/bin/python3 -m training.ensemble_spread --config cnn_rnn_spk_noval_sp_gated5 --size 3 \
+    /usr/bin/python3 -m training.probes.ensemble_spread --config cnn_rnn_spk_noval_sp_gated5 --size 3 \
         [--features-root /work/features] [--ensemble 1,2,3]
 
 Reads the members' stored runs (results/runs/members, as run_all leaves them; nothing is trained) and writes
@@ -13,16 +13,15 @@ named ensemble (--ensemble, the shipped seeds) ranks among them, and every singl
 """
 import argparse
 import itertools
-import json
 import os
 
 import numpy as np
 
-from . import data, folds as foldlib, metrics
-from .experiment import load_config, member_runs
-from .run_all import corpus_config
+from .. import data, folds as foldlib, metrics
+from ..experiment import load_config, member_runs
+from ..run_all import corpus_config
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+TRAINING = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def subset_uars(probs, y, folds, labels, size):
@@ -42,10 +41,10 @@ def main():
     ap.add_argument("--features-root", default="/work/features")
     ap.add_argument("--corpora", default="emodb,ravdess")
     a = ap.parse_args()
-    base = load_config(os.path.join(HERE, "configs", f"{a.config}.json"))
+    base = load_config(os.path.join(TRAINING, "configs", f"{a.config}.json"))
     shipped = [int(s) for s in a.ensemble.split(",")]
     lines = [f"# Seed-ensemble spread ({a.config}, {a.size} of {len(base['seeds'])} members; "
-             f"`python3 -m training.ensemble_spread --config {a.config} --size {a.size}`)", "",
+             f"`python3 -m training.probes.ensemble_spread --config {a.config} --size {a.size}`)", "",
              f"UAR % of every {a.size}-member ensemble that can be drawn from the evaluated members (mean of their "
              "probabilities, as models.Ensemble averages them), on the same folds and profiles; the shipped seeds "
              f"{a.ensemble} ranked among them.", "",
@@ -54,7 +53,7 @@ def main():
     for corpus_name in a.corpora.split(","):
         features = os.path.join(a.features_root, corpus_name)
         cfg = corpus_config(base, corpus_name)
-        runs = member_runs(cfg, features, os.path.join(HERE, "results", "runs"), log=lambda *_: None)
+        runs = member_runs(cfg, features, os.path.join(TRAINING, "results", "runs"), log=lambda *_: None)
         corpus = data.load(features)
         folds = foldlib.make_folds(corpus.speakers)
         seeds = [int(r["config"]["seed"]) for r in runs]
@@ -70,7 +69,7 @@ def main():
             lines.append(f"| {corpus_name} | {k} | {len(v)} | {100 * v.mean():.1f} | {100 * v.min():.1f} | "
                          f"{100 * v.max():.1f} | {100 * uars[key]:.1f} ({rank} of {len(v)}) | "
                          + " / ".join(f"{100 * singles[(i,)]:.1f}" for i in range(len(runs))) + " |")
-    out = os.path.join(HERE, "results", f"ensemble_spread_{a.config}.md")
+    out = os.path.join(TRAINING, "results", f"ensemble_spread_{a.config}.md")
     with open(out, "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))

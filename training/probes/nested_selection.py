@@ -6,7 +6,7 @@ recipe with the best mean UAR over the *other* folds is picked, and its UAR on t
 those is what the procedure "try recipes, keep the best" scores on speakers it did not choose with. (The other
 folds' models were trained with the held-out speaker, but that speaker's labels never judge a recipe.)
 
-    /usr/bin/python3 -m training.nested_selection [--features-root /work/features] [--profile 20]
+    /usr/bin/python3 -m training.probes.nested_selection [--features-root /work/features] [--profile 20]
 
 Reads results/runs (nothing is trained; seconds), writes results/nested_selection.md.
 """
@@ -17,9 +17,9 @@ import os
 
 import numpy as np
 
-from . import data, folds as foldlib, metrics
+from .. import data, folds as foldlib, metrics
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+TRAINING = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def nested(per_fold):
@@ -54,7 +54,7 @@ def main():
     ap.add_argument("--corpora", default="emodb,ravdess")
     a = ap.parse_args()
     lines = [f"# Selection-corrected UAR of the speaker-profile CNN-RNN recipes ({a.profile}-recording profiles; "
-             "`python3 -m training.nested_selection`)", "",
+             "`python3 -m training.probes.nested_selection`)", "",
              "Each fold held out in turn: the recipe with the best mean UAR over the other folds is picked and scored "
              "on the held-out fold.", "",
              "| corpus | recipes | best recipe in-sample (UAR) | shipped recipe | selection-corrected UAR | recipes picked (folds) |",
@@ -62,7 +62,7 @@ def main():
     for corpus_name in a.corpora.split(","):
         corpus = data.load(os.path.join(a.features_root, corpus_name))
         folds = foldlib.make_folds(corpus.speakers)
-        runs = candidates(corpus_name, a.profile, os.path.join(HERE, "results", "runs"))
+        runs = candidates(corpus_name, a.profile, os.path.join(TRAINING, "results", "runs"))
         per_fold = {}
         for name, r in runs.items():
             P = np.array(r["enrol_curve"][a.profile]["probabilities"], dtype=np.float64)[:corpus.n]
@@ -76,7 +76,7 @@ def main():
         lines.append(f"| {corpus_name} | {len(runs)} | `{best}` ({100 * means[best]:.1f}) | "
                      f"{100 * means.get(shipped, float('nan')):.1f} | **{100 * scores.mean():.1f}** | "
                      + ", ".join(f"`{n}` ({c})" for n, c in counts.items()) + " |")
-    out = os.path.join(HERE, "results", "nested_selection.md")
+    out = os.path.join(TRAINING, "results", "nested_selection.md")
     with open(out, "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))

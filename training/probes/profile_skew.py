@@ -7,7 +7,7 @@ is trained once per fold and each test recording is scored against profiles of 2
 speaker of which a given share come from one dominant emotion (labels are used only to build that
 scenario). Per dominant emotion: UAR and the recall of that emotion, against the balanced profile.
 
-    /usr/bin/python3 -m training.profile_skew --features-root /work/features [--config mlr_spk|cnn_rnn_spk_noval_sp]
+    /usr/bin/python3 -m training.probes.profile_skew --features-root /work/features [--config mlr_spk|cnn_rnn_spk_noval_sp]
 
 Every scenario is scored three ways from the same recordings: plain, compensated and gated profiles (profiles.py).
 """
@@ -17,11 +17,11 @@ import os
 
 import numpy as np
 
-from . import baselines, data, folds as foldlib, metrics, stats
-from . import profiles
-from .train import profile_means, profile_rows, speaker_offsets
+from .. import baselines, data, folds as foldlib, metrics, stats
+from .. import profiles
+from ..train import profile_means, profile_rows, speaker_offsets
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+TRAINING = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SIZE = 20
 # the profile's mean as it is, emotion-compensated (profiles.py), and compensated only when more than GATE of the
 # profile reads as one emotion
@@ -54,7 +54,7 @@ def skewed_rows(corpus, te, dominant, share, rng, sizes):
 def stats_of(corpus, cfg):
     """The statistics the config's model centres on a profile."""
     if cfg["kind"] == "torch":
-        from .train import utterance_stats
+        from ..train import utterance_stats
         return utterance_stats(corpus, cfg.get("prosody", False))
     return stats.utterance_matrix(corpus, cfg.get("feature_set", "all"), cfg.get("prosody", False))
 
@@ -62,7 +62,7 @@ def stats_of(corpus, cfg):
 def run(features_dir, config="mlr_spk", shares=(0.5, 1.0), seed=0):
     """config: mlr_spk (seconds) or a speaker-adapted torch config (one seed, trained once per fold as that
     config's evaluation trains it; minutes)."""
-    with open(os.path.join(HERE, "configs", f"{config}.json")) as f:
+    with open(os.path.join(TRAINING, "configs", f"{config}.json")) as f:
         cfg = json.load(f)
     corpus = data.load(features_dir)
     K = len(corpus.labels)
@@ -71,12 +71,12 @@ def run(features_dir, config="mlr_spk", shares=(0.5, 1.0), seed=0):
     X = stats_of(corpus, cfg)
     comps = [profiles.fit_fold(X, corpus, fo, corpus.n, seed) for fo in folds]
     if cfg["kind"] == "torch":
-        from .train import predict, train_model
+        from ..train import predict, train_model
         scorers = []
         val = cfg["train"].get("validation", True)
         train_corpus = corpus
         if cfg.get("perturbed"):  # trained with the speed-perturbed copies as its evaluation is; scored on the originals
-            from .experiment import with_copies
+            from ..experiment import with_copies
             train_corpus = with_copies(corpus, features_dir, cfg, folds)
         for fo in folds:
             tr = fo["train"] if val else np.concatenate([fo["train"], fo["val"]])
@@ -123,11 +123,11 @@ def main():
     ap.add_argument("--config", default="mlr_spk", help="mlr_spk, or a speaker-adapted CNN-RNN config (one seed)")
     ap.add_argument("--out", default=None)
     a = ap.parse_args()
-    a.out = a.out or os.path.join(HERE, "results", "profile_skew.md" if a.config == "mlr_spk" else f"profile_skew_{a.config}.md")
+    a.out = a.out or os.path.join(TRAINING, "results", "profile_skew.md" if a.config == "mlr_spk" else f"profile_skew_{a.config}.md")
     import torch
     torch.manual_seed(0)
     torch.set_num_threads(int(os.environ.get("RTSER_THREADS", "1")))
-    lines = [f"# Skewed speaker profiles ({a.config}; `python3 -m training.profile_skew --config {a.config}`)", "",
+    lines = [f"# Skewed speaker profiles ({a.config}; `python3 -m training.probes.profile_skew --config {a.config}`)", "",
              "Each test recording scored against a profile of other recordings of its speaker of which exactly the given",
              "share comes from one dominant emotion (up to 20 recordings; fewer where the speaker has fewer of that",
              "emotion), first balanced (20 random other recordings, as in the evaluation). The same trained model and",

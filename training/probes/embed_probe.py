@@ -11,7 +11,7 @@ statistics on the target domain), before the final layer:
 One seed of the exported recipe (cnn_rnn_spk_noval_sp_gated) per run, trained exactly as its stored member (the
 base column reproduces the member's UAR), scored at the main profile size with a = 1 and a = 0.5:
 
-    /usr/bin/python3 -m training.embed_probe --corpus emodb [--seed 1] [--features-root /work/features]
+    /usr/bin/python3 -m training.probes.embed_probe --corpus emodb [--seed 1] [--features-root /work/features]
 
 (EmoDB 6 min, RAVDESS 11 min per seed on one core.)
 """
@@ -21,13 +21,13 @@ import time
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+TRAINING = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def penultimate(model, corpus, idx, offsets):
     """[len(idx), D]: what the final linear layer of a CNN-RNN reads for each utterance (its speaker_mean input
     offsets[j]), in eval mode; one utterance at a time so the order is idx's."""
-    from .train import predict
+    from ..train import predict
     got = []
     hook = model.out[-1].register_forward_pre_hook(lambda m, inp: got.append(inp[0].detach().numpy().copy()))
     try:
@@ -47,10 +47,10 @@ def centred_probabilities(model, e, enrol_mean, reference, a):
 
 
 def main():
-    from . import data, folds as foldlib, metrics
-    from .experiment import ENROL_SEED, compensation, load_config, with_copies
-    from .run_all import corpus_config
-    from .train import predict, profile_means, profile_rows, speaker_offsets, train_model, utterance_stats
+    from .. import data, folds as foldlib, metrics
+    from ..experiment import ENROL_SEED, compensation, load_config, with_copies
+    from ..run_all import corpus_config
+    from ..train import predict, profile_means, profile_rows, speaker_offsets, train_model, utterance_stats
     import torch
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", required=True)
@@ -59,7 +59,7 @@ def main():
     ap.add_argument("--features-root", default="/work/features")
     a = ap.parse_args()
     torch.set_num_threads(1)
-    cfg = corpus_config(load_config(os.path.join(HERE, "configs", f"{a.config}.json")), a.corpus)
+    cfg = corpus_config(load_config(os.path.join(TRAINING, "configs", f"{a.config}.json")), a.corpus)
     cfg.pop("seeds", None)
     cfg["seed"] = a.seed
     features = os.path.join(a.features_root, a.corpus)

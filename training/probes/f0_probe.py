@@ -10,7 +10,7 @@ says so) from the exported frames, with the octave errors corrected one of three
 * folddown: only frames more than 9 below (lag doubling, the NCCF's usual error);
 * trim: frames more than 12 semitones from the median are left out.
 
-    /usr/bin/python3 -m training.f0_probe --mode trim [--configs mlr_prosody,mlr_spk] [--features-root /work/features]
+    /usr/bin/python3 -m training.probes.f0_probe --mode trim [--configs mlr_prosody,mlr_spk] [--features-root /work/features]
 
 (under a minute per config and corpus; runs go to /tmp/f0_probe/<mode>, nothing in results/ changes).
 """
@@ -19,9 +19,9 @@ import os
 
 import numpy as np
 
-from . import data, experiment
+from .. import data, experiment
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+TRAINING = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEMITONES = 12.0
 
 
@@ -111,7 +111,7 @@ def main():
     try:
         for name in a.configs.split(","):
             for corpus in a.corpora.split(","):
-                cfg = experiment.load_config(os.path.join(HERE, "configs", f"{name}.json"))
+                cfg = experiment.load_config(os.path.join(TRAINING, "configs", f"{name}.json"))
                 r = experiment.run(cfg, os.path.join(a.features_root, corpus), f"/tmp/f0_probe/{a.mode}",
                                    log=lambda *_: None)
                 print(f"{a.mode} {name} {corpus}: UAR {100 * r['aggregate']['uar_mean']:.1f}", flush=True)

@@ -1,7 +1,7 @@
 """How far does averaging go? The stored test probabilities of several speaker-profile recipes (each a 3-seed
 ensemble, scored on the same folds with the same 20-recording profile draws) averaged into one pool.
 
-    /usr/bin/python3 -m training.recipe_pool [--features-root /work/features] [--configs a,b,...] [--profile 20]
+    /usr/bin/python3 -m training.probes.recipe_pool [--features-root /work/features] [--configs a,b,...] [--profile 20]
 
 Reads results/runs (nothing is trained; seconds) and prints each recipe's UAR and the pool's. The default pool is
 every 13- or 40-MFCC profile recipe evaluated through 2026-12-02 whose members differ (21 models): if recipes that
@@ -13,10 +13,10 @@ import os
 
 import numpy as np
 
-from . import data, folds as foldlib
+from .. import data, folds as foldlib
 from .ensemble_spread import subset_uars
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+TRAINING = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 POOL = ("cnn_rnn_spk_noval_sp_gated", "cnn_rnn_spk_noval_sp4", "cnn_rnn_spk_noval_pframes", "cnn_rnn_spk_noval_sp_m40",
         "cnn_rnn_spk_noval_sp_adv", "cnn_rnn_spk_noval_sp_gated_sampled", "cnn_rnn_spk_noval")
 
@@ -34,7 +34,7 @@ def main():
         folds = foldlib.make_folds(corpus.speakers)
         probs = []
         for name in names:
-            with open(os.path.join(HERE, "results", "runs", f"{name}__{corpus_name}.json")) as f:
+            with open(os.path.join(TRAINING, "results", "runs", f"{name}__{corpus_name}.json")) as f:
                 r = json.load(f)
             probs.append(np.array(r["enrol_curve"][a.profile]["probabilities"], dtype=np.float64)[:corpus.n])
         single = subset_uars(probs, corpus.y, folds, corpus.labels, 1)
