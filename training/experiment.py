@@ -13,8 +13,9 @@ import numpy as np
 
 
 def load_config(path, smoke=False):
-    with open(path) as f:
-        cfg = json.load(f)
+    """The config file at path with its base chain resolved (training/config.py), smoke-sized with smoke."""
+    from . import config
+    cfg = config.load(path)
     if smoke:
         cfg = apply_smoke(cfg)
     return cfg

@@ -32,11 +32,10 @@ def _row_desc(cfg):
 
 def _current_config(name):
     """The config file as it is now (comparisons may be declared after a run was made)."""
-    p = os.path.join(os.path.dirname(os.path.abspath(__file__)), "configs", f"{name}.json")
-    if not os.path.exists(p):
+    from . import config
+    if not os.path.exists(config.path_of(name)):
         return {}
-    with open(p) as f:
-        return json.load(f)
+    return config.by_name(name)
 
 
 def _paired(pairs, corpus, what, summary):

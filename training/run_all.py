@@ -44,11 +44,11 @@ def same_training(a, b):
 
 
 def load_configs(only=None):
+    """Every config in training/configs, base chains resolved (training/config.py)."""
+    from . import config
     cfgs = []
-    for p in sorted(glob.glob(os.path.join(HERE, "configs", "*.json"))):
-        with open(p) as f:
-            c = json.load(f)
-        c["_path"] = os.path.relpath(p, REPO)
+    for name, c in config.all_configs().items():
+        c["_path"] = os.path.relpath(config.path_of(name), REPO)
         if only and c["name"] not in only:
             continue
         cfgs.append(c)

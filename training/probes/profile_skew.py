@@ -12,13 +12,12 @@ scenario). Per dominant emotion: UAR and the recall of that emotion, against the
 Every scenario is scored three ways from the same recordings: plain, compensated and gated profiles (profiles.py).
 """
 import argparse
-import json
 import os
 
 import numpy as np
 
 from .. import baselines, data, folds as foldlib, metrics, stats
-from .. import profiles
+from .. import config as configlib, profiles
 from ..train import profile_means, profile_rows, speaker_offsets
 
 TRAINING = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -62,8 +61,7 @@ def stats_of(corpus, cfg):
 def run(features_dir, config="mlr_spk", shares=(0.5, 1.0), seed=0):
     """config: mlr_spk (seconds) or a speaker-adapted torch config (one seed, trained once per fold as that
     config's evaluation trains it; minutes)."""
-    with open(os.path.join(TRAINING, "configs", f"{config}.json")) as f:
-        cfg = json.load(f)
+    cfg = configlib.by_name(config)
     corpus = data.load(features_dir)
     K = len(corpus.labels)
     folds = foldlib.make_folds(corpus.speakers)

@@ -16,6 +16,50 @@ def experiment_config(name):
     return experiment.load_config(os.path.join(HERE, "..", "configs", name + ".json"))
 
 
+class ConfigTests(unittest.TestCase):
+    def write(self, d, name, cfg):
+        import json
+        with open(os.path.join(d, name + ".json"), "w") as f:
+            json.dump(cfg, f)
+
+    def test_a_variant_states_only_what_it_changes_and_the_rest_comes_from_its_base_chain(self):
+        from training import config
+        with tempfile.TemporaryDirectory() as d:
+            self.write(d, "a", {"name": "a", "seed": 1, "train": {"epochs": 20, "lr": 0.003, "aug": {"noise": 0.1}},
+                                "perturbed": ["sp0.9", "sp1.1"]})
+            self.write(d, "b", {"base": "a", "name": "b", "train": {"aug": {"mixup": 0.2}}, "perturbed": ["sp0.9"]})
+            self.write(d, "c", {"base": "b", "name": "c", "train": {"epochs": 30}})
+            self.assertEqual(config.by_name("c", d), {
+                "name": "c", "seed": 1, "train": {"epochs": 30, "lr": 0.003, "aug": {"noise": 0.1, "mixup": 0.2}},
+                "perturbed": ["sp0.9"]})
+            self.assertEqual(config.by_name("a", d)["train"]["aug"], {"noise": 0.1})  # the base is not changed
+
+    def test_a_base_cycle_or_a_missing_base_is_refused(self):
+        from training import config
+        with tempfile.TemporaryDirectory() as d:
+            self.write(d, "a", {"base": "b", "name": "a"})
+            self.write(d, "b", {"base": "a", "name": "b"})
+            self.write(d, "self", {"base": "self", "name": "self"})
+            self.write(d, "orphan", {"base": "gone", "name": "orphan"})
+            for name in ("a", "self", "orphan"):
+                with self.assertRaises(ValueError):
+                    config.by_name(name, d)
+
+    def test_every_config_resolves_and_the_exported_speaker_recipe_keeps_its_settings(self):
+        from training import config
+        cfgs = config.all_configs()
+        self.assertEqual(len(cfgs), len(os.listdir(config.CONFIG_DIR)))
+        for name, c in cfgs.items():
+            self.assertEqual(c["name"], name)
+            self.assertNotIn("base", c)
+        c = cfgs["cnn_rnn_spk_noval_sp_gated"]  # states only its changes over cnn_rnn_spk_noval_sp
+        self.assertEqual((c["kind"], c["model"]["arch"], c["seeds"], c["train"]["epochs"], c["train"]["validation"]),
+                         ("torch", "cnn_rnn", [1, 2, 3], 20, False))
+        self.assertEqual((c["speaker_norm"]["compensate"], c["speaker_norm"]["curve"], c["perturbed"], c["prosody"]),
+                         ({"gate": 0.5}, [5, 10, 20, 60, "all"], ["sp0.9", "sp1.1"], True))
+        self.assertEqual((c["export"], c["service_profile"]), ("cnn-rnn-spk-{corpus}", 60))
+
+
 class FoldTests(unittest.TestCase):
     def test_loso_and_groups_are_speaker_disjoint(self):
         for n_spk, expect in ((10, 10), (18, 6)):
