@@ -4,12 +4,13 @@
         --out training/results/runs [--smoke]
 """
 import argparse
-import glob
 import json
 import os
 import time
 
 import numpy as np
+
+from . import runs
 
 
 def load_config(path, smoke=False):
@@ -135,27 +136,26 @@ def member_runs(cfg, features_dir, out_dir, log=print):
     (from out_dir or out_dir/members); new member runs go to out_dir/members."""
     with open(os.path.join(features_dir, "index.json")) as f:
         corpus_name = json.load(f)["corpus"]
-    runs = []
+    members = []
     for s in cfg["seeds"]:
         member = {k: v for k, v in cfg.items() if k != "seeds"}
         member["seed"] = int(s)
         member["name"] = f"{cfg['name']}__seed{s}"
         found = None
         for d in (out_dir, os.path.join(out_dir, "members")):
-            for p in sorted(glob.glob(os.path.join(d, f"*__{corpus_name}.json"))):
-                with open(p) as f:
-                    r = json.load(f)
+            for p in runs.paths(d, corpus_name):
+                r = runs.load(p, arrays=False)
                 if "probabilities" in r and not r["config"].get("seeds") and _same_model(r["config"], member):
-                    found = (p, r)
+                    found = p
                     break
             if found:
                 break
         if found:
-            log(f"[{cfg['name']}/{corpus_name}] seed {s}: reusing {found[0]}")
-            runs.append(found[1])
+            log(f"[{cfg['name']}/{corpus_name}] seed {s}: reusing {found}")
+            members.append(runs.load(found))
         else:
-            runs.append(run(member, features_dir, os.path.join(out_dir, "members"), log=log))
-    return runs
+            members.append(run(member, features_dir, os.path.join(out_dir, "members"), log=log))
+    return members
 
 
 def run_ensemble(cfg, features_dir, out_dir, log=print):
@@ -200,8 +200,7 @@ def run_ensemble(cfg, features_dir, out_dir, log=print):
             out[key] = curve_results(mean, corpus, folds)
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, f"{cfg['name']}__{corpus.name}.json")
-    with open(path, "w") as f:
-        json.dump(out, f, indent=1)
+    runs.save(out, path)
     log(f"[{cfg['name']}/{corpus.name}] ensemble of {len(members)}: UAR {agg['uar_mean']:.3f}±{agg['uar_sd']:.3f} "
         f"(members {mu.mean():.3f}±{out['member_uar_sd']:.3f}: {', '.join(f'{u:.3f}' for u in mu)}) -> {path}")
     return out
@@ -332,8 +331,7 @@ def run(cfg, features_dir, out_dir, log=print):
                                     "counts": dict(cnt.most_common())}
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, f"{cfg['name']}__{corpus.name}.json")
-    with open(path, "w") as f:
-        json.dump(out, f, indent=1)
+    runs.save(out, path)
     log(f"[{cfg['name']}/{corpus.name}] UAR {agg['uar_mean']:.3f}±{agg['uar_sd']:.3f} "
         f"acc {agg['accuracy_mean']:.3f}±{agg['accuracy_sd']:.3f} -> {path} ({out['seconds']}s)")
     return out

@@ -13,7 +13,7 @@ import subprocess
 
 import numpy as np
 
-from . import profiles
+from . import profiles, runs
 
 LANG = {"emodb": "de", "ravdess": "en"}
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -96,7 +96,7 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
     K = len(corpus.labels)
     allidx = np.arange(corpus.n)
     run_path = os.path.join(runs_dir, f"{cfg['name']}__{corpus.name}.json")
-    run = json.load(open(run_path)) if os.path.exists(run_path) else None
+    run = runs.load(run_path, arrays=False) if os.path.exists(run_path) else None
     os.makedirs(os.path.join(models_dir, "parity"), exist_ok=True)
     os.makedirs(checkpoints_dir, exist_ok=True)
     onnx_path = os.path.join(models_dir, f"{mid}.onnx")

@@ -1,4 +1,4 @@
-"""Results table (markdown + JSON) and confusion-matrix PNGs from training/results/runs/*.json."""
+"""Results table (markdown + JSON) and confusion-matrix PNGs from the stored runs (training/results/runs, runs.py)."""
 import glob
 import json
 import os
@@ -83,10 +83,8 @@ def plot_confusion(cm, labels, title, path):
 
 
 def write(runs_dir, results_dir, models_dir=None, log=print):
-    runs = []
-    for p in sorted(glob.glob(os.path.join(runs_dir, "*.json"))):
-        with open(p) as f:
-            runs.append(json.load(f))
+    from . import runs as runstore
+    runs = runstore.load_all(runs_dir, arrays=False)  # the report reads no per-recording arrays
     if not runs:
         log("report: no runs")
         return

@@ -20,6 +20,8 @@ import sys
 import tempfile
 import time
 
+from . import runs
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 
@@ -159,11 +161,9 @@ def main():
             with open(rc_path, "w") as f:
                 json.dump(rc, f, indent=1)
             out = os.path.join(runs_dir, f"{c['name']}__{corpus}.json")
-            if not a.force and os.path.exists(out):
-                with open(out) as f:
-                    if same_training(json.load(f).get("config"), rc):
-                        log(f"reuse {c['name']}/{corpus}")
-                        continue
+            if not a.force and os.path.exists(out) and same_training(runs.load(out, arrays=False).get("config"), rc):
+                log(f"reuse {c['name']}/{corpus}")
+                continue
             argv = [py, "-m", "training.experiment", "--config", rc_path, "--features", feat, "--out", runs_dir]
             if a.smoke:
                 argv.append("--smoke")

@@ -11,13 +11,11 @@ folds' models were trained with the held-out speaker, but that speaker's labels 
 Reads results/runs (nothing is trained; seconds), writes results/nested_selection.md.
 """
 import argparse
-import glob
-import json
 import os
 
 import numpy as np
 
-from .. import data, folds as foldlib, metrics
+from .. import data, folds as foldlib, metrics, runs
 
 TRAINING = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -39,11 +37,10 @@ def nested(per_fold):
 def candidates(corpus_name, profile, runs_dir):
     """{recipe: run} for every CNN-RNN run with speaker profiles scored at that profile size."""
     out = {}
-    for p in sorted(glob.glob(os.path.join(runs_dir, f"*__{corpus_name}.json"))):
-        with open(p) as f:
-            r = json.load(f)
+    for p in runs.paths(runs_dir, corpus_name):
+        r = runs.load(p, arrays=False)
         if r["config"].get("model", {}).get("arch") == "cnn_rnn" and profile in r.get("enrol_curve", {}):
-            out[r["name"]] = r
+            out[r["name"]] = runs.load(p)
     return out
 
 
@@ -62,9 +59,9 @@ def main():
     for corpus_name in a.corpora.split(","):
         corpus = data.load(os.path.join(a.features_root, corpus_name))
         folds = foldlib.make_folds(corpus.speakers)
-        runs = candidates(corpus_name, a.profile, os.path.join(TRAINING, "results", "runs"))
+        recipes = candidates(corpus_name, a.profile, os.path.join(TRAINING, "results", "runs"))
         per_fold = {}
-        for name, r in runs.items():
+        for name, r in recipes.items():
             P = np.array(r["enrol_curve"][a.profile]["probabilities"], dtype=np.float64)[:corpus.n]
             per_fold[name] = [metrics.evaluate(corpus.y[f["test"]], P[f["test"]].argmax(1), corpus.labels)["uar"]
                               for f in folds]
@@ -73,7 +70,7 @@ def main():
         best = max(means, key=means.get)
         shipped = "cnn_rnn_spk_noval_sp_gated"
         counts = {n: picks.count(n) for n in sorted(set(picks))}
-        lines.append(f"| {corpus_name} | {len(runs)} | `{best}` ({100 * means[best]:.1f}) | "
+        lines.append(f"| {corpus_name} | {len(recipes)} | `{best}` ({100 * means[best]:.1f}) | "
                      f"{100 * means.get(shipped, float('nan')):.1f} | **{100 * scores.mean():.1f}** | "
                      + ", ".join(f"`{n}` ({c})" for n, c in counts.items()) + " |")
     out = os.path.join(TRAINING, "results", "nested_selection.md")

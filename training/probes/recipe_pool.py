@@ -8,12 +8,11 @@ every 13- or 40-MFCC profile recipe evaluated through 2026-12-02 whose members d
 each land within noise of each other hold different errors, their average should beat the best of them.
 """
 import argparse
-import json
 import os
 
 import numpy as np
 
-from .. import data, folds as foldlib
+from .. import data, folds as foldlib, runs
 from .ensemble_spread import subset_uars
 
 TRAINING = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -34,8 +33,7 @@ def main():
         folds = foldlib.make_folds(corpus.speakers)
         probs = []
         for name in names:
-            with open(os.path.join(TRAINING, "results", "runs", f"{name}__{corpus_name}.json")) as f:
-                r = json.load(f)
+            r = runs.load(os.path.join(TRAINING, "results", "runs", f"{name}__{corpus_name}.json"))
             probs.append(np.array(r["enrol_curve"][a.profile]["probabilities"], dtype=np.float64)[:corpus.n])
         single = subset_uars(probs, corpus.y, folds, corpus.labels, 1)
         pooled = subset_uars(probs, corpus.y, folds, corpus.labels, len(probs))

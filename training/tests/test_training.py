@@ -60,6 +60,65 @@ class ConfigTests(unittest.TestCase):
         self.assertEqual((c["export"], c["service_profile"]), ("cnn-rnn-spk-{corpus}", 60))
 
 
+class RunStoreTests(unittest.TestCase):
+    def run_record(self):
+        rng = np.random.default_rng(0)
+        P = rng.dirichlet(np.ones(4), size=6).round(6)
+        curve = np.vstack([P, np.full((2, 4), np.nan)])  # two unscored rows (a corpus's perturbed copies)
+        return {"name": "x", "corpus": "emodb", "config": {"kind": "torch", "seed": 1}, "aggregate": {"uar_mean": 0.5},
+                "predictions": [0, 3, -1, 2, 1, 1], "probabilities": P.tolist(),
+                "enrol_curve": {"20": {"uar_mean": 0.6, "probabilities": curve.tolist()}}}
+
+    def test_a_run_splits_into_json_and_npz_and_loads_back_to_exactly_the_same_numbers(self):
+        import json
+        from training import runs
+        r = self.run_record()
+        with tempfile.TemporaryDirectory() as d:
+            runs.save(r, os.path.join(d, "x__emodb.json"))
+            with open(os.path.join(d, "x__emodb.json")) as f:
+                meta = json.load(f)
+            self.assertEqual((meta["probabilities"], meta["enrol_curve"]["20"]["probabilities"]),
+                             ("npz:probabilities", "npz:enrol_curve.20.probabilities"))
+            back = runs.load(os.path.join(d, "x__emodb.json"))
+            self.assertEqual(back["predictions"].tolist(), [0, 3, -1, 2, 1, 1])
+            self.assertEqual(back["probabilities"].dtype, np.float64)
+            self.assertEqual(json.dumps(runs.as_json(back)), json.dumps(r))  # every float bit for bit, NaN rows too
+            self.assertEqual(runs.load(os.path.join(d, "x__emodb.json"), arrays=False), meta)
+
+    def test_probabilities_float32_would_change_are_refused(self):
+        from training import runs
+        r = self.run_record()
+        r["probabilities"][0][0] = 0.1234567891
+        with tempfile.TemporaryDirectory() as d, self.assertRaises(ValueError):
+            runs.save(r, os.path.join(d, "x__emodb.json"))
+
+    def test_a_run_stored_all_in_json_loads_with_the_same_types(self):
+        import json
+        from training import runs
+        r = self.run_record()
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "x__emodb.json"), "w") as f:
+                json.dump(r, f)
+            back = runs.load(os.path.join(d, "x__emodb.json"))
+            self.assertEqual((back["predictions"].dtype, back["enrol_curve"]["20"]["probabilities"].shape),
+                             (np.int64, (8, 4)))
+            self.assertEqual(json.dumps(runs.as_json(back)), json.dumps(r))
+
+    def test_every_stored_run_was_made_with_what_its_config_file_resolves_to(self):
+        from training import config, runs
+        from training.experiment import COSMETIC_KEYS
+        from training.run_all import corpus_config
+        strip = lambda c: {k: v for k, v in c.items() if k not in COSMETIC_KEYS + ("corpora",)}
+        stored = runs.paths(os.path.join(HERE, "..", "results", "runs"))
+        self.assertGreater(len(stored), 100)
+        for p in stored:
+            r = runs.load(p)
+            self.assertEqual(strip(r["config"]), strip(corpus_config(config.by_name(r["name"]), r["corpus"])), p)
+            self.assertEqual(len(r["predictions"]), r["n_files"], p)
+            if "probabilities" in r:
+                self.assertEqual(r["probabilities"].shape[1], len(r["labels"]), p)
+
+
 class FoldTests(unittest.TestCase):
     def test_loso_and_groups_are_speaker_disjoint(self):
         for n_spk, expect in ((10, 10), (18, 6)):
