@@ -207,20 +207,48 @@ def run_ensemble(cfg, features_dir, out_dir, log=print):
 
 
 def run(cfg, features_dir, out_dir, log=print):
+    """One config on one corpus over the shared folds, as recipe steps: seed first, then data, folds, train and
+    score every fold, evaluate, record. A torch config with "seeds" is an ensemble of such runs (run_ensemble)."""
     if cfg.get("seeds") and cfg["kind"] == "torch":
         return run_ensemble(cfg, features_dir, out_dir, log)
+    seed = seed_everything(cfg)
+    corpus = load_data(cfg, features_dir)
+    corpus, folds, n_extra = make_folds(cfg, corpus, features_dir, log)
+    scores = Scores(corpus, n_extra)
+    t0 = time.time()
+    X, names = utterance_features(cfg, corpus)
+    fold_results, fold_meta = [], []
+    for fo in folds:
+        fold_meta.append(train_fold(cfg, corpus, fo, n_extra, seed, X, names, scores, log))
+        fold_results.append(evaluate_fold(cfg, corpus, fo, scores, fold_meta[-1], t0, log))
+    out = record(cfg, corpus, folds, n_extra, scores, fold_results, fold_meta, time.time() - t0)
+    return save_run(out, out_dir, log)
+
+
+def seed_everything(cfg):
+    """Seeds torch and numpy before anything random is built; one thread unless RTSER_THREADS says otherwise."""
     seed = int(cfg.get("seed", 1))
-    import torch  # seed first, before anything random is built
+    import torch
     torch.manual_seed(seed)
     np.random.seed(seed)
     torch.set_num_threads(int(os.environ.get("RTSER_THREADS", "1")))
-    from . import baselines, data, folds as foldlib, metrics, stats
+    return seed
 
-    kind = cfg["kind"]
-    corpus = data.check_mfcc_width(data.load(features_dir), cfg)
+
+def load_data(cfg, features_dir):
+    """The corpus's exported features, checked against the config's MFCC width."""
+    from . import data
+    return data.check_mfcc_width(data.load(features_dir), cfg)
+
+
+def make_folds(cfg, corpus, features_dir, log=print):
+    """The speaker-independent folds every model shares, and for torch configs the files that only train:
+    other corpora (config "extra_corpora") and speed-perturbed copies ("perturbed"). Returns (the corpus followed by
+    those files, folds, how many there are)."""
+    from . import data, folds as foldlib
     folds = foldlib.make_folds(corpus.speakers)
     n_extra = 0
-    if cfg.get("extra_corpora") and kind == "torch":
+    if cfg.get("extra_corpora") and cfg["kind"] == "torch":
         # cross-corpus training: the other corpora's files (labels in this corpus's set) join every training
         # fold; folds, validation and test stay this corpus's own speakers
         root = os.path.dirname(os.path.abspath(features_dir))
@@ -231,108 +259,155 @@ def run(cfg, features_dir, out_dir, log=print):
         for fo in folds:
             fo["train"] = np.concatenate([fo["train"], np.arange(n_target, corpus.n)])
         log(f"[{cfg['name']}] + {n_extra} training files from {cfg['extra_corpora']}")
-    if cfg.get("perturbed") and kind == "torch":
+    if cfg.get("perturbed") and cfg["kind"] == "torch":
         # speed-perturbed copies (audio domain, features from the same C# extractor) train only where their
         # real speaker does: a test speaker's copies never join a fold that tests that speaker
         n_target = corpus.n
         corpus = with_copies(corpus, features_dir, cfg, folds)
         n_extra += corpus.n - n_target
         log(f"[{cfg['name']}] + {corpus.n - n_target} perturbed training files ({cfg['perturbed']})")
-    K = len(corpus.labels)
-    fold_results, fold_meta = [], []
-    preds = np.full(corpus.n - n_extra, -1)
-    probs = np.full((corpus.n - n_extra, K), np.nan)  # torch models: test probabilities (for seed ensembles)
-    curve = {}  # speaker-normalised models: test probabilities per speaker-profile size
-    curve_plain = {}  # with compensated profiles: the same with the plain means of the same recordings
-    curve_tta = {}  # config "tta": the same with the test recording's perturbed copies averaged in
-    t0 = time.time()
-    if kind in ("mlr", "svm"):
-        fs = cfg.get("feature_set", "all")
-        X = stats.utterance_matrix(corpus, fs, cfg.get("prosody", False))
-        names = stats.names(corpus, fs, cfg.get("prosody", False))
-    for fo in folds:
-        te = fo["test"]
-        if kind in ("mlr", "svm"):
-            tr = np.concatenate([fo["train"], fo["val"]])  # no early stopping: all non-test speakers
-            Xtr = X[tr]
-            if cfg.get("speaker_norm"):
-                from .train import speaker_offsets
-                Xtr = Xtr - speaker_offsets(X, corpus.speakers, tr)
-            pipe = baselines.fit_fold(kind, cfg, Xtr, corpus.y[tr], corpus.speakers[tr], K, seed)
-            if cfg.get("speaker_norm"):
-                def softmax_scores(offsets):
-                    sc = baselines.predict_scores(pipe, X[te] - offsets)
-                    e = np.exp(sc - sc.max(1, keepdims=True))
-                    return e / e.sum(1, keepdims=True)
-                p = profile_curve(curve, cfg, X, corpus, te, softmax_scores,
-                                  compensation(cfg, X, corpus, fo, corpus.n - n_extra), curve_plain).argmax(1)
-            else:
-                p = baselines.predict_scores(pipe, X[te]).argmax(1)
-            meta = {"params": pipe["params"], "k": pipe["k"], "n_features": X.shape[1]}
-            if cfg.get("selection"):
-                meta["selected"] = [names[c] for c in pipe["cols"]]
-        else:
-            from .train import predict, train_model, utterance_stats
-            if cfg["train"].get("validation", True):  # keep the epoch with the best UAR on the validation speakers
-                model, norm, info = train_model(cfg, corpus, fo["train"], fo["val"], seed + fo["fold"], log=log)
-            else:  # every non-test speaker, a fixed number of epochs: as the exported model is trained
-                model, norm, info = train_model(cfg, corpus, np.concatenate([fo["train"], fo["val"]]), None,
-                                                seed + fo["fold"], log=log)
-            if cfg.get("speaker_norm"):
-                S = utterance_stats(corpus, cfg.get("prosody", False))
-                comp = compensation(cfg, S, corpus, fo, corpus.n - n_extra)
-                pr = profile_curve(curve, cfg, S, corpus, te, lambda offsets: predict(model, corpus, te, offsets=offsets),
-                                   comp, curve_plain)
-                if cfg.get("tta"):
-                    tta_curve(curve_tta, cfg, S, corpus, te,
-                              lambda idx, offsets: predict(model, corpus, idx, offsets=offsets), comp)
-            else:
-                pr = predict(model, corpus, te)
-            probs[te] = pr
-            p = pr.argmax(1)
-            meta = {k: info[k] for k in ("best_epoch", "best_val_uar", "seconds", "selection")}
-            meta["history"] = info["history"]
-        preds[te] = p
-        r = metrics.evaluate(corpus.y[te], p, corpus.labels)
-        r.update({"fold": fo["fold"], "test_speakers": fo["test_speakers"], "val_speakers": fo["val_speakers"]})
-        fold_results.append(r)
-        fold_meta.append(meta)
-        log(f"[{cfg['name']}/{corpus.name}] fold {fo['fold']} test={fo['test_speakers']} "
-            f"acc={r['accuracy']:.3f} uar={r['uar']:.3f} "
-            + (f"best_epoch={meta.get('best_epoch')} " if "best_epoch" in meta else "")
-            + f"({time.time() - t0:.0f}s)")
-    agg = metrics.aggregate(fold_results, corpus.labels)
+    return corpus, folds, n_extra
+
+
+class Scores:
+    """What the folds' models say about their test recordings, filled fold by fold."""
+
+    def __init__(self, corpus, n_extra):
+        n = corpus.n - n_extra
+        self.preds = np.full(n, -1)
+        self.probs = np.full((n, len(corpus.labels)), np.nan)  # torch models: test probabilities (for seed ensembles)
+        self.curve = {}  # speaker-normalised models: test probabilities per speaker-profile size
+        self.curve_plain = {}  # with compensated profiles: the same with the plain means of the same recordings
+        self.curve_tta = {}  # config "tta": the same with the test recording's perturbed copies averaged in
+
+
+def utterance_features(cfg, corpus):
+    """The baselines' utterance statistics and their names ((None, None) for torch configs, which read frames)."""
+    if cfg["kind"] not in ("mlr", "svm"):
+        return None, None
+    from . import stats
+    fs = cfg.get("feature_set", "all")
+    return (stats.utterance_matrix(corpus, fs, cfg.get("prosody", False)),
+            stats.names(corpus, fs, cfg.get("prosody", False)))
+
+
+def train_fold(cfg, corpus, fo, n_extra, seed, X, names, scores, log=print):
+    """Trains the fold's model on its training speakers, scores its test speakers into scores; returns the fold's
+    meta (hyperparameters or training history)."""
+    if cfg["kind"] in ("mlr", "svm"):
+        p, meta = train_baseline_fold(cfg, corpus, fo, n_extra, seed, X, names, scores)
+    else:
+        p, meta = train_torch_fold(cfg, corpus, fo, n_extra, seed, scores, log)
+    scores.preds[fo["test"]] = p
+    return meta
+
+
+def train_baseline_fold(cfg, corpus, fo, n_extra, seed, X, names, scores):
+    from . import baselines
+    te = fo["test"]
+    tr = np.concatenate([fo["train"], fo["val"]])  # no early stopping: all non-test speakers
+    Xtr = X[tr]
+    if cfg.get("speaker_norm"):
+        from .train import speaker_offsets
+        Xtr = Xtr - speaker_offsets(X, corpus.speakers, tr)
+    pipe = baselines.fit_fold(cfg["kind"], cfg, Xtr, corpus.y[tr], corpus.speakers[tr], len(corpus.labels), seed)
+    if cfg.get("speaker_norm"):
+        def softmax_scores(offsets):
+            sc = baselines.predict_scores(pipe, X[te] - offsets)
+            e = np.exp(sc - sc.max(1, keepdims=True))
+            return e / e.sum(1, keepdims=True)
+        p = profile_curve(scores.curve, cfg, X, corpus, te, softmax_scores,
+                          compensation(cfg, X, corpus, fo, corpus.n - n_extra), scores.curve_plain).argmax(1)
+    else:
+        p = baselines.predict_scores(pipe, X[te]).argmax(1)
+    meta = {"params": pipe["params"], "k": pipe["k"], "n_features": X.shape[1]}
+    if cfg.get("selection"):
+        meta["selected"] = [names[c] for c in pipe["cols"]]
+    return p, meta
+
+
+def train_torch_fold(cfg, corpus, fo, n_extra, seed, scores, log=print):
+    from .train import predict, train_model, utterance_stats
+    te = fo["test"]
+    if cfg["train"].get("validation", True):  # keep the epoch with the best UAR on the validation speakers
+        model, norm, info = train_model(cfg, corpus, fo["train"], fo["val"], seed + fo["fold"], log=log)
+    else:  # every non-test speaker, a fixed number of epochs: as the exported model is trained
+        model, norm, info = train_model(cfg, corpus, np.concatenate([fo["train"], fo["val"]]), None,
+                                        seed + fo["fold"], log=log)
+    if cfg.get("speaker_norm"):
+        S = utterance_stats(corpus, cfg.get("prosody", False))
+        comp = compensation(cfg, S, corpus, fo, corpus.n - n_extra)
+        pr = profile_curve(scores.curve, cfg, S, corpus, te, lambda offsets: predict(model, corpus, te, offsets=offsets),
+                           comp, scores.curve_plain)
+        if cfg.get("tta"):
+            tta_curve(scores.curve_tta, cfg, S, corpus, te,
+                      lambda idx, offsets: predict(model, corpus, idx, offsets=offsets), comp)
+    else:
+        pr = predict(model, corpus, te)
+    scores.probs[te] = pr
+    meta = {k: info[k] for k in ("best_epoch", "best_val_uar", "seconds", "selection")}
+    meta["history"] = info["history"]
+    return pr.argmax(1), meta
+
+
+def evaluate_fold(cfg, corpus, fo, scores, meta, t0, log=print):
+    """The fold's accuracy, UAR, per-class figures and confusion on its test speakers."""
+    from . import metrics
+    te = fo["test"]
+    r = metrics.evaluate(corpus.y[te], scores.preds[te], corpus.labels)
+    r.update({"fold": fo["fold"], "test_speakers": fo["test_speakers"], "val_speakers": fo["val_speakers"]})
+    log(f"[{cfg['name']}/{corpus.name}] fold {fo['fold']} test={fo['test_speakers']} "
+        f"acc={r['accuracy']:.3f} uar={r['uar']:.3f} "
+        + (f"best_epoch={meta.get('best_epoch')} " if "best_epoch" in meta else "")
+        + f"({time.time() - t0:.0f}s)")
+    return r
+
+
+def record(cfg, corpus, folds, n_extra, scores, fold_results, fold_meta, seconds):
+    """The run as stored: config, metrics over the folds, per-fold results, and the per-recording scores."""
+    from . import metrics
+    kind = cfg["kind"]
+    n = corpus.n - n_extra
     out = {"name": cfg["name"], "corpus": corpus.name, "config": cfg, "labels": corpus.labels,
-           "n_files": corpus.n - n_extra, "n_extra_training_files": n_extra, "n_folds": len(folds), "seconds": round(time.time() - t0, 1),
-           "aggregate": agg, "folds": fold_results, "fold_meta": fold_meta,
-           "predictions": preds.tolist(), "featureConfig": corpus.index.get("featureConfig")}
+           "n_files": n, "n_extra_training_files": n_extra, "n_folds": len(folds), "seconds": round(seconds, 1),
+           "aggregate": metrics.aggregate(fold_results, corpus.labels), "folds": fold_results, "fold_meta": fold_meta,
+           "predictions": scores.preds.tolist(), "featureConfig": corpus.index.get("featureConfig")}
     if kind == "torch":
-        out["probabilities"] = [[round(float(v), 6) for v in row] for row in probs]
-    if curve:
-        out["enrol_curve"] = curve_results(curve, corpus, folds)
-    if curve_plain:
-        out["enrol_curve_plain"] = curve_results(curve_plain, corpus, folds)
-    if curve_tta:
-        out["tta_curve"] = curve_results({k: v[:corpus.n - n_extra] for k, v in curve_tta.items()}, corpus, folds)
-    if cfg.get("selection") and kind in ("mlr", "svm"):
-        from collections import Counter
-        cnt = Counter(n for m in fold_meta for n in m["selected"])
-        out["selection_summary"] = {"k_per_fold": [m["k"] for m in fold_meta],
-                                    "selected_in_all_folds": sorted(n for n, c in cnt.items() if c == len(folds)),
-                                    "counts": dict(cnt.most_common())}
-    if cfg.get("selection") and kind == "torch":
-        from collections import Counter
-        A, M = corpus.acoustic_bands, corpus.modulation_bands
-        cnt = Counter()
+        out["probabilities"] = [[round(float(v), 6) for v in row] for row in scores.probs]
+    if scores.curve:
+        out["enrol_curve"] = curve_results(scores.curve, corpus, folds)
+    if scores.curve_plain:
+        out["enrol_curve_plain"] = curve_results(scores.curve_plain, corpus, folds)
+    if scores.curve_tta:
+        out["tta_curve"] = curve_results({k: v[:n] for k, v in scores.curve_tta.items()}, corpus, folds)
+    if cfg.get("selection"):
+        out["selection_summary"] = selection_summary(kind, corpus, fold_meta, len(folds))
+    return out
+
+
+def selection_summary(kind, corpus, fold_meta, n_folds):
+    """Which features the folds' selections kept: those kept in every fold, and how often each was kept."""
+    from collections import Counter
+    cnt = Counter()
+    if kind in ("mlr", "svm"):
+        cnt.update(n for m in fold_meta for n in m["selected"])
+    else:
+        M = corpus.modulation_bands
         for m in fold_meta:
             cnt.update([f"mfcc{c}" for c in m["selection"]["mfcc_cols"]])
             cnt.update([f"ms_a{c // M}_m{c % M}" for c in m["selection"]["ms_cols"]])
-        out["selection_summary"] = {"selected_in_all_folds": sorted(n for n, c in cnt.items() if c == len(folds)),
-                                    "counts": dict(cnt.most_common())}
-    os.makedirs(out_dir, exist_ok=True)
-    path = os.path.join(out_dir, f"{cfg['name']}__{corpus.name}.json")
+    summary = {"k_per_fold": [m["k"] for m in fold_meta]} if kind in ("mlr", "svm") else {}
+    summary.update({"selected_in_all_folds": sorted(n for n, c in cnt.items() if c == n_folds),
+                    "counts": dict(cnt.most_common())})
+    return summary
+
+
+def save_run(out, out_dir, log=print):
+    """Stores the run as <config>__<corpus>.json + .npz in out_dir (runs.py) and logs its figures."""
+    path = os.path.join(out_dir, f"{out['name']}__{out['corpus']}.json")
     runs.save(out, path)
-    log(f"[{cfg['name']}/{corpus.name}] UAR {agg['uar_mean']:.3f}±{agg['uar_sd']:.3f} "
+    agg = out["aggregate"]
+    log(f"[{out['name']}/{out['corpus']}] UAR {agg['uar_mean']:.3f}±{agg['uar_sd']:.3f} "
         f"acc {agg['accuracy_mean']:.3f}±{agg['accuracy_sd']:.3f} -> {path} ({out['seconds']}s)")
     return out
 
