@@ -1,4 +1,11 @@
-"""Results table (markdown + JSON) and confusion-matrix PNGs from the stored runs (training/results/runs, runs.py)."""
+"""Results table (markdown + JSON) and confusion-matrix PNGs from the stored runs (training/results/runs, runs.py).
+
+    /usr/bin/python3 -m training.report [--runs training/results/runs] [--results training/results] [--models models]
+
+run_all calls it after the evaluations; on its own it rebuilds results.md, summary.json and the PNGs from the tracked
+runs (byte for byte as committed).
+"""
+import argparse
 import glob
 import json
 import os
@@ -232,3 +239,17 @@ def write(runs_dir, results_dir, models_dir=None, log=print):
     with open(os.path.join(results_dir, "summary.json"), "w") as f:
         json.dump(summary, f, indent=1)
     log(f"report: {os.path.join(results_dir, 'results.md')} ({len(runs)} runs)")
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", default=os.path.join(here, "results", "runs"))
+    ap.add_argument("--results", default=os.path.join(here, "results"))
+    ap.add_argument("--models", default=os.path.join(os.path.dirname(here), "models"))
+    a = ap.parse_args()
+    write(a.runs, a.results, models_dir=a.models)
+
+
+if __name__ == "__main__":
+    main()
