@@ -100,7 +100,7 @@ internal static class ClipsCommand
     }
 
     /// <summary>WAV bytes to 16 kHz mono, as the service does (EmoDB's copy here is 22.05 kHz, so this resamples).</summary>
-    private static float[] Decode(WavDecoder decoder, byte[] wav) => Resampler.Resample(decoder.Decode(wav)).Samples;
+    private static float[] Decode(WavDecoder decoder, byte[] wav) => decoder.Decode16k(wav);
 
     private static double Time(Action action)
     {

@@ -67,7 +67,7 @@ internal static class Repo
         string[] files = Wavs(dir, int.MaxValue);
         for (int i = 0; at < result.Length; i++)
         {
-            float[] s = Resampler.Resample(decoder.DecodeFile(files[i % files.Length])).Samples;
+            float[] s = decoder.Decode16kFile(files[i % files.Length]);
             int take = Math.Min(s.Length, result.Length - at);
             s.AsSpan(0, take).CopyTo(result.AsSpan(at));
             at += take;

@@ -16,6 +16,9 @@ public interface IAudioDecoder
     /// <summary>Decodes <paramref name="input"/> and resamples it to <paramref name="sampleRate"/>.</summary>
     DecodedAudio DecodeAt(ReadOnlyMemory<byte> input, int sampleRate) => Resampler.Resample(Decode(input), sampleRate);
 
+    /// <summary>Decodes the file at <paramref name="path"/> and resamples it to <paramref name="sampleRate"/>.</summary>
+    DecodedAudio DecodeFileAt(string path, int sampleRate) => Resampler.Resample(DecodeFile(path), sampleRate);
+
     /// <summary>
     /// The most seconds of audio decoding <paramref name="input"/> may yield, from its headers without decoding, so a
     /// caller can budget memory before it decodes; infinity when the decoder cannot tell.

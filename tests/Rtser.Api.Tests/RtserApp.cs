@@ -114,7 +114,7 @@ internal static class Send
 
     public static byte[] Wav(float[] samples, int rate = Rate) => WavWriter.Pcm16(samples, rate);
 
-    public static float[] Samples(string file = "03a01Wa.wav") => AudioLoader.LoadMono16k(Path.Combine(TestPaths.Datasets, "emodb", "wav", file));
+    public static float[] Samples(string file = "03a01Wa.wav") => new WavDecoder().Decode16kFile(Path.Combine(TestPaths.Datasets, "emodb", "wav", file));
 
     public static Task<HttpResponseMessage> Raw(HttpClient client, byte[] body, string? contentType = "audio/wav", string url = "/api/predictions")
     {

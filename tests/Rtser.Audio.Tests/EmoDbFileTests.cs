@@ -27,7 +27,7 @@ public class EmoDbFileTests
     [FileFact(EmoDbFile)]
     public void Loads_a_real_EmoDB_recording_as_16_kHz_mono()
     {
-        var samples = AudioLoader.LoadMono16k(EmoDbFile);
+        var samples = new WavDecoder().Decode16kFile(EmoDbFile);
 
         Assert.Equal(32000, samples.Length);
         Assert.All(samples, s => Assert.True(float.IsFinite(s)));

@@ -283,7 +283,7 @@ public class WavDecoderTests
         try
         {
             Assert.Equal([11 / 32768f, 22 / 32768f], Decoder.DecodeFile(path).Samples);
-            Assert.Equal([11 / 32768f, 22 / 32768f], AudioLoader.LoadMono16k(path));
+            Assert.Equal([11 / 32768f, 22 / 32768f], Decoder.Decode16kFile(path));
         }
         finally
         {
@@ -292,12 +292,11 @@ public class WavDecoderTests
     }
 
     [Fact]
-    public void Loads_a_22050_Hz_stream_as_16_kHz_mono()
+    public void Decodes_a_22050_Hz_file_to_16_kHz_mono()
     {
         var values = Enumerable.Range(0, 22050).Select(i => (short)(10000 * Math.Sin(2 * Math.PI * 440 * i / 22050))).ToArray();
-        using var stream = new MemoryStream(WavBuilder.PcmFile(1, 22050, 16, WavBuilder.Int16(values)).Build());
 
-        var samples = AudioLoader.LoadMono16k(stream);
+        var samples = Decoder.Decode16k(WavBuilder.PcmFile(1, 22050, 16, WavBuilder.Int16(values)).Build());
 
         Assert.Equal(16000, samples.Length);
     }

@@ -80,8 +80,8 @@ public sealed class PredictCommandTests : IDisposable
         using var registry = Rtser.Inference.ModelRegistry.Load(_models, extractor);
         var model = registry.Get("cnn-rnn-spk-emodb");
         var analyzer = new Rtser.Inference.EmotionAnalyzer(new Rtser.Inference.EmotionPredictor(extractor));
-        float[][] rows = [.. clips[..3].Select(c => analyzer.ProfileStatistics(model, AudioLoader.LoadMono16k(Path.Combine(emodb, c)))!)];
-        var expected = analyzer.Analyze(model, AudioLoader.LoadMono16k(Path.Combine(emodb, clips[3])), speakerMean: model.Profile(rows)).Overall;
+        float[][] rows = [.. clips[..3].Select(c => analyzer.ProfileStatistics(model, new WavDecoder().Decode16kFile(Path.Combine(emodb, c)))!)];
+        var expected = analyzer.Analyze(model, new WavDecoder().Decode16kFile(Path.Combine(emodb, clips[3])), speakerMean: model.Profile(rows)).Overall;
         Assert.Equal(expected.Label, scored.GetProperty("label").GetString());
         Assert.Equal(expected.Confidence, scored.GetProperty("confidence").GetDouble(), 3);
 

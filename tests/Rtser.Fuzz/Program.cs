@@ -30,7 +30,7 @@ internal static class FuzzProgram
         EmotionModel[] modelList = [.. models.Models];
 
         // Speaker-adapted models score against a profile: one made from a real recording, as the service would.
-        float[] profileClip = AudioLoader.LoadMono16k(Path.Combine(TestPaths.Datasets, "emodb", "wav", "03a01Fa.wav"));
+        float[] profileClip = new WavDecoder().Decode16kFile(Path.Combine(TestPaths.Datasets, "emodb", "wav", "03a01Fa.wav"));
         Dictionary<string, float[]> profiles = modelList.Where(m => m.AdaptsToSpeaker).ToDictionary(m => m.Id, m => analyzer.ProfileStatistics(m, profileClip)!);
 
         string data = Path.Combine(Path.GetTempPath(), "rtser-fuzz-" + Guid.NewGuid().ToString("N")[..8]);
@@ -101,17 +101,16 @@ internal static class FuzzProgram
 
         string Analyse(byte[] input, EmotionModel model)
         {
-            DecodedAudio audio;
+            float[] samples;
             try
             {
-                audio = decoder.Decode(input);
+                samples = decoder.Decode16k(input);
             }
             catch (AudioFormatException e)
             {
                 return e.Message.StartsWith("unexpected error", StringComparison.Ordinal) ? "FAIL unexpected: " + e.Message : "refused " + e.Problem;
             }
 
-            float[] samples = Resampler.Resample(audio).Samples;
             float[]? profile = profiles.GetValueOrDefault(model.Id);
             if (profile is not null && analyzer.ProfileStatistics(model, samples) is { } added && !added.All(float.IsFinite))
             {

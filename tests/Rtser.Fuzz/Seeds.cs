@@ -14,7 +14,7 @@ internal static class Seeds
             seeds.Add(File.ReadAllBytes(TestPaths.TestData("Rtser.Audio.Tests", name)));
         }
 
-        float[] speech = AudioLoader.LoadMono16k(Path.Combine(TestPaths.Datasets, "emodb", "wav", "03a01Wa.wav"));
+        float[] speech = new WavDecoder().Decode16kFile(Path.Combine(TestPaths.Datasets, "emodb", "wav", "03a01Wa.wav"));
         seeds.Add(WavWriter.Pcm16(speech, 16000));
         seeds.Add(WavWriter.Pcm16(speech[..4000], 16000));
         seeds.Add(WavWriter.Pcm16(Resampler.ToRate(speech[..8000], 16000, 48000), 48000));

@@ -110,5 +110,5 @@ public sealed class AnalyzerTests : IDisposable
         Assert.Throws<ArgumentOutOfRangeException>(() => new EmotionAnalyzer(_predictor, new TimelineOptions { WindowSeconds = double.NaN }));
     }
 
-    private static float[] Speech(string file) => AudioLoader.LoadMono16k(Path.Combine(TestPaths.Datasets, "emodb", "wav", file));
+    private static float[] Speech(string file) => new WavDecoder().Decode16kFile(Path.Combine(TestPaths.Datasets, "emodb", "wav", file));
 }

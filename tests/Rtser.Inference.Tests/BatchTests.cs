@@ -20,7 +20,7 @@ public sealed class BatchTests : IDisposable
     public void A_batch_of_equal_windows_gives_each_window_its_own_probabilities(string id)
     {
         EmotionModel model = _registry.Get(id);
-        float[] speech = AudioLoader.LoadMono16k(Path.Combine(TestPaths.Datasets, "emodb", "wav", "03a01Wa.wav"));
+        float[] speech = new WavDecoder().Decode16kFile(Path.Combine(TestPaths.Datasets, "emodb", "wav", "03a01Wa.wav"));
         SpeechFeatures[] windows = [.. new[] { 0, 4000, 8000 }.Select(at => _extractor.Extract(speech.AsSpan(at, 16000), model.UsesProsody))];
 
         float[]? profile = ModelFiles.ProfileFor(model, _extractor);

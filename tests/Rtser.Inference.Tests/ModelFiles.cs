@@ -26,7 +26,7 @@ internal static class ModelFiles
         }
 
         var analyzer = new EmotionAnalyzer(new EmotionPredictor(extractor));
-        float[][] rows = [.. ProfileClips.Select(c => analyzer.ProfileStatistics(model, AudioLoader.LoadMono16k(Path.Combine(TestPaths.Datasets, "emodb", "wav", c)))!)];
+        float[][] rows = [.. ProfileClips.Select(c => analyzer.ProfileStatistics(model, new WavDecoder().Decode16kFile(Path.Combine(TestPaths.Datasets, "emodb", "wav", c)))!)];
         return [.. Enumerable.Range(0, model.ProfileLength).Select(i => rows.Average(r => r[i]))];
     }
 

@@ -107,7 +107,7 @@ public class ParityTests
                 continue;
             }
 
-            SpeechFeatures f = extractor.Extract(AudioLoader.LoadMono16k(Path.Combine(TestPaths.Datasets, corpus, file.GetString()!)));
+            SpeechFeatures f = extractor.Extract(new WavDecoder().Decode16kFile(Path.Combine(TestPaths.Datasets, corpus, file.GetString()!)));
             // speaker_mean is the profile the evaluation drew from other recordings, not a stream of this file
             foreach (JsonProperty input in c.GetProperty("inputs").EnumerateObject().Where(i => i.Name != EmotionModel.SpeakerInput))
             {

@@ -32,7 +32,7 @@ public sealed class PredictorTests : IDisposable
     public void Speech_gets_a_label_from_the_model_with_probabilities_summing_to_one(string id)
     {
         EmotionModel model = _registry.Get(id);
-        float[] speech = AudioLoader.LoadMono16k(Path.Combine(TestPaths.Datasets, "emodb", "wav", "03a01Wa.wav"));
+        float[] speech = new WavDecoder().Decode16kFile(Path.Combine(TestPaths.Datasets, "emodb", "wav", "03a01Wa.wav"));
         var p = new EmotionPredictor(_extractor).Predict(model, speech, ModelFiles.ProfileFor(model, _extractor));
 
         Assert.Contains(p.Label, model.Labels);

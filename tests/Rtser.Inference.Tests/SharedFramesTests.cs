@@ -91,7 +91,7 @@ public sealed class SharedFramesTests : IDisposable
         int at = 0;
         for (int i = 0; at < result.Length; i++)
         {
-            float[] s = [.. AudioLoader.LoadMono16k(files[i % files.Length]), .. new float[Rate]];
+            float[] s = [.. new WavDecoder().Decode16kFile(files[i % files.Length]), .. new float[Rate]];
             int take = Math.Min(s.Length, result.Length - at);
             s.AsSpan(0, take).CopyTo(result.AsSpan(at));
             at += take;

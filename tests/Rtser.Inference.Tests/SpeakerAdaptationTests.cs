@@ -23,7 +23,7 @@ public sealed class SpeakerAdaptationTests : IDisposable
 
     public static TheoryData<string> AdaptedIds => [.. Adapted()];
 
-    private static float[] Clip(string name) => AudioLoader.LoadMono16k(Path.Combine(TestPaths.Datasets, "emodb", "wav", name));
+    private static float[] Clip(string name) => new WavDecoder().Decode16kFile(Path.Combine(TestPaths.Datasets, "emodb", "wav", name));
 
     [Fact]
     public void Speaker_adapted_models_for_both_corpora_are_committed()

@@ -6,8 +6,8 @@ namespace Rtser.Audio;
 /// and everything else (MP4/AAC, MP3, FLAC, other codecs) to ffmpeg when one is available.
 /// </summary>
 /// <remarks>
-/// WAV comes out at its own rate, Opus at 48 kHz and ffmpeg's output at 16 kHz, always mono; callers resample with
-/// <see cref="Resampler"/>, or call <see cref="DecodeAt"/> (Opus then never holds its 48 kHz audio whole). <see cref="DecodedAudio.SourceBitsPerSample"/> is 0 for compressed sources. A managed
+/// WAV comes out at its own rate, Opus at 48 kHz and ffmpeg's output at 16 kHz, always mono; callers that want the
+/// model's input call <see cref="AudioDecoding.Decode16k"/> (through <see cref="DecodeAt"/>: Opus then never holds its 48 kHz audio whole). <see cref="DecodedAudio.SourceBitsPerSample"/> is 0 for compressed sources. A managed
 /// path that finds a codec it does not decode (Vorbis in WebM, ADPCM in WAV) falls back to ffmpeg. Bad input raises
 /// <see cref="AudioFormatException"/> and nothing else: Malformed for truncated or corrupt files, Unsupported for
 /// other formats (the message lists <see cref="SupportedFormats"/>), TooLong past
@@ -83,6 +83,14 @@ public sealed class MediaDecoder : IAudioDecoder
         ArgumentOutOfRangeException.ThrowIfLessThan(sampleRate, Resampler.MinRate);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(sampleRate, Resampler.MaxRate);
         return Resampler.Resample(Decode(input, sampleRate), sampleRate);
+    }
+
+    /// <summary>The file at <paramref name="path"/> decoded as <see cref="DecodeAt"/> decodes it (Opus resampled as it is decoded).</summary>
+    public DecodedAudio DecodeFileAt(string path, int sampleRate)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, CopyBufferSize, FileOptions.SequentialScan);
+        return DecodeAt(MediaInput.ReadCapped(stream, Options.MaxInputBytes), sampleRate);
     }
 
     /// <summary>

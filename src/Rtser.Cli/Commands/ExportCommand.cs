@@ -37,7 +37,7 @@ internal static class ExportCommand
         var extractor = new SpeechFeatureExtractor(configPath is null ? null : ReadConfig(configPath));
         var results = new SpeechFeatures[files.Count];
         var clock = Stopwatch.StartNew();
-        Parallel.For(0, files.Count, i => results[i] = extractor.Extract(AudioLoader.LoadMono16k(files[i].Path)));
+        Parallel.For(0, files.Count, i => results[i] = extractor.Extract(new WavDecoder().Decode16kFile(files[i].Path)));
 
         Directory.CreateDirectory(outDir);
         int mfccWidth = extractor.Mfcc.Width;

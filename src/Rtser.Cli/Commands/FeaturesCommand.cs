@@ -18,7 +18,7 @@ internal static class FeaturesCommand
 
         var config = new FeatureConfig { Mfcc = new MfccOptions { DeltaOrder = a.IntOption("deltas", 0) } };
         var extractor = new SpeechFeatureExtractor(config);
-        float[] samples = AudioLoader.LoadMono16k(a.Positional[0]);
+        float[] samples = new WavDecoder().Decode16kFile(a.Positional[0]);
         SpeechFeatures f = extractor.Extract(samples);
 
         using var buffer = new MemoryStream();

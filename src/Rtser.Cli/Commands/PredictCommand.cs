@@ -82,7 +82,7 @@ internal static class PredictCommand
         return failures == 0 ? 0 : 1;
     }
 
-    private static float[] Load(MediaDecoder decoder, string file) => Resampler.Resample(decoder.DecodeFile(file)).Samples;
+    private static float[] Load(MediaDecoder decoder, string file) => decoder.Decode16kFile(file);
 
     /// <summary>Each folder one speaker: every readable recording's profile statistics, for its folder-mates' profiles.</summary>
     private sealed class SpeakerFolders

@@ -31,6 +31,30 @@ public class DecodeMemoryTests
         Assert.InRange(allocated, 0, (samples * sizeof(float)) + (30_000 * 2500) + (8 << 20));
     }
 
+    [Fact]
+    public void Decoding_a_600_s_silent_WebM_file_to_16_kHz_by_path_allocates_little_more_than_the_16_kHz_samples()
+    {
+        byte[] webm = SilentWebM();
+        string path = Path.Combine(Path.GetTempPath(), $"rtser-{Guid.NewGuid():N}.webm");
+        File.WriteAllBytes(path, webm);
+        try
+        {
+            Decoder.Decode16k(SilentWebM(1));
+
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            float[] samples = Decoder.Decode16kFile(path);
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+            // As from memory (above), plus the file's bytes read once.
+            Assert.Equal(((600L * 48000) - 312 + 1) / 3, samples.Length);
+            Assert.InRange(allocated, 0, (samples.Length * sizeof(float)) + (30_000 * 2500) + webm.Length + (8 << 20));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Theory]
     [InlineData("speech-20ms.webm")]
     [InlineData("chromium-live.webm")] // stereo
@@ -43,6 +67,7 @@ public class DecodeMemoryTests
         var at48k = Decoder.Decode(bytes);
 
         Assert.Equal(Resampler.ToRate(at48k.Samples, 48000), direct.Samples);
+        Assert.Equal(direct.Samples, Decoder.Decode16kFile(MediaFiles.Path(file)));
         Assert.Equal(at48k.SourceChannels, direct.SourceChannels);
         Assert.Equal(at48k.SourceEncoding, direct.SourceEncoding);
     }
