@@ -49,6 +49,7 @@ public static class ServiceSetup
             FfmpegPath = Options(sp).FfmpegPath,
             TempDirectory = Path.GetFullPath(Path.Combine(Options(sp).DataDirectory, "tmp")),
         }));
+        services.AddSingleton(sp => new SpeakerProfilePolicy(sp.GetRequiredService<ModelRegistry>(), Options(sp).SpeakerProfileMinimum, Options(sp).ProfileCompensationGate));
         services.AddSingleton<AnalysisService>();
         services.AddSingleton<InferenceGate>();
         services.AddSingleton<RtserMetrics>();

@@ -1,47 +1,11 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Rtser.Api.Predictions;
+using Rtser.Api.Speakers;
 using Rtser.Audio;
 using Rtser.Inference;
 
 namespace Rtser.Api.Analysis;
-
-/// <summary>
-/// A speaker's profile for a speaker-adapted model: the mean of the latest recordings' statistics when there are
-/// at least <paramref name="Required"/> of them (else null, and <paramref name="Fallback"/> answers), emotion-compensated
-/// when <paramref name="Compensated"/> (EmotionModel.Profile).
-/// </summary>
-public sealed record SpeakerProfile(float[]? Mean, int Recordings, int Required, EmotionModel Fallback, IReadOnlyDictionary<string, int>? Labels = null, bool Compensated = false)
-{
-    /// <summary>What a response says about the profile <paramref name="model"/> asked for.</summary>
-    public SpeakerAdaptation AdaptationFor(EmotionModel model) => new(model.Id, Mean is not null, Recordings, Required, Labels, Warning, Compensated);
-
-    /// <summary>How many of the profile's recordings were given each label, most frequent first.</summary>
-    public static IReadOnlyDictionary<string, int> CountLabels(IEnumerable<string> labels) =>
-        labels.GroupBy(l => l, StringComparer.Ordinal).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
-
-    /// <summary>
-    /// A caution when more than half of an applied profile (one with a <see cref="Mean"/>) was read as one emotion:
-    /// the model takes the profile as the speaker's normal voice, so it under-reads that emotion (measured by
-    /// training/profile_skew.py).
-    /// </summary>
-    public string? Warning
-    {
-        get
-        {
-            if (Mean is null || Labels is null || Labels.Count == 0)
-            {
-                return null;
-            }
-
-            (string label, int n) = (Labels.First().Key, Labels.First().Value);
-            return 2 * n > Recordings
-                ? $"{n} of the {Recordings} recordings in this speaker's profile read as {label}; a profile dominated by one emotion makes that emotion read less often"
-                : null;
-        }
-    }
-}
 
 /// <summary>A prediction and what its recording adds to the speaker's profile (speaker-adapted models only).</summary>
 public sealed record AnalysisResult(Prediction Prediction, float[]? ProfileStatistics);
@@ -65,38 +29,30 @@ public sealed class AnalysisService(IAudioDecoder decoder, ModelRegistry models,
 
     /// <summary>
     /// Throws <see cref="AudioFormatException"/> for input that is not usable audio. A speaker-adapted
-    /// <paramref name="model"/> needs the <paramref name="speaker"/>'s <paramref name="profile"/>.
+    /// <paramref name="model"/> needs the <paramref name="speaker"/>'s <paramref name="profile"/> (SpeakerProfilePolicy),
+    /// which also says which model answers.
     /// </summary>
     public AnalysisResult Analyze(ReadOnlyMemory<byte> upload, string? fileName, EmotionModel model, CancellationToken cancel, string? speaker = null, SpeakerProfile? profile = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (model.AdaptsToSpeaker && profile is null)
+        if (model.AdaptsToSpeaker && profile?.Model != model)
         {
             throw new ArgumentException($"model '{model.Id}' needs the speaker's profile", nameof(profile));
         }
 
         long start = Stopwatch.GetTimestamp();
-        // Straight to 16 kHz: Opus is resampled as it is decoded, so its 48 kHz audio is never held whole.
-        float[] samples = decoder.DecodeAt(upload, Resampler.TargetRate).Samples;
+        float[] samples = decoder.Decode16k(upload);
         if (samples.Length == 0)
         {
             throw new AudioFormatException(AudioProblem.Empty, "the audio holds no samples");
         }
 
         cancel.ThrowIfCancellationRequested();
-        EmotionModel answering = model;
-        float[]? mean = null;
-        SpeakerAdaptation? adaptation = null;
-        if (profile is not null && model.AdaptsToSpeaker)
-        {
-            mean = profile.Mean;
-            answering = mean is null ? profile.Fallback : model;
-            adaptation = profile.AdaptationFor(model);
-        }
+        profile = model.AdaptsToSpeaker ? profile : null;
 
         // The recording's own statistics (from the windows just scored) join the profile only after it is scored:
         // a profile is made of earlier recordings, as in the evaluation, never of the one being scored.
-        EmotionAnalysis a = analyzer.Analyze(answering, samples, cancel, mean, adaptation is null ? null : model);
+        EmotionAnalysis a = analyzer.Analyze(profile?.Answering ?? model, samples, cancel, profile?.Mean, profile?.Model);
         float[]? statistics = a.ProfileStatistics;
         EmotionPrediction o = a.Overall;
 
@@ -115,7 +71,7 @@ public sealed class AnalysisService(IAudioDecoder decoder, ModelRegistry models,
             TimelineSegment.Of(a.Segments),
             Stopwatch.GetElapsedTime(start).TotalMilliseconds,
             speaker,
-            adaptation);
+            profile.ToAdaptation());
         return new AnalysisResult(prediction, statistics);
     }
 }

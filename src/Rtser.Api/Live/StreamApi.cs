@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Rtser.Api.Analysis;
 using Rtser.Api.Predictions;
+using Rtser.Api.Speakers;
 using Rtser.Api.Store;
 using Rtser.Features.Pipeline;
 using Rtser.Inference;
@@ -39,6 +40,7 @@ public static class StreamApi
     internal static async Task<Results<EmptyHttpResult, ProblemHttpResult>> ConnectAsync(
         HttpContext http,
         AnalysisService analysis,
+        SpeakerProfilePolicy profiles,
         EmotionAnalyzer analyzer,
         SpeechFeatureExtractor extractor,
         IPredictionStore store,
@@ -56,8 +58,8 @@ public static class StreamApi
         }
 
         speaker = Speakers.SpeakersApi.Normalize(speaker);
-        (SpeakerProfile? profile, ProblemHttpResult? refused) = await PredictionsApi.SpeakerProfileAsync(
-            chosen, speaker, Access.Caller.Owner(http), analysis, store, options.Value, http.RequestAborted);
+        (SpeakerProfile? profile, ProblemHttpResult? refused) = await SpeakerProfileRequest.ProfileAsync(
+            chosen, speaker, Access.Caller.Owner(http), profiles, store, http.RequestAborted);
         if (refused is not null)
         {
             return refused;
@@ -90,10 +92,9 @@ public static class StreamApi
     /// </summary>
     private sealed record Reader(EmotionModel Chosen, string? Speaker, SpeakerProfile? Profile)
     {
-        public EmotionModel Model => Profile is { Mean: null } ? Profile.Fallback : Chosen;
+        public EmotionModel Model => Profile?.Answering ?? Chosen;
 
-        public SpeakerAdaptation? Adaptation => Profile is null ? null
-            : Profile.AdaptationFor(Chosen);
+        public SpeakerAdaptation? Adaptation => Profile.ToAdaptation();
     }
 
     private static async Task RunAsync(HttpContext http, Reader reader, EmotionAnalyzer analyzer, SpeechFeatureExtractor extractor, IPredictionStore store, RtserOptions options, TimeProvider clock, ILogger log, bool save)

@@ -4,6 +4,7 @@ using Rtser.Api.Access;
 using Rtser.Api.Analysis;
 using Rtser.Api.Observability;
 using Rtser.Api.Problems;
+using Rtser.Api.Speakers;
 using Rtser.Api.Store;
 using Rtser.Audio;
 using Rtser.Inference;
@@ -48,6 +49,7 @@ public static partial class PredictionsApi
         string? model,
         string? speaker,
         AnalysisService analysis,
+        SpeakerProfilePolicy profiles,
         IPredictionStore store,
         InferenceGate gate,
         RtserMetrics metrics,
@@ -75,7 +77,7 @@ public static partial class PredictionsApi
 
         speaker = Speakers.SpeakersApi.Normalize(speaker) ?? upload.Speaker; // the form field is trimmed as it is read
         string? owner = Caller.Owner(request.HttpContext);
-        (SpeakerProfile? profile, ProblemHttpResult? refused) = await SpeakerProfileAsync(chosen, speaker, owner, analysis, store, o, cancel);
+        (SpeakerProfile? profile, ProblemHttpResult? refused) = await SpeakerProfileRequest.ProfileAsync(chosen, speaker, owner, profiles, store, cancel);
         if (refused is not null)
         {
             return refused;
@@ -113,45 +115,6 @@ public static partial class PredictionsApi
         metrics.Prediction(prediction.Model, prediction.Label, prediction.ProcessingMs / 1000);
         Log.Created(log, prediction.Id, owner ?? "-", prediction.Model, prediction.Label, prediction.DurationSeconds, prediction.ProcessingMs);
         return TypedResults.Created($"/api/predictions/{prediction.Id}", prediction);
-    }
-
-    /// <summary>
-    /// The request's <paramref name="speaker"/> checked for <paramref name="model"/> (uploads and live streams): a 400
-    /// when it is not a pseudonym or a speaker-adapted model has none; else, for such a model, the speaker's profile.
-    /// </summary>
-    internal static async Task<(SpeakerProfile? Profile, ProblemHttpResult? Problem)> SpeakerProfileAsync(
-        EmotionModel model, string? speaker, string? owner, AnalysisService analysis, IPredictionStore store, RtserOptions o, CancellationToken cancel)
-    {
-        if (speaker is not null && !Speakers.SpeakersApi.IsValid(speaker))
-        {
-            return (null, Problems.Problems.BadRequest(Speakers.SpeakersApi.Rule));
-        }
-
-        if (!model.AdaptsToSpeaker)
-        {
-            return (null, null);
-        }
-
-        return speaker is null
-            ? (null, Problems.Problems.BadRequest($"model '{model.Id}' adapts to the speaker: name who speaks in 'speaker' (a pseudonym) so their recordings can form a profile"))
-            : (await LoadProfileAsync(model, speaker, owner, analysis, store, o, cancel), null);
-    }
-
-    /// <summary>
-    /// The speaker's profile for <paramref name="model"/>: the profile (EmotionModel.Profile) of their latest recordings (as many as
-    /// the card's profileRecordings), or none yet when there are too few (then its fallback, checked at load, answers).
-    /// </summary>
-    private static async Task<SpeakerProfile> LoadProfileAsync(
-        EmotionModel model, string speaker, string? owner, AnalysisService analysis, IPredictionStore store, RtserOptions o, CancellationToken cancel)
-    {
-        SpeakerAdaptationCard card = model.Card.SpeakerAdaptation!;
-        int size = card.ProfileRecordings > 0 ? card.ProfileRecordings : 20;
-        int required = Math.Min(o.SpeakerProfileMinimum, size);
-        analysis.TryGetModel(card.FallbackModel, out EmotionModel fallback);
-        ProfileRow[] rows = [.. (await store.SpeakerStatisticsAsync(speaker, owner, size, cancel)).Where(r => r.Statistics.Length == model.ProfileLength)];
-        bool compensated = false;
-        float[]? mean = rows.Length >= required ? model.Profile([.. rows.Select(r => r.Statistics)], out compensated, o.ProfileCompensationGate) : null;
-        return new SpeakerProfile(mean, rows.Length, required, fallback, SpeakerProfile.CountLabels(rows.Select(r => r.Label)), compensated);
     }
 
     /// <param name="skip">Predictions to skip (default 0).</param>

@@ -10,9 +10,10 @@ namespace Rtser.Cli.Commands;
 /// for .wav files; named files may be any format the service reads), from the same decoder, extractor and
 /// timeline analysis the service runs: the overall label comes from the speech windows, as in the service. A file that cannot be read gets a line with its error
 /// and the exit code becomes 1; the other files are still scored.
-/// A speaker-adapted model (cnn-rnn-spk-*) takes each folder as one speaker: a file is scored against the mean
-/// statistics of the other recordings in its folder when there are at least --min-profile of them (default 10,
-/// as the service), else by the model's per-recording fallback; the line then says which.
+/// A speaker-adapted model (cnn-rnn-spk-*) takes each folder as one speaker: a file is scored against the profile of
+/// the other recordings in its folder by the service's rule (SpeakerProfilePolicy, with --min-profile as its minimum,
+/// default 10 as the service): at most the card's profileRecordings of them (the first in name order, as the files
+/// carry no recording time), and the model's per-recording fallback answers while there are too few; the line then says which.
 /// </summary>
 internal static class PredictCommand
 {
@@ -38,7 +39,7 @@ internal static class PredictCommand
         var decoder = new MediaDecoder();
         string[] files = [.. ExpandInputs(a.Positional)];
         SpeakerFolders? speakers = model.AdaptsToSpeaker
-            ? SpeakerFolders.Build(model, registry, files, f => analyzer.ProfileStatistics(model, Load(decoder, f)), a.IntOption("min-profile", 10))
+            ? SpeakerFolders.Build(model, registry, files, f => analyzer.ProfileStatistics(model, Load(decoder, f)), a.IntOption("min-profile", SpeakerProfilePolicy.DefaultMinimumRecordings))
             : null;
         int failures = 0;
         foreach (string file in files)
@@ -88,12 +89,10 @@ internal static class PredictCommand
     private sealed class SpeakerFolders
     {
         private readonly EmotionModel _model;
-        private readonly EmotionModel _fallback;
-        private readonly int _required;
+        private readonly SpeakerProfilePolicy _policy;
         private readonly Dictionary<string, (string Folder, float[]? Stats)> _files = new(StringComparer.Ordinal);
 
-        private SpeakerFolders(EmotionModel model, EmotionModel fallback, int required) =>
-            (_model, _fallback, _required) = (model, fallback, required);
+        private SpeakerFolders(EmotionModel model, SpeakerProfilePolicy policy) => (_model, _policy) = (model, policy);
 
         public static SpeakerFolders Build(EmotionModel model, ModelRegistry registry, IEnumerable<string> files, Func<string, float[]?> statistics, int required)
         {
@@ -102,8 +101,7 @@ internal static class PredictCommand
                 throw new ArgumentException("--min-profile must be at least 1");
             }
 
-            // The registry has checked at load that the fallback is there and needs no profile.
-            var folders = new SpeakerFolders(model, registry.Get(model.Card.SpeakerAdaptation!.FallbackModel!), required);
+            var folders = new SpeakerFolders(model, new SpeakerProfilePolicy(registry, required));
             foreach (string f in files)
             {
                 float[]? stats;
@@ -122,14 +120,12 @@ internal static class PredictCommand
             return folders;
         }
 
-        /// <summary>The model to answer with, the speaker profile (EmotionModel.Profile of the folder's other recordings) and what to report.</summary>
+        /// <summary>The model to answer with, the speaker profile (from the folder's other recordings) and what to report.</summary>
         public (EmotionModel, float[]?, object?) For(string file)
         {
             string folder = _files[file].Folder;
-            float[][] others = [.. _files.Where(kv => kv.Key != file && kv.Value.Folder == folder && kv.Value.Stats is not null).Select(kv => kv.Value.Stats!)];
-            bool applied = others.Length >= _required;
-            float[]? mean = applied ? _model.Profile(others) : null;
-            return (applied ? _model : _fallback, mean, new { model = _model.Id, applied, profileRecordings = others.Length, requiredRecordings = _required });
+            SpeakerProfile p = _policy.Profile(_model, _files.Where(kv => kv.Key != file && kv.Value.Folder == folder && kv.Value.Stats is not null).Select(kv => new ProfileRecording(kv.Value.Stats!)));
+            return (p.Answering, p.Mean, new { model = _model.Id, applied = p.Applied, profileRecordings = p.Recordings, requiredRecordings = p.Required });
         }
     }
 

@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Rtser.Api.Predictions;
+using Rtser.Api.Store;
+using Rtser.Inference;
+
+namespace Rtser.Api.Speakers;
+
+/// <summary>The speaker a request names, checked for its model (uploads and live streams alike).</summary>
+internal static class SpeakerProfileRequest
+{
+    /// <summary>
+    /// A 400 when <paramref name="speaker"/> is not a pseudonym or a speaker-adapted <paramref name="model"/> has none;
+    /// else, for such a model, the speaker's profile from their saved recordings by the <paramref name="policy"/>.
+    /// </summary>
+    public static async Task<(SpeakerProfile? Profile, ProblemHttpResult? Problem)> ProfileAsync(
+        EmotionModel model, string? speaker, string? owner, SpeakerProfilePolicy policy, IPredictionStore store, CancellationToken cancel)
+    {
+        if (speaker is not null && !SpeakersApi.IsValid(speaker))
+        {
+            return (null, Problems.Problems.BadRequest(SpeakersApi.Rule));
+        }
+
+        if (!model.AdaptsToSpeaker)
+        {
+            return (null, null);
+        }
+
+        if (speaker is null)
+        {
+            return (null, Problems.Problems.BadRequest($"model '{model.Id}' adapts to the speaker: name who speaks in 'speaker' (a pseudonym) so their recordings can form a profile"));
+        }
+
+        IReadOnlyList<ProfileRow> rows = await store.SpeakerStatisticsAsync(speaker, owner, SpeakerProfilePolicy.ProfileSize(model), cancel);
+        return (policy.Profile(model, rows.Select(r => new ProfileRecording(r.Statistics, r.Label))), null);
+    }
+
+    /// <summary>What a response reports about the profile a speaker-adapted model was asked for (null for any other model).</summary>
+    public static SpeakerAdaptation? ToAdaptation(this SpeakerProfile? p) =>
+        p is null ? null : new(p.Model.Id, p.Applied, p.Recordings, p.Required, p.Labels, p.Warning, p.Compensated);
+}
