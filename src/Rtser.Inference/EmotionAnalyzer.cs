@@ -26,7 +26,7 @@ public sealed record EmotionAnalysis(EmotionPrediction Overall, IReadOnlyList<Em
 }
 
 /// <summary>
-/// Slides windows over a recording, scores each with the same predictor a single clip gets, and takes the
+/// Slides windows over a recording (<see cref="EmotionStream"/> does the same over audio as it arrives), scores each with the same predictor a single clip gets, and takes the
 /// overall label from the windows that hold speech only, so pauses neither dilute nor decide it.
 /// </summary>
 public sealed class EmotionAnalyzer
@@ -44,6 +44,9 @@ public sealed class EmotionAnalyzer
     }
 
     public TimelineOptions Options { get; }
+
+    /// <summary>The extractor every window's features come from (<see cref="EmotionStream"/> frames its speech activity with it).</summary>
+    public SpeechFeatureExtractor Extractor => _predictor.Extractor;
 
     /// <summary>Window boundaries in samples: hop-spaced, every window full length, the last one ending at the end.</summary>
     public IReadOnlyList<(int Start, int Length)> Windows(int samples)

@@ -1,0 +1,143 @@
+using Rtser.Features;
+using Rtser.Features.Mfcc;
+using Rtser.Features.Pipeline;
+using Rtser.Features.Vad;
+
+namespace Rtser.Inference;
+
+/// <summary>
+/// <see cref="EmotionAnalyzer"/> for audio that arrives as it is spoken: 16 kHz samples in, a reading every hop over
+/// the last window out, and at the end a summary. Each reading scores the window exactly as the upload timeline scores
+/// the same window, so a stream and an upload of the same audio agree; only the last window of audio is held, whatever
+/// the stream's length. Speech time is counted by the streaming MFCC framing and causal detector, which decide frame
+/// by frame exactly as a whole recording would. Not thread-safe: one per stream.
+/// </summary>
+public sealed class EmotionStream
+{
+    private readonly EmotionAnalyzer _analyzer;
+    private readonly float[] _window;
+    private readonly int _hop;
+    private readonly MfccStream _mfcc;
+    private readonly FeatureBuffer _mfccRows;
+    private readonly FeatureBuffer _levels;
+    private readonly SpeechActivityDetector _vad;
+    private readonly double _frameShiftSeconds;
+    private readonly List<EmotionSegment> _fullWindows = [];
+    private readonly List<bool> _speech = [];
+    private readonly List<float[]> _fullWindowStatistics = [];
+    private List<float[]> _lastStatistics = [];
+    private long _received;
+    private long _speechFrames;
+    private long _lastReadingEnd;
+    private EmotionSegment? _lastReading;
+
+    /// <param name="model">The model asked for. A speaker-adapted one needs the speaker's <paramref name="profile"/>
+    /// (<see cref="SpeakerProfilePolicy"/>), which says whether it or its fallback reads the stream; the stream then also
+    /// collects what it adds to the profile, over the windows an upload of the same audio would use.</param>
+    public EmotionStream(EmotionAnalyzer analyzer, EmotionModel model, SpeakerProfile? profile = null)
+    {
+        ArgumentNullException.ThrowIfNull(analyzer);
+        ArgumentNullException.ThrowIfNull(model);
+        if (model.AdaptsToSpeaker && profile?.Model != model)
+        {
+            throw new ArgumentException($"model '{model.Id}' needs the speaker's profile", nameof(profile));
+        }
+
+        _analyzer = analyzer;
+        Profile = model.AdaptsToSpeaker ? profile : null;
+        Model = Profile?.Answering ?? model;
+        _window = new float[(int)Math.Round(analyzer.Options.WindowSeconds * FeatureConfig.SampleRate)];
+        _hop = (int)Math.Round(analyzer.Options.HopSeconds * FeatureConfig.SampleRate);
+        MfccExtractor mfcc = analyzer.Extractor.Mfcc;
+        _mfcc = mfcc.CreateStream();
+        _mfccRows = new FeatureBuffer(mfcc.Width, 64);
+        _levels = new FeatureBuffer(1, 64);
+        _vad = new SpeechActivityDetector(analyzer.Extractor.Config.SpeechActivity);
+        _frameShiftSeconds = mfcc.FrameShiftSeconds;
+    }
+
+    /// <summary>The model that reads the stream (a speaker-adapted model's fallback while the profile is too short).</summary>
+    public EmotionModel Model { get; }
+
+    /// <summary>The speaker's profile the stream is read against, for a speaker-adapted model.</summary>
+    public SpeakerProfile? Profile { get; }
+
+    /// <summary>The window read and the hop between readings.</summary>
+    public TimelineOptions Timeline => _analyzer.Options;
+
+    public double AudioSeconds => _received / (double)FeatureConfig.SampleRate;
+
+    /// <summary>Adds samples; returns the readings for every hop boundary they crossed, oldest first.</summary>
+    public IReadOnlyList<EmotionSegment> Push(ReadOnlySpan<float> samples)
+    {
+        var readings = new List<EmotionSegment>();
+        while (!samples.IsEmpty)
+        {
+            long nextBoundary = ((_received / _hop) + 1) * _hop;
+            int take = (int)Math.Min(samples.Length, nextBoundary - _received);
+            Append(samples[..take]);
+            samples = samples[take..];
+            if (_received == nextBoundary)
+            {
+                readings.Add(Read());
+            }
+        }
+
+        return readings;
+    }
+
+    /// <summary>
+    /// Ends the stream: a last reading over the final window if audio arrived since the last one (none without audio),
+    /// and the summary by the upload's rule over the same windows an upload of this audio would get. With a speaker's
+    /// profile the summary carries what the stream adds to it (<see cref="EmotionAnalysis.ProfileStatistics"/>), as an
+    /// upload's analysis does.
+    /// </summary>
+    public (EmotionSegment? Last, EmotionAnalysis Summary) Finish()
+    {
+        // A stop before any audio has nothing to read: no zero-length reading, and a summary of no speech.
+        EmotionSegment? last = _received > _lastReadingEnd ? Read() : null;
+        IReadOnlyList<EmotionSegment> windows = _received == 0 ? [] : _received <= _window.Length ? [_lastReading!] : _fullWindows;
+        List<float[]> statistics = _received <= _window.Length ? _lastStatistics : _fullWindowStatistics;
+        float[]? added = Profile is null || statistics.Count == 0 ? null : SpeakerProfiles.Mean(statistics);
+        EmotionAnalysis summary = EmotionAnalyzer.Summarize(Model, windows, _received, _speechFrames * _frameShiftSeconds);
+        return (last, summary with { ProfileStatistics = added });
+    }
+
+    private void Append(ReadOnlySpan<float> samples)
+    {
+        // Keep the last window of audio, newest at the end.
+        if (samples.Length >= _window.Length)
+        {
+            samples[^_window.Length..].CopyTo(_window);
+        }
+        else
+        {
+            Array.Copy(_window, samples.Length, _window, 0, _window.Length - samples.Length);
+            samples.CopyTo(_window.AsSpan(_window.Length - samples.Length));
+        }
+
+        _received += samples.Length;
+        _mfcc.Push(samples, _mfccRows, _levels);
+        _speech.Clear();
+        _vad.Decide(_levels, _speech);
+        _speechFrames += _speech.Count(s => s);
+        _mfccRows.RemoveFirst(_mfccRows.Rows);
+        _levels.RemoveFirst(_levels.Rows);
+    }
+
+    private EmotionSegment Read()
+    {
+        int length = (int)Math.Min(_received, _window.Length);
+        _lastStatistics = [];
+        EmotionSegment reading = _analyzer.Score(Model, _window.AsSpan(_window.Length - length), _received - length, Profile?.Mean, Profile?.Model, Profile is null ? null : _lastStatistics);
+        _lastReadingEnd = _received;
+        _lastReading = reading;
+        if (length == _window.Length)
+        {
+            _fullWindows.Add(reading);
+            _fullWindowStatistics.AddRange(_lastStatistics);
+        }
+
+        return reading;
+    }
+}
