@@ -5,9 +5,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.TestHost;
 using Rtser.Api.Live;
 using Rtser.Api.Predictions;
-using Rtser.Features.Pipeline;
-using Rtser.Inference;
-using Rtser.Tests.Shared;
 
 namespace Rtser.Api.Tests;
 
@@ -191,36 +188,6 @@ public sealed class LiveStreamTests : IDisposable
 
         var refused = await Assert.ThrowsAnyAsync<Exception>(() => ConnectAsync(_app, "?model=nope"));
         Assert.Contains("400", refused.Message, StringComparison.Ordinal);
-    }
-
-    [Theory]
-    [InlineData(1.3)]
-    [InlineData(2.0)]
-    [InlineData(3.7)]
-    [InlineData(6.0)]
-    public void A_session_summary_is_the_upload_analysis_of_the_same_samples(double seconds)
-    {
-        var extractor = new SpeechFeatureExtractor();
-        using ModelRegistry models = ModelRegistry.Load(Path.Combine(TestPaths.RepoRoot, "models"), extractor);
-        EmotionModel model = models.Get("cnn-rnn-emodb");
-        var analyzer = new EmotionAnalyzer(new EmotionPredictor(extractor));
-        float[] audio = Speech(seconds);
-
-        var session = new LiveSession(analyzer, model, extractor);
-        foreach (float[] chunk in audio.Chunk(777))
-        {
-            session.Push(chunk);
-        }
-
-        EmotionAnalysis live = session.Finish().Summary;
-        EmotionAnalysis upload = analyzer.Analyze(model, audio);
-
-        Assert.Equal(upload.Overall.Label, live.Overall.Label);
-        // Uploads score their windows in batches, live one at a time: equal up to float rounding.
-        Assert.Equal(upload.Overall.Probabilities.Keys, live.Overall.Probabilities.Keys);
-        Assert.All(upload.Overall.Probabilities, kv => Assert.Equal(kv.Value, live.Overall.Probabilities[kv.Key], 1e-6));
-        Assert.Equal(upload.Overall.SpeechSeconds, live.Overall.SpeechSeconds, 9);
-        Assert.Equal(upload.Segments.Select(s => (s.Start, s.End, s.Label)), live.Segments.Select(s => (s.Start, s.End, s.Label)));
     }
 
     internal static Task<WebSocket> ConnectAsync(RtserApp app, string query = "") =>

@@ -81,7 +81,7 @@ public sealed partial class LiveTests(WebAppFixture app)
         await page.RouteWebSocketAsync(url => url.Contains("/api/stream", StringComparison.Ordinal), ws =>
         {
             server = ws;
-            ws.Send("""{"type":"ready","model":"stand-in","labels":["neutral","angry"],"sampleRate":16000,"windowSeconds":2,"hopSeconds":0.5}""");
+            ws.Send("""{"type":"ready","model":"stand-in","labels":["neutral","angry"],"sampleRate":16000,"windowSeconds":2,"hopSeconds":0.5,"adaptation":null}""");
             ws.OnMessage(frame =>
             {
                 if (frame.Binary is not { } data)
@@ -151,7 +151,7 @@ public sealed partial class LiveTests(WebAppFixture app)
         await MicrophoneProbe.InstallAsync(page);
         await page.RouteWebSocketAsync(url => url.Contains("/api/stream", StringComparison.Ordinal), ws =>
         {
-            ws.Send("""{"type":"ready","model":"stand-in","labels":["neutral"],"sampleRate":16000,"windowSeconds":2,"hopSeconds":0.5}""");
+            ws.Send("""{"type":"ready","model":"stand-in","labels":["neutral"],"sampleRate":16000,"windowSeconds":2,"hopSeconds":0.5,"adaptation":null}""");
             ws.Send("""{"type":"error","detail":"no audio for 30 s; the session is closed"}""");
             _ = ws.CloseAsync(new() { Code = 1008, Reason = "idle" });
         });

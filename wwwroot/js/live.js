@@ -5,6 +5,7 @@ import { colour, labelText, percent, seconds, NO_SPEECH } from './labels.js';
 import { liveTimeline } from './timeline.js';
 import { ApiError, getJson, streamUrl } from './api.js';
 import { showResult } from './result.js';
+import { parseLiveMessage, stopMessage } from './live-messages.js';
 
 const $ = (id) => document.getElementById(id);
 const RATE = 16000;
@@ -93,7 +94,7 @@ export function initLive(page) {
       $('live-delay').dataset.ms = String(Math.round(last));
     }
     $('live-count').textContent = String(s.readings);
-    $('live-seconds').textContent = seconds(r.audioSeconds ?? r.end);
+    $('live-seconds').textContent = seconds(r.audioSeconds);
     showNow(r);
     chart.add(r);
   }
@@ -181,8 +182,8 @@ export function initLive(page) {
 
     ws.addEventListener('message', async (e) => {
       if (typeof e.data !== 'string') return;
-      let m;
-      try { m = JSON.parse(e.data); } catch { return; }
+      const m = parseLiveMessage(e.data);
+      if (!m) return;
       if (m.type === 'ready') {
         s.ready = true;
         clearTimeout(s.timer);
@@ -192,7 +193,7 @@ export function initLive(page) {
           if (!s.audio) return;
           const node = new AudioWorkletNode(context, 'pcm-downsampler', {
             numberOfInputs: 1, numberOfOutputs: 1, channelCount: 1, channelCountMode: 'explicit',
-            processorOptions: { targetRate: m.sampleRate ?? RATE, chunkSamples: CHUNK },
+            processorOptions: { targetRate: m.sampleRate, chunkSamples: CHUNK },
           });
           node.port.onmessage = (ev) => {
             if (!(ev.data instanceof ArrayBuffer) || ws.readyState !== WebSocket.OPEN || s.stopping) return;
@@ -255,7 +256,7 @@ export function initLive(page) {
     await releaseAudio(s);
     status.textContent = 'Microphone released; waiting for the summary…';
     if (s.ws.readyState === WebSocket.OPEN) {
-      s.ws.send(JSON.stringify({ type: 'stop' }));
+      s.ws.send(stopMessage());
       s.timer = setTimeout(() => finish(s, s.summary ? null : 'The service sent no summary within 5 seconds.'), 5000);
     } else {
       finish(s, null);
