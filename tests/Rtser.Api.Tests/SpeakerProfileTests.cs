@@ -1,6 +1,8 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Rtser.Api.Models;
 using Rtser.Api.Predictions;
 using Rtser.Features.Pipeline;
 using Rtser.Inference;
@@ -239,6 +241,8 @@ public sealed class SpeakerProfileTests : IDisposable
         Assert.True(p[3].Adaptation!.Applied && p[7].Adaptation!.Applied);
         Assert.Equal(varied, p[3].Adaptation!.Compensated); // p03: three emotions
         Assert.Equal(oneEmotion, p[7].Adaptation!.Compensated); // p05: the angry clip three times
+        ModelInfo[] models = (await client.GetFromJsonAsync<ModelInfo[]>("/api/models"))!;
+        Assert.Equal(double.Parse(gate, CultureInfo.InvariantCulture), models.Single(m => m.Id == Adapted).SpeakerAdaptation!.CompensationGate); // the gate in use, not the card's
     }
 
     [Theory]

@@ -22,14 +22,14 @@ public sealed record ModelInfo(
     ModelAdaptation? SpeakerAdaptation);
 
 /// <summary>
-/// How a speaker-adapted model builds on a speaker's recordings: how many of the latest it averages, which model answers
-/// until there are enough, and whether (above which share of one emotion) the profile is emotion-compensated. The
-/// compensation's numbers stay in the card.
+/// How a speaker-adapted model builds on a speaker's recordings, as the service applies it (SpeakerProfilePolicy): how
+/// many of the latest it averages, which model answers until there are enough, and whether (above which share of one
+/// emotion) the profile is emotion-compensated. The compensation's numbers stay in the card.
 /// </summary>
 public sealed record ModelAdaptation(int ProfileRecordings, string? FallbackModel, bool CompensatesProfiles, double? CompensationGate)
 {
-    public static ModelAdaptation? Of(SpeakerAdaptationCard? card) => card is null ? null
-        : new(card.ProfileRecordings, card.FallbackModel, card.Compensation is not null, card.Compensation?.Gate);
+    public static ModelAdaptation? Of(EmotionModel model, SpeakerProfilePolicy policy) => model.Card.SpeakerAdaptation is not { } card ? null
+        : new(SpeakerProfilePolicy.ProfileSize(model), card.FallbackModel, card.Compensation is not null, card.Compensation is null ? null : policy.CompensationGate ?? card.Compensation.Gate);
 }
 
 /// <summary>/api/models: the model cards the service loaded at start-up.</summary>
@@ -42,13 +42,13 @@ public static class ModelsApi
         return group;
     }
 
-    internal static Ok<ModelInfo[]> List(ModelRegistry models, IOptions<RtserOptions> options)
+    internal static Ok<ModelInfo[]> List(ModelRegistry models, SpeakerProfilePolicy profiles, IOptions<RtserOptions> options)
     {
         string def = options.Value.DefaultModel;
         return TypedResults.Ok(models.Models
             .OrderByDescending(m => m.Id == def)
             .ThenBy(m => m.Id, StringComparer.Ordinal)
-            .Select(m => new ModelInfo(m.Id, m.Id == def, m.Card.Corpus, m.Card.Language, m.Card.Kind, m.Labels, m.Card.Parameters, m.Card.MacsPerSecondOfAudio, m.Card.Evaluation, ModelAdaptation.Of(m.Card.SpeakerAdaptation)))
+            .Select(m => new ModelInfo(m.Id, m.Id == def, m.Card.Corpus, m.Card.Language, m.Card.Kind, m.Labels, m.Card.Parameters, m.Card.MacsPerSecondOfAudio, m.Card.Evaluation, ModelAdaptation.Of(m, profiles)))
             .ToArray());
     }
 }
