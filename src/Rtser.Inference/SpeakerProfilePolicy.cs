@@ -88,7 +88,7 @@ public sealed record SpeakerProfile(
 
     /// <summary>
     /// A caution when more than half of an applied profile was read as one emotion: the model takes the profile as the
-    /// speaker's normal voice, so it under-reads that emotion (measured by training/profile_skew.py).
+    /// speaker's normal voice, so it under-reads that emotion (measured by training/probes/profile_skew.py).
     /// </summary>
     public string? Warning
     {
