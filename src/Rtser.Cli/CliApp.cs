@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Rtser.Audio;
 using Rtser.Cli.Commands;
 
@@ -6,41 +7,38 @@ namespace Rtser.Cli;
 /// <summary>Command dispatch; commands write to the given writers so tests run them in-process.</summary>
 public static class CliApp
 {
-    public const string Usage = """
-        usage: rtser <command> [options]
+    /// <summary>The line under a refused command line; the full usage is one --help away.</summary>
+    public const string Usage = "usage: rtser <features|export|predict> [options]; 'rtser <command> --help' lists a command's options";
 
-          features <file.wav> [--deltas 0|1|2]
-              Prints the features of one file as JSON (16 kHz after resampling): MFCC, modulation spectrum, speech.
-          export <dataset-folder> --corpus emodb|ravdess --out <dir> [--limit N] [--feature-config <json>]
-              Writes the features of a corpus for training: index.json plus .npy arrays numpy reads.
-          predict <files or folders...> [--model id] [--models dir]
-              Prints one JSON line per WAV file: label, confidence, probabilities, duration (folders are walked).
-        """;
+    public static RootCommand Commands() =>
+        new("rtser: speech emotion recognition from the command line (features, training exports, predictions)")
+        {
+            FeaturesCommand.Create(),
+            ExportCommand.Create(),
+            PredictCommand.Create(),
+        };
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
+        ParseResult parsed = Commands().Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            // Exit code 2 for a command line the program cannot run, as getopt-style tools do; 1 stays for a run that failed.
+            foreach (var error in parsed.Errors)
+            {
+                stderr.WriteLine($"error: {error.Message}");
+            }
+
+            stderr.WriteLine(Usage);
+            return 2;
+        }
+
         try
         {
-            var a = new CliArgs(args);
-            switch (a.Command)
-            {
-                case "features":
-                    return FeaturesCommand.Run(a, stdout);
-                case "export":
-                    return ExportCommand.Run(a, stdout);
-                case "predict":
-                    return PredictCommand.Run(a, stdout);
-                case null or "help" or "--help" or "-h":
-                    stdout.WriteLine(Usage);
-                    return a.Command is null ? 2 : 0;
-                default:
-                    stderr.WriteLine($"unknown command '{a.Command}'");
-                    stderr.WriteLine(Usage);
-                    return 2;
-            }
+            return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
         }
         catch (Exception e) when (e is ArgumentException or AudioFormatException or IOException or FormatException or UnauthorizedAccessException)
         {
@@ -48,6 +46,22 @@ public static class CliApp
             stderr.WriteLine($"error: {Describe(e)}");
             return 1;
         }
+    }
+
+    /// <summary>
+    /// An argument that refuses what looks like an option: System.CommandLine hands an unknown --name to an argument
+    /// that takes any number of values, where it would pass for a file. A file named so is still reachable as ./-name.
+    /// </summary>
+    internal static Argument<T> RefusingOptions<T>(this Argument<T> argument)
+    {
+        argument.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens.Where(t => t.Value.Length > 1 && t.Value[0] == '-'))
+            {
+                result.AddError($"unknown option '{token.Value}'");
+            }
+        });
+        return argument;
     }
 
     /// <summary>The error's message and, for a local user, what ffmpeg said (a service keeps that out of its answers).</summary>

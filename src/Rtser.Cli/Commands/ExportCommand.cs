@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using Rtser.Audio;
@@ -14,17 +15,21 @@ namespace Rtser.Cli.Commands;
 /// </summary>
 internal static class ExportCommand
 {
-    public static int Run(CliArgs a, TextWriter stdout)
+    public static Command Create()
     {
-        if (a.Positional.Count != 1)
-        {
-            throw new ArgumentException("export takes exactly one dataset folder");
-        }
+        var dataset = new Argument<string>("dataset-folder") { Description = "The corpus as downloaded" }.RefusingOptions();
+        var corpus = new Option<string>("--corpus") { Description = "emodb or ravdess", Required = true };
+        var outDir = new Option<string>("--out") { Description = "Folder for index.json and the .npy arrays", Required = true };
+        var limit = new Option<int?>("--limit") { Description = "Export only N files, spread over speakers and labels (a smoke export)" };
+        var featureConfig = new Option<string?>("--feature-config") { Description = "A JSON feature configuration other than the service's" };
+        var command = new Command("export", "Writes the features of a corpus for training: index.json plus .npy arrays numpy reads.") { dataset, corpus, outDir, limit, featureConfig };
+        command.SetAction(p => Run(p.GetRequiredValue(dataset), p.GetRequiredValue(corpus), p.GetRequiredValue(outDir), p.GetValue(limit) ?? int.MaxValue, p.GetValue(featureConfig), p.InvocationConfiguration.Output));
+        return command;
+    }
 
-        string corpus = a.Required("corpus");
-        string outDir = a.Required("out");
-        int limit = a.IntOption("limit", int.MaxValue);
-        IReadOnlyList<CorpusFile> files = Corpora.List(corpus, a.Positional[0]);
+    public static int Run(string dataset, string corpus, string outDir, int limit, string? configPath, TextWriter stdout)
+    {
+        IReadOnlyList<CorpusFile> files = Corpora.List(corpus, dataset);
         if (limit < files.Count)
         {
             // Every n-th file keeps all speakers and labels in a small smoke export.
@@ -33,7 +38,6 @@ internal static class ExportCommand
 
         // An experiment may export another feature configuration; the index records it, so cards carry it and a
         // service whose extractor differs refuses the model.
-        string? configPath = a.Option("feature-config");
         var extractor = new SpeechFeatureExtractor(configPath is null ? null : ReadConfig(configPath));
         var results = new SpeechFeatures[files.Count];
         var clock = Stopwatch.StartNew();

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Text;
 using System.Text.Json;
 using Rtser.Audio;
@@ -9,23 +10,27 @@ namespace Rtser.Cli.Commands;
 /// <summary><c>features file.wav</c>: the features of one file as one JSON document.</summary>
 internal static class FeaturesCommand
 {
-    public static int Run(CliArgs a, TextWriter stdout)
+    public static Command Create()
     {
-        if (a.Positional.Count != 1)
-        {
-            throw new ArgumentException("features takes exactly one file");
-        }
+        var file = new Argument<string>("file") { Description = "An audio file (WAV; other formats through ffmpeg)" }.RefusingOptions();
+        var deltas = new Option<int>("--deltas") { Description = "MFCC delta order: 0, 1 or 2", DefaultValueFactory = _ => 0 };
+        var command = new Command("features", "Prints the features of one file as JSON (16 kHz after resampling): MFCC, modulation spectrum, prosody, speech.") { file, deltas };
+        command.SetAction(p => Run(p.GetRequiredValue(file), p.GetValue(deltas), p.InvocationConfiguration.Output));
+        return command;
+    }
 
-        var config = new FeatureConfig { Mfcc = new MfccOptions { DeltaOrder = a.IntOption("deltas", 0) } };
+    public static int Run(string file, int deltas, TextWriter stdout)
+    {
+        var config = new FeatureConfig { Mfcc = new MfccOptions { DeltaOrder = deltas } };
         var extractor = new SpeechFeatureExtractor(config);
-        float[] samples = new WavDecoder().Decode16kFile(a.Positional[0]);
+        float[] samples = new WavDecoder().Decode16kFile(file);
         SpeechFeatures f = extractor.Extract(samples);
 
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
-            w.WriteString("file", a.Positional[0]);
+            w.WriteString("file", file);
             w.WriteNumber("sampleRate", FeatureConfig.SampleRate);
             w.WriteNumber("durationSeconds", f.DurationSeconds);
             w.WriteNumber("speechSeconds", Math.Round(f.SpeechSeconds, 3));

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Text.Json;
 using Rtser.Audio;
 using Rtser.Features.Pipeline;
@@ -19,17 +20,22 @@ internal static class PredictCommand
 {
     public const string DefaultModel = "cnn-rnn-emodb";
 
-    public static int Run(CliArgs a, TextWriter stdout)
+    public static Command Create()
     {
-        if (a.Positional.Count == 0)
-        {
-            throw new ArgumentException("predict needs at least one file or folder");
-        }
+        var inputs = new Argument<string[]>("files-or-folders") { Description = "Audio files, or folders walked for .wav files", Arity = ArgumentArity.OneOrMore }.RefusingOptions();
+        var model = new Option<string>("--model") { Description = "The model's id", DefaultValueFactory = _ => DefaultModel };
+        var models = new Option<string?>("--models") { Description = "The models folder (default: the one beside the binary or in the repository)" };
+        var minProfile = new Option<int>("--min-profile") { Description = "Recordings a speaker-adapted model needs in a folder before it adapts", DefaultValueFactory = _ => SpeakerProfilePolicy.DefaultMinimumRecordings };
+        var command = new Command("predict", "Prints one JSON line per file: label, confidence, probabilities, duration (folders are walked).") { inputs, model, models, minProfile };
+        command.SetAction(p => Run(p.GetRequiredValue(inputs), p.GetRequiredValue(model), p.GetValue(models), p.GetValue(minProfile), p.InvocationConfiguration.Output));
+        return command;
+    }
 
+    public static int Run(IReadOnlyList<string> inputs, string id, string? modelsOption, int minProfile, TextWriter stdout)
+    {
         var extractor = new SpeechFeatureExtractor();
-        string modelsDir = a.Option("models") ?? FindModelsDirectory();
+        string modelsDir = modelsOption ?? FindModelsDirectory();
         using ModelRegistry registry = LoadRegistry(modelsDir, extractor);
-        string id = a.Option("model") ?? DefaultModel;
         if (!registry.TryGet(id, out EmotionModel model))
         {
             throw new ArgumentException($"unknown model '{id}'; available: {string.Join(", ", registry.Models.Select(m => m.Id).Order(StringComparer.Ordinal))}");
@@ -37,9 +43,9 @@ internal static class PredictCommand
 
         var analyzer = new EmotionAnalyzer(new EmotionPredictor(extractor));
         var decoder = new MediaDecoder();
-        string[] files = [.. ExpandInputs(a.Positional)];
+        string[] files = [.. ExpandInputs(inputs)];
         SpeakerFolders? speakers = model.AdaptsToSpeaker
-            ? SpeakerFolders.Build(model, registry, files, f => analyzer.ProfileStatistics(model, Load(decoder, f)), a.IntOption("min-profile", SpeakerProfilePolicy.DefaultMinimumRecordings))
+            ? SpeakerFolders.Build(model, registry, files, f => analyzer.ProfileStatistics(model, Load(decoder, f)), minProfile)
             : null;
         int failures = 0;
         foreach (string file in files)
