@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Rtser.Api;
+using Rtser.Api.Access;
 using Rtser.Api.Health;
 using Rtser.Api.Live;
 using Rtser.Api.Models;
@@ -29,10 +30,13 @@ catch (Exception e) when (e is ModelLoadException or OptionsValidationException)
 
 app.UseRtser();
 app.MapHealthApi();
-app.MapModelsApi();
-app.MapPredictionsApi();
-app.MapSpeakersApi();
-app.MapStreamApi();
 app.MapMetricsApi();
+
+// Everything under /api belongs to a tenant when API keys are on.
+RouteGroupBuilder api = app.MapGroup("").RequireAuthorization(ApiKeys.TenantPolicy);
+api.MapModelsApi();
+api.MapPredictionsApi();
+api.MapSpeakersApi();
+api.MapStreamApi();
 await app.RunAsync();
 return 0;

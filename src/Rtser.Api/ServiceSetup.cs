@@ -55,6 +55,7 @@ public static class ServiceSetup
         services.AddSingleton<RtserMetrics>();
         services.AddSingleton<Live.LiveStreamSlots>();
         services.AddHostedService<RetentionService>();
+        services.AddApiKeys();
         services.AddRateLimiter(RateLimits.Configure);
         services.AddSingleton<IPredictionStore>(sp => CreateStore(Options(sp)));
         return services;
@@ -107,7 +108,10 @@ public static class ServiceSetup
         }
 
         app.UseMiddleware<OriginCheck>();
-        app.UseMiddleware<ApiKeyMiddleware>();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        // After authorization, so the per-caller limit partitions by the key's name.
         app.UseRateLimiter();
 
         return app;

@@ -1,22 +1,28 @@
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.OpenApi;
 using Swashbuckle.AspNetCore.SwaggerGen;
 
 namespace Rtser.Api.Access;
 
-/// <summary>Declares the API-key scheme in the OpenAPI document and requires it on the /api operations, where the service checks it.</summary>
+/// <summary>Declares the API-key scheme in the OpenAPI document and requires it on the operations that require authorization.</summary>
 public sealed class ApiKeyDocumentation : IOperationFilter
 {
-    public const string Scheme = "ApiKey";
-
     public static void AddTo(SwaggerGenOptions swagger)
     {
         ArgumentNullException.ThrowIfNull(swagger);
-        swagger.AddSecurityDefinition(Scheme, new OpenApiSecurityScheme
+        swagger.AddSecurityDefinition(ApiKeys.Scheme, new OpenApiSecurityScheme
         {
             Type = SecuritySchemeType.ApiKey,
             In = ParameterLocation.Header,
             Name = "X-Api-Key",
-            Description = "Needed only when the service has API keys (Rtser:ApiKeys); also accepted as 'Authorization: Bearer <key>', and by /api/stream as ?key=. /metrics takes Rtser:MetricsKey.",
+            Description = "Needed only when the service has API keys (Rtser:ApiKeys); also accepted as 'Authorization: Bearer <key>', and by /api/stream as ?key=.",
+        });
+        swagger.AddSecurityDefinition(ApiKeys.MetricsScheme, new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.ApiKey,
+            In = ParameterLocation.Header,
+            Name = "X-Api-Key",
+            Description = "The operator's Rtser:MetricsKey, needed by /metrics only when the service has API keys; also accepted as 'Authorization: Bearer <key>'.",
         });
         swagger.OperationFilter<ApiKeyDocumentation>();
     }
@@ -25,11 +31,11 @@ public sealed class ApiKeyDocumentation : IOperationFilter
     {
         ArgumentNullException.ThrowIfNull(operation);
         ArgumentNullException.ThrowIfNull(context);
-        string path = "/" + (context.ApiDescription.RelativePath ?? "");
-        if (path.StartsWith("/api", StringComparison.OrdinalIgnoreCase) || path.StartsWith("/metrics", StringComparison.OrdinalIgnoreCase))
+        if (context.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<IAuthorizeData>().FirstOrDefault() is { } authorize)
         {
+            string scheme = authorize.Policy == ApiKeys.MetricsPolicy ? ApiKeys.MetricsScheme : ApiKeys.Scheme;
             operation.Security ??= [];
-            operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(Scheme, context.Document)] = [] });
+            operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(scheme, context.Document)] = [] });
             operation.Responses ??= [];
             operation.Responses.TryAdd("401", new OpenApiResponse { Description = "API keys are on and no valid key was sent" });
         }

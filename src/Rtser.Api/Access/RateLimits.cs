@@ -22,7 +22,7 @@ public static class RateLimits
                 return RateLimitPartition.GetNoLimiter("open");
             }
 
-            string caller = Caller.Owner(http) is { } owner ? "key:" + owner : "ip:" + http.Connection.RemoteIpAddress;
+            string caller = http.User.Owner() is { } owner ? "key:" + owner : "ip:" + http.Connection.RemoteIpAddress;
             return RateLimitPartition.GetTokenBucketLimiter(caller, _ => new TokenBucketRateLimiterOptions
             {
                 TokenLimit = Math.Max(1, perMinute / 10),

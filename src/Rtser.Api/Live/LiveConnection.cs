@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Text.Json;
+using Rtser.Api.Access;
 using Rtser.Api.Predictions;
 using Rtser.Api.Speakers;
 using Rtser.Api.Store;
@@ -46,7 +47,7 @@ internal sealed class LiveConnection
                 if (save && stream.AudioSeconds > 0)
                 {
                     Prediction saved = ToPrediction(summary, clock) with { Speaker = speaker, Adaptation = stream.Profile.ToAdaptation() };
-                    await store.AddAsync(saved, null, Access.Caller.Owner(http), http.RequestAborted, summary.ProfileStatistics);
+                    await store.AddAsync(saved, null, http.User.Owner(), http.RequestAborted, summary.ProfileStatistics);
                     id = saved.Id;
                 }
 

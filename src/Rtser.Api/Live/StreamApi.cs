@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Rtser.Api.Access;
 using Rtser.Api.Analysis;
 using Rtser.Api.Speakers;
 using Rtser.Api.Store;
@@ -51,14 +52,14 @@ public static class StreamApi
 
         speaker = Speakers.SpeakersApi.Normalize(speaker);
         (SpeakerProfile? profile, ProblemHttpResult? refused) = await SpeakerProfileRequest.ProfileAsync(
-            chosen, speaker, Access.Caller.Owner(http), profiles, store, http.RequestAborted);
+            chosen, speaker, http.User.Owner(), profiles, store, http.RequestAborted);
         if (refused is not null)
         {
             return refused;
         }
 
         // Checked before the WebSocket test so a page whose handshake was refused can ask over plain HTTP why.
-        (IDisposable? slot, int status, string? full) = slots.TryOpen(Access.Caller.Owner(http));
+        (IDisposable? slot, int status, string? full) = slots.TryOpen(http.User.Owner());
         if (slot is null)
         {
             http.Response.Headers.RetryAfter = "5";

@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 using Rtser.Api.Access;
 
 namespace Rtser.Api.Observability;
@@ -14,25 +12,13 @@ public static class MetricsApi
         routes.MapGet("/metrics", Scrape)
             .WithTags("Health")
             .WithSummary("Prometheus metrics: requests, latency, inference time per model, queue depth, predictions per label")
-            .WithDescription("Open when API keys are off; with keys on it needs Rtser:MetricsKey (as X-Api-Key or Bearer), because its counts span every key's predictions.");
+            .WithDescription("Open when API keys are off; with keys on it needs Rtser:MetricsKey (as X-Api-Key or Bearer), because its counts span every key's predictions.")
+            .RequireAuthorization(ApiKeys.MetricsPolicy);
         return routes;
     }
 
-    internal static Results<ContentHttpResult, ProblemHttpResult> Scrape(RtserMetrics metrics, HttpRequest request, IOptions<RtserOptions> options)
-    {
-        RtserOptions o = options.Value;
-        if (o.ApiKeys.Values.Any(k => !string.IsNullOrEmpty(k)) && !IsMetricsKey(request, o.MetricsKey))
-        {
-            request.HttpContext.Response.Headers.WWWAuthenticate = "ApiKey header=\"X-Api-Key\"";
-            return Problems.Problems.Create(StatusCodes.Status401Unauthorized, "Unauthorized", "with API keys on, /metrics needs the operator's Rtser:MetricsKey; tenants' keys do not open it");
-        }
-
-        return TypedResults.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8");
-    }
-
-    private static bool IsMetricsKey(HttpRequest request, string? metricsKey) =>
-        !string.IsNullOrEmpty(metricsKey) && ApiKeyMiddleware.Presented(request) is { Length: > 0 } presented
-        && CryptographicOperations.FixedTimeEquals(ApiKeyMiddleware.Hash(presented), ApiKeyMiddleware.Hash(metricsKey));
+    internal static ContentHttpResult Scrape(RtserMetrics metrics) =>
+        TypedResults.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8");
 
     private const string ClientGone = "rtser.client-gone";
 

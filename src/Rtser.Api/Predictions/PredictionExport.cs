@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Rtser.Api.Access;
 using Rtser.Api.Store;
 using Rtser.Inference;
 
@@ -23,7 +24,7 @@ public static class PredictionExport
     internal static Results<PushStreamHttpResult, ProblemHttpResult> ExportAsync(
         IPredictionStore store, ModelRegistry models, HttpContext http, string? format = "csv", string? label = null, DateTimeOffset? from = null, DateTimeOffset? to = null)
     {
-        var query = new PredictionQuery(label, from, to, Owner: Access.Caller.Owner(http));
+        var query = new PredictionQuery(label, from, to, Owner: http.User.Owner());
         string stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
         return (format ?? "csv").ToLowerInvariant() switch
         {

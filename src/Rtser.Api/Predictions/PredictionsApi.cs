@@ -76,7 +76,7 @@ public static partial class PredictionsApi
         }
 
         speaker = Speakers.SpeakersApi.Normalize(speaker) ?? upload.Speaker; // the form field is trimmed as it is read
-        string? owner = Caller.Owner(request.HttpContext);
+        string? owner = request.HttpContext.User.Owner();
         (SpeakerProfile? profile, ProblemHttpResult? refused) = await SpeakerProfileRequest.ProfileAsync(chosen, speaker, owner, profiles, store, cancel);
         if (refused is not null)
         {
@@ -131,15 +131,15 @@ public static partial class PredictionsApi
             return Problems.Problems.BadRequest($"skip must be >= 0 and take between 1 and {MaxTake}");
         }
 
-        return TypedResults.Ok(await store.ListAsync(new PredictionQuery(label, from, to, skip, take, Caller.Owner(http), speaker), cancel));
+        return TypedResults.Ok(await store.ListAsync(new PredictionQuery(label, from, to, skip, take, http.User.Owner(), speaker), cancel));
     }
 
     internal static async Task<Results<Ok<Prediction>, ProblemHttpResult>> GetAsync(Guid id, IPredictionStore store, HttpContext http, CancellationToken cancel) =>
-        await store.GetAsync(id, Caller.Owner(http), cancel) is { } p ? TypedResults.Ok(p) : Problems.Problems.NotFound($"no prediction with id {id}");
+        await store.GetAsync(id, http.User.Owner(), cancel) is { } p ? TypedResults.Ok(p) : Problems.Problems.NotFound($"no prediction with id {id}");
 
     internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(Guid id, IPredictionStore store, HttpContext http, CancellationToken cancel)
     {
-        (bool found, string? audio) = await store.DeleteAsync(id, Caller.Owner(http), cancel);
+        (bool found, string? audio) = await store.DeleteAsync(id, http.User.Owner(), cancel);
         if (!found)
         {
             return Problems.Problems.NotFound($"no prediction with id {id}");

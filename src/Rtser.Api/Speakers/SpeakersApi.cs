@@ -39,7 +39,7 @@ public static class SpeakersApi
             return Problems.Problems.BadRequest(Rule);
         }
 
-        int n = await store.ForgetSpeakerAsync(speaker, Caller.Owner(http), cancel);
+        int n = await store.ForgetSpeakerAsync(speaker, http.User.Owner(), cancel);
         return n > 0 ? TypedResults.Ok(new ForgottenProfile(speaker, n)) : Problems.Problems.NotFound($"no profile for speaker '{speaker}'");
     }
 }
