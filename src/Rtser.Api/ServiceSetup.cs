@@ -52,7 +52,7 @@ public static class ServiceSetup
         services.AddSingleton(sp => new SpeakerProfilePolicy(sp.GetRequiredService<ModelRegistry>(), Options(sp).SpeakerProfileMinimum, Options(sp).ProfileCompensationGate));
         services.AddSingleton<AnalysisService>();
         services.AddSingleton<InferenceGate>();
-        services.AddSingleton<RtserMetrics>();
+        services.AddRtserMetrics();
         services.AddSingleton<Live.LiveStreamSlots>();
         services.AddHostedService<RetentionService>();
         services.AddApiKeys();

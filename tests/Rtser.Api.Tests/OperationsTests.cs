@@ -45,7 +45,7 @@ public sealed class OperationsTests
         await Problem.AssertAsync(refused, HttpStatusCode.ServiceUnavailable, "queue is full");
         Assert.Equal(TimeSpan.FromSeconds(1), refused.Headers.RetryAfter!.Delta);
         Assert.Equal(HttpStatusCode.Created, (await queued).StatusCode);
-        Assert.Contains("rtser_rejected_total 1", await client.GetStringAsync("/metrics"), StringComparison.Ordinal);
+        Assert.Equal(1, Scrape.Value(await client.GetStringAsync("/metrics"), "rtser_rejected_total"));
     }
 
     [Fact]
@@ -118,12 +118,32 @@ public sealed class OperationsTests
 
         string metrics = await client.GetStringAsync("/metrics");
 
-        Assert.Contains("rtser_http_requests_total{method=\"POST\",route=\"/api/predictions/\",status=\"201\"} 2", metrics, StringComparison.Ordinal);
-        Assert.Contains("rtser_http_requests_total{method=\"GET\",route=\"/api/predictions/{id:guid}\",status=\"404\"} 1", metrics, StringComparison.Ordinal);
-        Assert.Contains("rtser_predictions_total{model=\"cnn-rnn-emodb\",label=\"no_speech\"} 1", metrics, StringComparison.Ordinal);
-        Assert.Contains("rtser_inference_seconds_count{model=\"cnn-rnn-emodb\"} 2", metrics, StringComparison.Ordinal);
-        Assert.Contains("rtser_inference_queue_depth 0", metrics, StringComparison.Ordinal);
+        Assert.Equal(2, Scrape.Value(metrics, "rtser_http_requests_total", "method=\"POST\"", "route=\"/api/predictions/\"", "status=\"201\""));
+        Assert.Equal(1, Scrape.Value(metrics, "rtser_http_requests_total", "method=\"GET\"", "route=\"/api/predictions/{id:guid}\"", "status=\"404\""));
+        Assert.Equal(1, Scrape.Value(metrics, "rtser_predictions_total", "model=\"cnn-rnn-emodb\"", "label=\"no_speech\""));
+        Assert.Equal(2, Scrape.Value(metrics, "rtser_inference_seconds_count", "model=\"cnn-rnn-emodb\""));
+        Assert.Equal(2, Scrape.Value(metrics, "rtser_inference_seconds_bucket", "model=\"cnn-rnn-emodb\"", "le=\"+Inf\""));
+        Assert.Equal(0, Scrape.Value(metrics, "rtser_inference_queue_depth"));
+        Assert.Equal(0, Scrape.Value(metrics, "rtser_inference_in_flight"));
         Assert.Contains("# TYPE rtser_http_request_duration_seconds histogram", metrics, StringComparison.Ordinal);
+        Assert.NotNull(Scrape.Value(metrics, "rtser_http_request_duration_seconds_bucket", "route=\"/api/predictions/\"", "le=\"10\""));
+    }
+
+    [Fact]
+    public async Task Metrics_of_one_service_do_not_count_another_services_requests()
+    {
+        // The Meter comes from each host's IMeterFactory: two services in one process (as in these tests) keep apart.
+        using var busy = new RtserApp();
+        using var idle = new RtserApp();
+        using HttpClient busyClient = busy.CreateClient();
+        using HttpClient idleClient = idle.CreateClient();
+        await Send.Created(await Send.Raw(busyClient, Send.Speech()));
+
+        string metrics = await idleClient.GetStringAsync("/metrics");
+
+        Assert.Null(Scrape.Value(metrics, "rtser_predictions_total", "model=\"cnn-rnn-emodb\"", "label=\"no_speech\""));
+        Assert.Null(Scrape.Value(metrics, "rtser_http_requests_total", "method=\"POST\"", "route=\"/api/predictions/\"", "status=\"201\""));
+        Assert.Equal(0, Scrape.Value(metrics, "rtser_live_streams"));
     }
 
     [Fact]

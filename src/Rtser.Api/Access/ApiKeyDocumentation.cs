@@ -15,14 +15,7 @@ public sealed class ApiKeyDocumentation : IOperationFilter
             Type = SecuritySchemeType.ApiKey,
             In = ParameterLocation.Header,
             Name = "X-Api-Key",
-            Description = "Needed only when the service has API keys (Rtser:ApiKeys); also accepted as 'Authorization: Bearer <key>', and by /api/stream as ?key=.",
-        });
-        swagger.AddSecurityDefinition(ApiKeys.MetricsScheme, new OpenApiSecurityScheme
-        {
-            Type = SecuritySchemeType.ApiKey,
-            In = ParameterLocation.Header,
-            Name = "X-Api-Key",
-            Description = "The operator's Rtser:MetricsKey, needed by /metrics only when the service has API keys; also accepted as 'Authorization: Bearer <key>'.",
+            Description = "Needed only when the service has API keys (Rtser:ApiKeys); also accepted as 'Authorization: Bearer <key>', and by /api/stream as ?key=. /metrics (the Prometheus exporter's, not described here) takes Rtser:MetricsKey.",
         });
         swagger.OperationFilter<ApiKeyDocumentation>();
     }
@@ -31,11 +24,10 @@ public sealed class ApiKeyDocumentation : IOperationFilter
     {
         ArgumentNullException.ThrowIfNull(operation);
         ArgumentNullException.ThrowIfNull(context);
-        if (context.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<IAuthorizeData>().FirstOrDefault() is { } authorize)
+        if (context.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<IAuthorizeData>().Any(a => a.Policy == ApiKeys.TenantPolicy))
         {
-            string scheme = authorize.Policy == ApiKeys.MetricsPolicy ? ApiKeys.MetricsScheme : ApiKeys.Scheme;
             operation.Security ??= [];
-            operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(scheme, context.Document)] = [] });
+            operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeys.Scheme, context.Document)] = [] });
             operation.Responses ??= [];
             operation.Responses.TryAdd("401", new OpenApiResponse { Description = "API keys are on and no valid key was sent" });
         }

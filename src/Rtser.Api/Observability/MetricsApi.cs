@@ -1,5 +1,7 @@
 using System.Diagnostics;
-using Microsoft.AspNetCore.Http.HttpResults;
+using System.Diagnostics.Metrics;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using Rtser.Api.Access;
 
 namespace Rtser.Api.Observability;
@@ -9,7 +11,7 @@ public static class MetricsApi
 {
     public static IEndpointRouteBuilder MapMetricsApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/metrics", Scrape)
+        routes.MapPrometheusScrapingEndpoint("/metrics")
             .WithTags("Health")
             .WithSummary("Prometheus metrics: requests, latency, inference time per model, queue depth, predictions per label")
             .WithDescription("Open when API keys are off; with keys on it needs Rtser:MetricsKey (as X-Api-Key or Bearer), because its counts span every key's predictions.")
@@ -17,8 +19,23 @@ public static class MetricsApi
         return routes;
     }
 
-    internal static ContentHttpResult Scrape(RtserMetrics metrics) =>
-        TypedResults.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8");
+    public static IServiceCollection AddRtserMetrics(this IServiceCollection services)
+    {
+        services.AddSingleton<RtserMetrics>();
+        services.AddOpenTelemetry().ConfigureResource(r => r.AddService("rtser")).WithMetrics(metrics => metrics
+            .AddMeter(RtserMetrics.MeterName)
+
+            // A scrape shows the counts as they are: the exporter's default caches its answer for 300 ms.
+            .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
+
+        // The exporter listens by meter name, process-wide: a second host in the process (the tests run many) would
+        // count into this one's series. Only this host's IMeterFactory's meters are its own.
+        services.ConfigureOpenTelemetryMeterProvider(static (sp, builder) => builder.AddView(OwnMetersOnly(sp.GetRequiredService<IMeterFactory>())));
+        return services;
+    }
+
+    private static Func<Instrument, MetricStreamConfiguration?> OwnMetersOnly(IMeterFactory own) =>
+        instrument => instrument.Meter.Scope is null || ReferenceEquals(instrument.Meter.Scope, own) ? null : MetricStreamConfiguration.Drop;
 
     private const string ClientGone = "rtser.client-gone";
 
@@ -27,6 +44,8 @@ public static class MetricsApi
 
     public static IApplicationBuilder UseRequestMetrics(this IApplicationBuilder app) => app.Use(async (http, next) =>
     {
+        // Resolved first, so the gauges exist from the first request on, /metrics' own included.
+        RtserMetrics metrics = http.RequestServices.GetRequiredService<RtserMetrics>();
         long start = Stopwatch.GetTimestamp();
         int? thrown = null;
         try
@@ -49,8 +68,7 @@ public static class MetricsApi
             // 499 and one that threw as 500 (the exception handler outside sets the status only after this runs).
             string route = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? (http.GetEndpoint() is null ? "unmatched" : "static");
             int status = http.RequestAborted.IsCancellationRequested || http.Items.ContainsKey(ClientGone) ? 499 : thrown ?? http.Response.StatusCode;
-            http.RequestServices.GetRequiredService<RtserMetrics>()
-                .Request(http.Request.Method, route, status, Stopwatch.GetElapsedTime(start).TotalSeconds);
+            metrics.Request(http.Request.Method, route, status, Stopwatch.GetElapsedTime(start).TotalSeconds);
         }
     });
 }
