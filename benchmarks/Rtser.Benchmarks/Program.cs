@@ -1,6 +1,4 @@
 using BenchmarkDotNet.Running;
 
 // dotnet run -c Release --project benchmarks/Rtser.Benchmarks -- --filter '*'
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
-
-public partial class Program;
+BenchmarkSwitcher.FromAssembly(typeof(Rtser.Benchmarks.GateBenchmarks).Assembly).Run(args);

@@ -79,20 +79,53 @@ public sealed class OperationsTests
     [Fact]
     public async Task A_long_recording_waiting_for_the_audio_budget_is_not_overtaken_by_short_ones()
     {
-        var budget = new AudioBudget(10);
-        IDisposable first = await budget.TakeAsync(8, default);
+        using var gate = new InferenceGate(Microsoft.Extensions.Options.Options.Create(new RtserOptions
+        {
+            MaxConcurrentAnalyses = 4,
+            MaxQueuedAnalyses = 4,
+            MaxDurationSeconds = 10,
+            MaxAudioSecondsInFlight = 10,
+        }));
+        IDisposable first = (await gate.EnterAsync(8, default))!;
 
-        Task<IDisposable> longOne = budget.TakeAsync(5, default);
-        Task<IDisposable> shortOne = budget.TakeAsync(1, default); // 2 s are free, but the long one came first
+        Task<IDisposable?> longOne = gate.EnterAsync(5, default);
+        Task<IDisposable?> shortOne = gate.EnterAsync(1, default); // 2 s are free, but the long one came first
         await Task.Delay(50);
         bool waited = !longOne.IsCompleted && !shortOne.IsCompleted;
         first.Dispose();
 
         Assert.True(waited);
-        (await longOne).Dispose();
-        (await shortOne).Dispose();
-        Assert.True(budget.CanTake(10));
-        Assert.True(budget.CanTake(1e9)); // capped at the whole budget, so it cannot wait forever
+        (await longOne)!.Dispose();
+        (await shortOne)!.Dispose();
+        Task<IDisposable?> whole = gate.EnterAsync(1e9, default); // capped at the whole budget, so it cannot wait forever
+        Assert.True(whole.IsCompletedSuccessfully);
+        (await whole)!.Dispose();
+        Assert.Equal(0, gate.Running);
+    }
+
+    [Fact]
+    public async Task An_upload_cancelled_while_waiting_leaves_the_queue_and_returns_its_audio()
+    {
+        using var gate = new InferenceGate(Microsoft.Extensions.Options.Options.Create(new RtserOptions
+        {
+            MaxConcurrentAnalyses = 1,
+            MaxQueuedAnalyses = 1,
+            MaxDurationSeconds = 10,
+            MaxAudioSecondsInFlight = 10,
+        }));
+        IDisposable held = (await gate.EnterAsync(2, default))!;
+        using var cancel = new CancellationTokenSource();
+
+        Task<IDisposable?> waiting = gate.EnterAsync(8, cancel.Token); // holds its 8 s while it waits for the slot
+        int waitingBefore = gate.Waiting;
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+        Assert.Equal((1, 0), (waitingBefore, gate.Waiting));
+        held.Dispose();
+        Task<IDisposable?> whole = gate.EnterAsync(10, default);
+        Assert.True(whole.IsCompletedSuccessfully); // all 10 s are free again
+        (await whole)!.Dispose();
     }
 
     [Theory]

@@ -1,3 +1,4 @@
+using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 
 namespace Rtser.Api.Analysis;
@@ -6,12 +7,18 @@ namespace Rtser.Api.Analysis;
 /// Bounds how many uploads are analysed at once (CPU work: more than the cores only adds latency), how many
 /// seconds of decoded audio they hold together (memory: a small compressed file can hold the full duration
 /// limit of silence) and how many may wait. A burst beyond the queue is refused at once with 503 and
-/// Retry-After instead of piling up into timeouts or memory.
+/// Retry-After instead of piling up into timeouts or memory. Both bounds are <see cref="ConcurrencyLimiter"/>s
+/// served oldest first, so a long recording waiting for the audio budget is not overtaken by short ones.
 /// </summary>
-public sealed class InferenceGate
+public sealed class InferenceGate : IDisposable
 {
-    private readonly SemaphoreSlim _slots;
-    private readonly AudioBudget _audio;
+    // The budget's permits are tenths of a second: whole seconds would round a short clip up to a tenth of a
+    // minute's budget, and milliseconds would let a few queued long recordings overflow the limiter's int count.
+    private const double PermitsPerSecond = 10;
+
+    private readonly ConcurrencyLimiter _slots;
+    private readonly ConcurrencyLimiter _audio;
+    private readonly int _audioPermits;
     private readonly int _maxQueue;
     private int _waiting;
     private int _running;
@@ -20,16 +27,19 @@ public sealed class InferenceGate
     {
         ArgumentNullException.ThrowIfNull(options);
         int concurrency = options.Value.MaxConcurrentAnalyses > 0 ? options.Value.MaxConcurrentAnalyses : Environment.ProcessorCount;
-        _slots = new SemaphoreSlim(concurrency, concurrency);
-        _audio = new AudioBudget(options.Value.AudioSecondsInFlight);
         _maxQueue = options.Value.MaxQueuedAnalyses;
+        _audioPermits = (int)Math.Clamp(Math.Ceiling(options.Value.AudioSecondsInFlight * PermitsPerSecond), 1, 1e8);
+
+        // The queues themselves are unbounded: _waiting bounds them together (see EnterAsync).
+        _slots = new ConcurrencyLimiter(new() { PermitLimit = concurrency, QueueLimit = int.MaxValue, QueueProcessingOrder = QueueProcessingOrder.OldestFirst });
+        _audio = new ConcurrencyLimiter(new() { PermitLimit = _audioPermits, QueueLimit = int.MaxValue, QueueProcessingOrder = QueueProcessingOrder.OldestFirst });
         Concurrency = concurrency;
     }
 
     public int Concurrency { get; }
 
     /// <summary>Seconds of decoded audio all analyses together may hold (<see cref="RtserOptions.MaxAudioSecondsInFlight"/>).</summary>
-    public double AudioSecondsInFlight => _audio.Capacity;
+    public double AudioSecondsInFlight => _audioPermits / PermitsPerSecond;
 
     public int Waiting => Volatile.Read(ref _waiting);
 
@@ -44,22 +54,44 @@ public sealed class InferenceGate
     /// </summary>
     public async Task<IDisposable?> EnterAsync(double audioSeconds, CancellationToken cancel)
     {
-        // Free slots absorb arrivals at once; only what would really wait counts against the queue.
-        if (Interlocked.Increment(ref _waiting) > _maxQueue + (_audio.CanTake(audioSeconds) ? _slots.CurrentCount : 0))
+        int permits = Permits(audioSeconds);
+
+        // Free slots and budget absorb arrivals at once; only what would really wait counts against the queue.
+        RateLimitLease audio = _audio.AttemptAcquire(permits);
+        if (audio.IsAcquired)
+        {
+            RateLimitLease slot = _slots.AttemptAcquire();
+            if (slot.IsAcquired)
+            {
+                return Enter(audio, slot);
+            }
+
+            slot.Dispose();
+        }
+
+        // Kept beside the limiters: an upload waiting for the budget is in neither's queue for slots, and one waiting
+        // for a slot already holds its budget, so neither limiter's queue limit alone bounds the uploads waiting.
+        if (Interlocked.Increment(ref _waiting) > _maxQueue)
         {
             Interlocked.Decrement(ref _waiting);
+            audio.Dispose();
             return null;
         }
 
-        IDisposable? audio = null;
+        RateLimitLease slotLease;
         try
         {
-            audio = await _audio.TakeAsync(audioSeconds, cancel);
-            await _slots.WaitAsync(cancel);
+            if (!audio.IsAcquired)
+            {
+                audio.Dispose();
+                audio = await _audio.AcquireAsync(permits, cancel);
+            }
+
+            slotLease = await _slots.AcquireAsync(1, cancel);
         }
         catch
         {
-            audio?.Dispose();
+            audio.Dispose();
             throw;
         }
         finally
@@ -67,11 +99,33 @@ public sealed class InferenceGate
             Interlocked.Decrement(ref _waiting);
         }
 
-        Interlocked.Increment(ref _running);
-        return new Lease(this, audio);
+        if (!audio.IsAcquired || !slotLease.IsAcquired)
+        {
+            // Only a disposed limiter (the service stopping) refuses a queued request; its caller gets the 503.
+            slotLease.Dispose();
+            audio.Dispose();
+            return null;
+        }
+
+        return Enter(audio, slotLease);
     }
 
-    private sealed class Lease(InferenceGate gate, IDisposable audio) : IDisposable
+    public void Dispose()
+    {
+        _slots.Dispose();
+        _audio.Dispose();
+    }
+
+    private Lease Enter(RateLimitLease audio, RateLimitLease slot)
+    {
+        Interlocked.Increment(ref _running);
+        return new Lease(this, audio, slot);
+    }
+
+    private int Permits(double seconds) =>
+        double.IsNaN(seconds) ? _audioPermits : (int)Math.Min(Math.Ceiling(Math.Clamp(seconds, 0, 1e12) * PermitsPerSecond), _audioPermits);
+
+    private sealed class Lease(InferenceGate gate, RateLimitLease audio, RateLimitLease slot) : IDisposable
     {
         private int _done;
 
@@ -80,92 +134,8 @@ public sealed class InferenceGate
             if (Interlocked.Exchange(ref _done, 1) == 0)
             {
                 Interlocked.Decrement(ref gate._running);
-                gate._slots.Release();
+                slot.Dispose();
                 audio.Dispose();
-            }
-        }
-    }
-}
-
-/// <summary>
-/// Seconds of decoded audio shared by the analyses in flight. Takers wait their turn in arrival order, so a long
-/// recording is not starved by a stream of short ones (nor can two half-served takers block each other).
-/// </summary>
-internal sealed class AudioBudget(double capacitySeconds)
-{
-    private readonly SemaphoreSlim _turn = new(1, 1);
-    private readonly Lock _lock = new();
-    private readonly long _capacity = Milliseconds(capacitySeconds);
-    private long _free = Milliseconds(capacitySeconds);
-    private TaskCompletionSource? _returned;
-
-    public double Capacity => _capacity / 1000.0;
-
-    /// <summary>Whether <paramref name="seconds"/> could be taken now without waiting.</summary>
-    public bool CanTake(double seconds)
-    {
-        lock (_lock)
-        {
-            return _turn.CurrentCount > 0 && Amount(seconds) <= _free;
-        }
-    }
-
-    public async Task<IDisposable> TakeAsync(double seconds, CancellationToken cancel)
-    {
-        long amount = Amount(seconds);
-        await _turn.WaitAsync(cancel);
-        try
-        {
-            while (true)
-            {
-                Task returned;
-                lock (_lock)
-                {
-                    if (amount <= _free)
-                    {
-                        _free -= amount;
-                        return new Share(this, amount);
-                    }
-
-                    _returned ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                    returned = _returned.Task;
-                }
-
-                await returned.WaitAsync(cancel);
-            }
-        }
-        finally
-        {
-            _turn.Release();
-        }
-    }
-
-    private static long Milliseconds(double seconds) => (long)Math.Ceiling(Math.Clamp(seconds, 0, 1e12) * 1000);
-
-    private long Amount(double seconds) => Math.Min(Milliseconds(double.IsNaN(seconds) ? double.PositiveInfinity : seconds), _capacity);
-
-    private void Return(long amount)
-    {
-        TaskCompletionSource? returned;
-        lock (_lock)
-        {
-            _free += amount;
-            returned = _returned;
-            _returned = null;
-        }
-
-        returned?.TrySetResult();
-    }
-
-    private sealed class Share(AudioBudget budget, long amount) : IDisposable
-    {
-        private int _done;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _done, 1) == 0)
-            {
-                budget.Return(amount);
             }
         }
     }
