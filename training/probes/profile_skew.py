@@ -1,4 +1,4 @@
-"""How much a skewed speaker profile costs (the README's caveat, measured).
+"""How much a skewed speaker profile costs (the caveat in docs/accuracy.md, "Skewed profiles", measured).
 
 The evaluation's profiles are 20 random other recordings of the test speaker, which in acted corpora means
 every emotion in similar shares. A real speaker's earlier recordings need not be: a patient's calls may be mostly
