@@ -1,12 +1,13 @@
 using System.Buffers.Binary;
+using Rtser.Tests.Shared;
 
 namespace Rtser.Audio.Tests;
 
 public class EmoDbFileTests
 {
-    private const string EmoDbFile = "/work/shared/datasets/emodb/wav/03a01Fa.wav";
+    private static string EmoDbFile => Path.Combine(TestPaths.Datasets, "emodb", "wav", "03a01Fa.wav");
 
-    [FileFact(EmoDbFile)]
+    [CorpusFact]
     public void Decodes_a_real_EmoDB_recording()
     {
         var audio = new WavDecoder().DecodeFile(EmoDbFile);
@@ -24,24 +25,12 @@ public class EmoDbFileTests
         }
     }
 
-    [FileFact(EmoDbFile)]
+    [CorpusFact]
     public void Loads_a_real_EmoDB_recording_as_16_kHz_mono()
     {
         var samples = new WavDecoder().Decode16kFile(EmoDbFile);
 
         Assert.Equal(32000, samples.Length);
         Assert.All(samples, s => Assert.True(float.IsFinite(s)));
-    }
-
-    /// <summary>A fact that is skipped, not failed, when its data file is not on this machine.</summary>
-    private sealed class FileFactAttribute : FactAttribute
-    {
-        public FileFactAttribute(string path)
-        {
-            if (!File.Exists(path))
-            {
-                Skip = $"{path} is not available on this machine";
-            }
-        }
     }
 }

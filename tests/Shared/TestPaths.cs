@@ -5,24 +5,18 @@ internal static class TestPaths
 {
     public static string RepoRoot { get; } = FindRepoRoot();
 
-    /// <summary>
-    /// RTSER_DATASETS, else ../shared/datasets beside the repository (the workplace layout CI also has).
-    /// Tests that need real speech fail loudly rather than skip when it is missing.
-    /// </summary>
-    public static string Datasets
-    {
-        get
-        {
-            string? env = Environment.GetEnvironmentVariable("RTSER_DATASETS");
-            string path = !string.IsNullOrEmpty(env) ? env : Path.Combine(RepoRoot, "..", "shared", "datasets");
-            if (!Directory.Exists(path))
-            {
-                throw new DirectoryNotFoundException($"Datasets not found at {Path.GetFullPath(path)}; set RTSER_DATASETS.");
-            }
+    /// <summary>RTSER_DATASETS, else ../shared/datasets beside the repository (the workplace layout CI also has).</summary>
+    public static string DatasetsPath { get; } = Path.GetFullPath(
+        Environment.GetEnvironmentVariable("RTSER_DATASETS") is { Length: > 0 } env ? env : Path.Combine(RepoRoot, "..", "shared", "datasets"));
 
-            return Path.GetFullPath(path);
-        }
-    }
+    /// <summary>Whether both corpora are at <see cref="DatasetsPath"/>; tests that read them are [CorpusFact]s.</summary>
+    public static bool HasDatasets { get; } =
+        Directory.Exists(Path.Combine(DatasetsPath, "emodb", "wav")) && Directory.Exists(Path.Combine(DatasetsPath, "ravdess"));
+
+    /// <summary>The corpora's folder; throws where they are absent, so a corpus test run under CI fails loudly.</summary>
+    public static string Datasets => HasDatasets
+        ? DatasetsPath
+        : throw new DirectoryNotFoundException($"Corpora (emodb/wav, ravdess) not found at {DatasetsPath}; set RTSER_DATASETS.");
 
     public static string TestData(string project, string file) => Path.Combine(RepoRoot, "tests", project, "TestData", file);
 
