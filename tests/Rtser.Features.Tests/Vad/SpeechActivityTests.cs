@@ -67,7 +67,7 @@ public class SpeechActivityTests
         Assert.DoesNotContain(true, decisions.Take(95));
     }
 
-    [Theory]
+    [CorpusTheory]
     [InlineData("Actor_05/03-01-02-02-01-01-05.wav")]
     [InlineData("Actor_01/03-01-06-02-02-01-01.wav")]
     [InlineData("Actor_12/03-01-07-02-01-02-12.wav")]
