@@ -38,7 +38,7 @@ public sealed class AnalyzerTests : IDisposable
     public void A_clip_no_longer_than_one_window_gets_exactly_the_single_clip_prediction()
     {
         EmotionModel model = _registry.Get("cnn-rnn-emodb");
-        float[] clip = Speech("03a01Wa.wav")[..(2 * Rate)];
+        float[] clip = Speech()[..(2 * Rate)];
 
         EmotionAnalysis a = new EmotionAnalyzer(_predictor).Analyze(model, clip);
         EmotionPrediction single = _predictor.Predict(model, clip);
@@ -53,7 +53,7 @@ public sealed class AnalyzerTests : IDisposable
     public void Speech_between_long_silences_is_labelled_only_where_it_is_and_decides_the_overall_label()
     {
         EmotionModel model = _registry.Get("cnn-rnn-emodb");
-        float[] speech = Speech("03a01Wa.wav");
+        float[] speech = Speech();
         float[] signal = [.. new float[6 * Rate], .. speech, .. new float[6 * Rate]];
 
         EmotionAnalysis a = new EmotionAnalyzer(_predictor).Analyze(model, signal);
@@ -100,7 +100,7 @@ public sealed class AnalyzerTests : IDisposable
 
     [Fact]
     public void Measuring_speech_alone_agrees_with_full_extraction() =>
-        Assert.Equal(_extractor.Extract(Speech("03a01Wa.wav")).SpeechSeconds, _extractor.MeasureSpeechSeconds(Speech("03a01Wa.wav")), 9);
+        Assert.Equal(_extractor.Extract(Speech()).SpeechSeconds, _extractor.MeasureSpeechSeconds(Speech()), 9);
 
     [Fact]
     public void Options_outside_their_range_are_refused()
@@ -110,5 +110,5 @@ public sealed class AnalyzerTests : IDisposable
         Assert.Throws<ArgumentOutOfRangeException>(() => new EmotionAnalyzer(_predictor, new TimelineOptions { WindowSeconds = double.NaN }));
     }
 
-    private static float[] Speech(string file) => new WavDecoder().Decode16kFile(Path.Combine(TestPaths.Datasets, "emodb", "wav", file));
+    private static float[] Speech() => new WavDecoder().Decode16kFile(TestPaths.EspeakWav);
 }

@@ -15,7 +15,7 @@ public sealed class BatchTests : IDisposable
 
     public static TheoryData<string> ModelIds() => [.. ModelFiles.CardIds()];
 
-    [Theory]
+    [CorpusTheory] // the speaker-adapted models' profile is EmoDB speaker 03's
     [MemberData(nameof(ModelIds))]
     public void A_batch_of_equal_windows_gives_each_window_its_own_probabilities(string id)
     {

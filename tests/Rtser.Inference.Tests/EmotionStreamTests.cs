@@ -18,10 +18,10 @@ public sealed class EmotionStreamTests : IDisposable
 
     public void Dispose() => _models.Dispose();
 
-    /// <summary>EmoDB speech repeated to the length asked for.</summary>
+    /// <summary>The espeak clip repeated to the length asked for.</summary>
     private static float[] Speech(double seconds)
     {
-        float[] one = new WavDecoder().Decode16kFile(Path.Combine(TestPaths.Datasets, "emodb", "wav", "03a01Wa.wav"));
+        float[] one = new WavDecoder().Decode16kFile(TestPaths.EspeakWav);
         float[] all = new float[(int)Math.Round(seconds * 16000)];
         for (int at = 0; at < all.Length; at += one.Length)
         {
@@ -85,7 +85,7 @@ public sealed class EmotionStreamTests : IDisposable
         Assert.Empty(summary.Segments);
     }
 
-    [Theory]
+    [CorpusTheory] // the profile is EmoDB speaker 03's
     [InlineData(2, true)]
     [InlineData(7, false)]
     public void A_speaker_adapted_stream_is_read_by_whichever_model_the_profile_allows_and_adds_to_the_profile_what_an_upload_adds(int minimum, bool applied)

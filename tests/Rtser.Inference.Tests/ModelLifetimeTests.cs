@@ -10,7 +10,7 @@ public sealed class ModelLifetimeTests
     public async Task Disposing_a_model_waits_for_runs_in_flight_and_refuses_later_ones()
     {
         var extractor = new SpeechFeatureExtractor();
-        SpeechFeatures features = extractor.Extract(new WavDecoder().Decode16kFile(Path.Combine(TestPaths.Datasets, "emodb", "wav", "03a01Wa.wav")));
+        SpeechFeatures features = extractor.Extract(new WavDecoder().Decode16kFile(TestPaths.EspeakWav));
         EmotionModel model = EmotionModel.Load(Path.Combine(ModelFiles.Directory, "cnn-rnn-emodb.json"), extractor);
         int completed = 0, refused = 0;
         using var started = new SemaphoreSlim(0);

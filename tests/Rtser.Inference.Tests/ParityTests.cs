@@ -91,7 +91,7 @@ public class ParityTests
     /// No train/serve skew: the inputs a parity case stored for a real file came from the export (rtser export); the
     /// service's extractor run on the same WAV must give the same numbers, every stream the model reads.
     /// </summary>
-    [Theory]
+    [CorpusTheory]
     [MemberData(nameof(ModelIds))]
     public void Parity_inputs_of_real_files_are_what_the_service_extracts_from_them(string id)
     {

@@ -15,7 +15,7 @@ public sealed class PredictorTests : IDisposable
 
     public static TheoryData<string> ModelIds => [.. ModelFiles.CardIds()];
 
-    [Theory]
+    [CorpusTheory] // the speaker-adapted models' profile is EmoDB speaker 03's
     [MemberData(nameof(ModelIds))]
     public void Silence_gets_no_speech_and_no_emotion(string id)
     {
@@ -27,7 +27,7 @@ public sealed class PredictorTests : IDisposable
         Assert.Equal(3.0, p.DurationSeconds, 6);
     }
 
-    [Theory]
+    [CorpusTheory]
     [MemberData(nameof(ModelIds))]
     public void Speech_gets_a_label_from_the_model_with_probabilities_summing_to_one(string id)
     {

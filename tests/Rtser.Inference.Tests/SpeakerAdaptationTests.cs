@@ -37,7 +37,7 @@ public sealed class SpeakerAdaptationTests : IDisposable
     public void An_adapted_model_refuses_to_label_without_a_profile_or_with_one_of_the_wrong_length(string id)
     {
         EmotionModel model = _registry.Get(id);
-        SpeechFeatures f = _extractor.Extract(Clip("03a01Wa.wav"), model.UsesProsody);
+        SpeechFeatures f = _extractor.Extract(new WavDecoder().Decode16kFile(TestPaths.EspeakWav), model.UsesProsody);
 
         Assert.True(model.AdaptsToSpeaker);
         Assert.Throws<InvalidOperationException>(() => model.Predict(f));
@@ -48,14 +48,14 @@ public sealed class SpeakerAdaptationTests : IDisposable
     public void A_model_without_adaptation_takes_no_profile_and_has_no_statistics()
     {
         EmotionModel model = _registry.Get("cnn-rnn-emodb");
-        SpeechFeatures f = _extractor.Extract(Clip("03a01Wa.wav"), model.UsesProsody);
+        SpeechFeatures f = _extractor.Extract(new WavDecoder().Decode16kFile(TestPaths.EspeakWav), model.UsesProsody);
 
         Assert.False(model.AdaptsToSpeaker);
         Assert.Throws<ArgumentException>(() => model.Predict(f, new float[10]));
         Assert.Throws<InvalidOperationException>(() => model.StatisticsMany([f]));
     }
 
-    [Theory]
+    [CorpusTheory]
     [MemberData(nameof(AdaptedIds))]
     public void A_clip_of_one_window_adds_its_own_statistics_to_the_profile_and_silence_adds_nothing(string id)
     {
@@ -70,7 +70,7 @@ public sealed class SpeakerAdaptationTests : IDisposable
         Assert.Null(_analyzer.ProfileStatistics(model, new float[3 * 16000]));
     }
 
-    [Theory]
+    [CorpusTheory]
     [MemberData(nameof(AdaptedIds))]
     public void A_longer_recording_adds_the_mean_over_its_speech_windows(string id)
     {
@@ -92,7 +92,7 @@ public sealed class SpeakerAdaptationTests : IDisposable
         }
     }
 
-    [Theory]
+    [CorpusTheory]
     [MemberData(nameof(AdaptedIds))]
     public void One_run_for_probabilities_and_statistics_gives_what_two_runs_give(string id)
     {
@@ -115,7 +115,7 @@ public sealed class SpeakerAdaptationTests : IDisposable
         Assert.Throws<ArgumentException>(() => _registry.Get("cnn-rnn-emodb").PredictWithStatisticsMany(windows, profile));
     }
 
-    [Theory]
+    [CorpusTheory]
     [MemberData(nameof(AdaptedIds))]
     public void An_analysis_asked_for_the_profile_statistics_gives_what_the_recording_adds_whichever_model_answers(string id)
     {
@@ -137,7 +137,7 @@ public sealed class SpeakerAdaptationTests : IDisposable
         Assert.Null(_analyzer.Analyze(fallback, new float[4 * 16000], profileModel: model).ProfileStatistics);
     }
 
-    [Theory]
+    [CorpusTheory]
     [MemberData(nameof(AdaptedIds))]
     public void The_profile_changes_the_reading_and_the_same_profile_gives_the_same_reading(string id)
     {

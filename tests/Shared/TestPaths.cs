@@ -20,6 +20,9 @@ internal static class TestPaths
 
     public static string TestData(string project, string file) => Path.Combine(RepoRoot, "tests", project, "TestData", file);
 
+    /// <summary>4.2 s of committed espeak-ng speech (16 kHz mono) for tests that need some speech, not a corpus's.</summary>
+    public static string EspeakWav => TestData("Rtser.Features.Tests", "espeak-16k.wav");
+
     private static string FindRepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
