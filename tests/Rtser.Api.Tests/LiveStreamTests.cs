@@ -236,7 +236,7 @@ public sealed class LiveStreamTests : IDisposable
         }
     }
 
-    /// <summary>EmoDB speech repeated to the length asked for.</summary>
+    /// <summary>Send.Samples' speech repeated to the length asked for.</summary>
     internal static float[] Speech(double seconds)
     {
         float[] one = Send.Samples();

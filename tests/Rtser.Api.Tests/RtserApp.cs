@@ -110,11 +110,18 @@ internal static class Send
 {
     public const int Rate = 16000;
 
-    public static byte[] Speech(string file = "03a01Wa.wav") => File.ReadAllBytes(Path.Combine(TestPaths.Datasets, "emodb", "wav", file));
+    /// <summary>2 s of the committed espeak speech (one analysis window, like an EmoDB sentence) as a WAV file.</summary>
+    public static byte[] Speech() => Wav(Samples());
+
+    /// <summary>An EmoDB recording; a test that sends one is a [CorpusFact].</summary>
+    public static byte[] Speech(string emoDbFile) => File.ReadAllBytes(Path.Combine(TestPaths.Datasets, "emodb", "wav", emoDbFile));
 
     public static byte[] Wav(float[] samples, int rate = Rate) => WavWriter.Pcm16(samples, rate);
 
-    public static float[] Samples(string file = "03a01Wa.wav") => new WavDecoder().Decode16kFile(Path.Combine(TestPaths.Datasets, "emodb", "wav", file));
+    /// <summary>The samples of <see cref="Speech()"/>.</summary>
+    public static float[] Samples() => new WavDecoder().Decode16kFile(TestPaths.EspeakWav)[..(2 * Rate)];
+
+    public static float[] Samples(string emoDbFile) => new WavDecoder().Decode16kFile(Path.Combine(TestPaths.Datasets, "emodb", "wav", emoDbFile));
 
     public static Task<HttpResponseMessage> Raw(HttpClient client, byte[] body, string? contentType = "audio/wav", string url = "/api/predictions")
     {

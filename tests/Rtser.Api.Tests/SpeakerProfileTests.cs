@@ -45,11 +45,11 @@ public sealed class SpeakerProfileTests : IDisposable
         _app.Dispose();
     }
 
-    [Fact]
+    [CorpusFact]
     public async Task An_adapted_model_without_a_speaker_gets_400_naming_the_field() =>
         await Problem.AssertAsync(await Upload(_a, Clips[0], speaker: null), HttpStatusCode.BadRequest, "'speaker'");
 
-    [Theory]
+    [CorpusTheory]
     [InlineData("Jane Doe")]
     [InlineData("p/../1")]
     [InlineData(".")]
@@ -59,7 +59,7 @@ public sealed class SpeakerProfileTests : IDisposable
     public async Task A_speaker_that_is_not_a_short_pseudonym_gets_400(string speaker) =>
         await Problem.AssertAsync(await Upload(_a, Clips[0], speaker), HttpStatusCode.BadRequest, "pseudonym");
 
-    [Fact]
+    [CorpusFact]
     public async Task The_fallback_answers_until_the_profile_is_long_enough_then_the_adapted_model_does()
     {
         Prediction[] p = [.. await UploadAllAsync(_a, "p03")];
@@ -80,7 +80,7 @@ public sealed class SpeakerProfileTests : IDisposable
         Assert.Equal(plain.Probabilities, p[0].Probabilities);
     }
 
-    [Fact]
+    [CorpusFact]
     public async Task The_adapted_reading_is_the_model_run_against_the_profile_of_the_speakers_earlier_recordings()
     {
         Prediction served = (await UploadAllAsync(_a, "p03"))[3];
@@ -102,7 +102,7 @@ public sealed class SpeakerProfileTests : IDisposable
         }
     }
 
-    [Fact]
+    [CorpusFact]
     public async Task Profiles_belong_to_one_speaker_of_one_key()
     {
         await UploadAllAsync(_a, "p03");
@@ -114,7 +114,7 @@ public sealed class SpeakerProfileTests : IDisposable
         AssertAdaptation(otherKey.Adaptation, false, 0);
     }
 
-    [Fact]
+    [CorpusFact]
     public async Task A_deleted_prediction_leaves_the_profile()
     {
         Prediction[] p = [.. await UploadAllAsync(_a, "p03", count: 3)];
@@ -125,7 +125,7 @@ public sealed class SpeakerProfileTests : IDisposable
         AssertAdaptation(next.Adaptation, false, 2);
     }
 
-    [Fact]
+    [CorpusFact]
     public async Task A_forgotten_profile_starts_again_and_the_predictions_stay()
     {
         Prediction[] p = [.. await UploadAllAsync(_a, "p03", count: 3)];
@@ -141,7 +141,7 @@ public sealed class SpeakerProfileTests : IDisposable
         await Problem.AssertAsync(await _a.DeleteAsync("/api/speakers/Jane%20Doe/profile"), HttpStatusCode.BadRequest, "pseudonym");
     }
 
-    [Fact]
+    [CorpusFact]
     public async Task Silence_adds_nothing_to_the_profile_and_gets_no_speech()
     {
         await UploadAllAsync(_a, "p03", count: 2);
@@ -152,7 +152,7 @@ public sealed class SpeakerProfileTests : IDisposable
         Assert.Equal(2, next.Adaptation!.ProfileRecordings);
     }
 
-    [Fact]
+    [CorpusFact]
     public async Task The_history_lists_one_speakers_predictions()
     {
         await UploadAllAsync(_a, "p03", count: 2);
@@ -179,7 +179,7 @@ public sealed class SpeakerProfileTests : IDisposable
         await Problem.AssertAsync(await _a.GetAsync($"/api/stream?model={Adapted}"), HttpStatusCode.BadRequest, "'speaker'");
     }
 
-    [Fact]
+    [CorpusFact]
     public async Task Live_mode_reads_a_stream_against_the_speakers_profile_and_a_saved_session_joins_it_as_an_upload_would()
     {
         // Too short a profile: the fallback reads the stream; the saved session still adds its statistics.
@@ -210,7 +210,7 @@ public sealed class SpeakerProfileTests : IDisposable
         Assert.Equal(5, (await Send.Created(await Upload(_a, Clips[0], "p03"))).Adaptation!.ProfileRecordings);
     }
 
-    [Fact]
+    [CorpusFact]
     public async Task A_speaker_named_with_spaces_around_is_the_same_speaker_in_uploads_and_live_mode()
     {
         foreach ((string clip, string name) in Clips[..3].Zip(["p03", " p03", "p03  "]))
@@ -224,7 +224,7 @@ public sealed class SpeakerProfileTests : IDisposable
         Assert.Equal(3, ready.GetProperty("adaptation").GetProperty("profileRecordings").GetInt32());
     }
 
-    [Theory]
+    [CorpusTheory]
     [InlineData("0", true, true)] // every profile compensated
     [InlineData("1", false, false)] // none
     public async Task The_service_can_replace_the_cards_compensation_gate(string gate, bool varied, bool oneEmotion)
