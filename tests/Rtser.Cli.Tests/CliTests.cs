@@ -18,7 +18,7 @@ public sealed class CliTests : IDisposable
         return (code, stdout.ToString(), stderr.ToString());
     }
 
-    [Fact]
+    [CorpusFact]
     public void Features_of_a_ravdess_file_match_torchaudio_kaldi_mfcc_within_a_hundredth()
     {
         string wav = Path.Combine(TestPaths.Datasets, "ravdess", "Actor_03", "03-01-05-02-01-01-03.wav");
@@ -55,7 +55,7 @@ public sealed class CliTests : IDisposable
         Assert.InRange(ms.GetProperty("values").GetArrayLength(), 64, 66);
     }
 
-    [Fact]
+    [CorpusFact]
     public void Features_of_a_22050_hz_emodb_file_are_computed_after_resampling_to_16_khz()
     {
         var (code, output, error) = Run("features", Path.Combine(TestPaths.Datasets, "emodb", "wav", "03a01Fa.wav"));
@@ -70,7 +70,7 @@ public sealed class CliTests : IDisposable
         Assert.InRange(prosody.GetProperty("statistics").GetProperty("pr_f0_p50").GetDouble(), 73.5, 107.6);
     }
 
-    [Fact]
+    [CorpusFact]
     public void Export_writes_arrays_that_numpy_reads_with_matching_index()
     {
         string outDir = Path.Combine(_temp, "emodb");
@@ -107,7 +107,7 @@ public sealed class CliTests : IDisposable
         Assert.Equal([rows.ToString(), "5", "12", prosodyStats.ToString(), "1"], parts[10..]);
     }
 
-    [Fact]
+    [CorpusFact]
     public void Export_with_a_feature_configuration_writes_its_mfcc_width_and_records_it_in_the_index()
     {
         string config = Path.Combine(_temp, "m40.json");
@@ -135,7 +135,8 @@ public sealed class CliTests : IDisposable
     {
         string config = Path.Combine(_temp, "bad.json");
         File.WriteAllText(config, json);
-        var (code, _, error) = Run("export", Path.Combine(TestPaths.Datasets, "emodb"), "--corpus", "emodb", "--out", Path.Combine(_temp, "x"), "--limit", "2", "--feature-config", config);
+        File.Copy(TestPaths.EspeakWav, Path.Combine(_temp, "03a01Wa.wav")); // named the EmoDB way; refused before it is read
+        var (code, _, error) = Run("export", _temp, "--corpus", "emodb", "--out", Path.Combine(_temp, "x"), "--limit", "2", "--feature-config", config);
         Assert.Equal(1, code);
         Assert.Contains(expected, error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
