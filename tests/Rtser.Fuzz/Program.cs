@@ -23,6 +23,7 @@ internal static class FuzzProgram
         var options = FuzzOptions.Parse(args);
         var random = new Random(options.Seed);
         byte[][] seeds = Seeds.Load();
+        Console.WriteLine($"fuzz: speech seeds from {Seeds.SpeechSource}");
         var decoder = new MediaDecoder(new MediaDecoderOptions { UseFfmpeg = false, MaxDurationSeconds = 60, RejectTruncatedData = true });
         var extractor = new SpeechFeatureExtractor();
         using ModelRegistry models = ModelRegistry.Load(Path.Combine(TestPaths.RepoRoot, "models"), extractor);
@@ -30,7 +31,7 @@ internal static class FuzzProgram
         EmotionModel[] modelList = [.. models.Models];
 
         // Speaker-adapted models score against a profile: one made from a real recording, as the service would.
-        float[] profileClip = new WavDecoder().Decode16kFile(Path.Combine(TestPaths.Datasets, "emodb", "wav", "03a01Fa.wav"));
+        float[] profileClip = Seeds.Speech("03a01Fa.wav", part: 1);
         Dictionary<string, float[]> profiles = modelList.Where(m => m.AdaptsToSpeaker).ToDictionary(m => m.Id, m => analyzer.ProfileStatistics(m, profileClip)!);
 
         string data = Path.Combine(Path.GetTempPath(), "rtser-fuzz-" + Guid.NewGuid().ToString("N")[..8]);
