@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using Rtser.Tests.Shared;
 using static Microsoft.Playwright.Assertions;
 
 namespace Rtser.Web.Tests;
@@ -10,13 +11,13 @@ public sealed class LayoutTests(WebAppFixture app)
     /// The README's picture. Written to RTSER_SCREENSHOT when set (tools/screenshot.sh sets docs/screenshot.png),
     /// else to a temporary file, so a test run never changes the repository.
     /// </summary>
-    [Fact]
+    [CorpusFact]
     public async Task The_page_with_a_result_and_its_timeline_can_be_pictured()
     {
         await using BrowserPage b = await app.NewPageAsync(1100, 900);
         IPage page = b.Page;
         await page.GotoAsync("/");
-        await page.Locator("#file").SetInputFilesAsync(new FilePayload { Name = "emodb-speaker03-five-sentences.wav", MimeType = "audio/wav", Buffer = app.SpeechWav });
+        await page.Locator("#file").SetInputFilesAsync(new FilePayload { Name = "emodb-speaker03-five-sentences.wav", MimeType = "audio/wav", Buffer = TestAudio.EmoDbSentences() });
         await Expect(page.Locator("#result-timeline svg rect.seg")).ToHaveCountAsync(17, new() { Timeout = 30_000 });
         await page.EvalOnSelectorAsync("#result-audio", "a => new Promise(r => { a.addEventListener('seeked', r, { once: true }); a.currentTime = 3.2; })");
         await Expect(page.Locator("#history-table tbody tr").First).ToContainTextAsync("emodb-speaker03");

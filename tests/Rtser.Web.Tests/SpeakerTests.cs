@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using Rtser.Tests.Shared;
 using static Microsoft.Playwright.Assertions;
 
 namespace Rtser.Web.Tests;
@@ -61,7 +62,7 @@ public sealed class SpeakerTests(SpeakerWebAppFixture app)
         return b.Page;
     }
 
-    [Fact]
+    [CorpusFact]
     public async Task The_adapted_model_is_explained_and_without_a_speaker_the_page_asks_for_one_and_sends_nothing()
     {
         await using BrowserPage b = await app.NewPageAsync();
@@ -86,7 +87,7 @@ public sealed class SpeakerTests(SpeakerWebAppFixture app)
         Assert.Empty(b.ErrorsSoFar());
     }
 
-    [Fact]
+    [CorpusFact]
     public async Task A_profile_read_as_one_emotion_shows_a_caution_beside_the_adapted_reading()
     {
         await using BrowserPage b = await app.NewPageAsync();
@@ -107,7 +108,7 @@ public sealed class SpeakerTests(SpeakerWebAppFixture app)
         Assert.Empty(b.ErrorsSoFar());
     }
 
-    [Fact]
+    [CorpusFact]
     public async Task Uploads_with_a_speaker_are_answered_by_the_fallback_until_the_profile_is_long_enough_then_adapted()
     {
         await using BrowserPage b = await app.NewPageAsync();
@@ -136,7 +137,7 @@ public sealed class SpeakerTests(SpeakerWebAppFixture app)
         Assert.Empty(b.ErrorsSoFar());
     }
 
-    [Fact]
+    [CorpusFact]
     public async Task Forgetting_a_speakers_profile_after_a_confirmation_keeps_the_predictions_and_the_next_upload_starts_a_new_profile()
     {
         await using BrowserPage b = await app.NewPageAsync();
@@ -237,7 +238,7 @@ public sealed class SpeakerTests(SpeakerWebAppFixture app)
         Assert.Equal(["page-key-42"], keys);
     }
 
-    [Fact]
+    [CorpusFact]
     public async Task A_name_with_a_space_is_refused_as_a_speaker_in_the_page_before_anything_is_sent()
     {
         await using BrowserPage b = await app.NewPageAsync();
@@ -295,7 +296,7 @@ public sealed class SpeakerTests(SpeakerWebAppFixture app)
         await Expect(page.Locator("#error")).ToBeHiddenAsync();
     }
 
-    [Fact]
+    [CorpusFact]
     public async Task At_phone_width_the_speaker_field_its_messages_the_forget_button_and_the_adaptation_line_pass_the_wcag_checks_and_fit()
     {
         await using BrowserPage b = await app.NewPageAsync(375, 740);
