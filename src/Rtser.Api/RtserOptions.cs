@@ -147,6 +147,17 @@ public sealed class RtserOptions
             yield return "Rtser:LiveLeadSeconds must be at least 0.5";
         }
 
+        if (o.Timeline.Problem() is { } timeline)
+        {
+            yield return $"Rtser:Timeline:{timeline}";
+        }
+
+        // A stream is closed after this long without audio: 0 or less would close every stream at once.
+        if (!double.IsFinite(o.LiveIdleSeconds) || o.LiveIdleSeconds <= 0 || o.LiveIdleSeconds > 86400)
+        {
+            yield return "Rtser:LiveIdleSeconds must be above 0 and at most 86400 (a day)";
+        }
+
         foreach (string origin in o.AllowedOrigins)
         {
             if (!Uri.TryCreate(origin, UriKind.Absolute, out Uri? u) || u.Scheme is not ("http" or "https") || u.PathAndQuery != "/")

@@ -8,18 +8,12 @@ public sealed record TimelineOptions
 
     public double HopSeconds { get; init; } = 0.5;
 
-    public TimelineOptions Validate()
-    {
-        if (!double.IsFinite(WindowSeconds) || WindowSeconds < 0.5 || WindowSeconds > 30)
-        {
-            throw new ArgumentOutOfRangeException(nameof(WindowSeconds), WindowSeconds, "must be between 0.5 and 30 s");
-        }
+    /// <summary>Why these settings cannot cut a timeline, or null; the service checks this at start-up.</summary>
+    public string? Problem() =>
+        !double.IsFinite(WindowSeconds) || WindowSeconds < 0.5 || WindowSeconds > 30 ? "WindowSeconds must be between 0.5 and 30 s"
+        : !double.IsFinite(HopSeconds) || HopSeconds < 0.1 || HopSeconds > WindowSeconds ? "HopSeconds must be between 0.1 s and the window length"
+        : null;
 
-        if (!double.IsFinite(HopSeconds) || HopSeconds < 0.1 || HopSeconds > WindowSeconds)
-        {
-            throw new ArgumentOutOfRangeException(nameof(HopSeconds), HopSeconds, "must be between 0.1 s and the window length");
-        }
-
-        return this;
-    }
+    public TimelineOptions Validate() =>
+        Problem() is { } problem ? throw new ArgumentOutOfRangeException(nameof(TimelineOptions), problem) : this;
 }

@@ -140,6 +140,25 @@ public sealed class OperationsTests
         Assert.Equal(inForce, o.AudioSecondsInFlight);
     }
 
+    [Theory]
+    [InlineData(2, 0.5, 30, true)] // the defaults
+    [InlineData(30, 30, 0.5, true)]
+    [InlineData(2, -1, 30, false)]
+    [InlineData(2, 0, 30, false)]
+    [InlineData(2, 3, 30, false)] // hop longer than the window
+    [InlineData(0.1, 0.1, 30, false)]
+    [InlineData(31, 1, 30, false)]
+    [InlineData(double.NaN, 0.5, 30, false)]
+    [InlineData(2, 0.5, 0, false)]
+    [InlineData(2, 0.5, -5, false)]
+    [InlineData(2, 0.5, double.PositiveInfinity, false)]
+    public void Timeline_windows_and_the_live_idle_limit_are_checked_before_start_up(double window, double hop, double idle, bool valid)
+    {
+        var o = new RtserOptions { Timeline = new() { WindowSeconds = window, HopSeconds = hop }, LiveIdleSeconds = idle };
+
+        Assert.Equal(valid, !RtserOptions.Check(o).Any());
+    }
+
     [Fact]
     public async Task Metrics_count_requests_predictions_per_label_and_inference_time_per_model()
     {

@@ -51,7 +51,7 @@ public sealed class StartupTests : IDisposable
     [Fact]
     public async Task Bad_settings_stop_start_up_naming_every_one_that_is_wrong()
     {
-        using ServiceProcess service = ServiceProcess.Start($"--Rtser:DataDirectory {_data} --Rtser:MaxUploadBytes 10 --Rtser:LiveLeadSeconds 0.1");
+        using ServiceProcess service = ServiceProcess.Start($"--Rtser:DataDirectory {_data} --Rtser:MaxUploadBytes 10 --Rtser:LiveLeadSeconds 0.1 --Rtser:Timeline:HopSeconds -1 --Rtser:LiveIdleSeconds 0");
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await service.Process.WaitForExitAsync(timeout.Token);
 
@@ -59,6 +59,8 @@ public sealed class StartupTests : IDisposable
         Assert.Contains("Cannot start", service.Output, StringComparison.Ordinal);
         Assert.Contains("Rtser:MaxUploadBytes must be between 1 KiB and 2 GiB", service.Output, StringComparison.Ordinal);
         Assert.Contains("Rtser:LiveLeadSeconds must be at least 0.5", service.Output, StringComparison.Ordinal);
+        Assert.Contains("Rtser:Timeline:HopSeconds must be between 0.1 s and the window length", service.Output, StringComparison.Ordinal);
+        Assert.Contains("Rtser:LiveIdleSeconds must be above 0", service.Output, StringComparison.Ordinal);
     }
 
     [Fact]
