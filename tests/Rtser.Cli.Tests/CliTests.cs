@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Rtser.Audio;
 using Rtser.Tests.Shared;
 
 namespace Rtser.Cli.Tests;
@@ -68,6 +69,25 @@ public sealed class CliTests : IDisposable
         // An EmoDB sentence is mostly voiced speech at a speaking F0 (70-500 Hz = 73.5-107.6 semitones re 1 Hz).
         Assert.InRange(prosody.GetProperty("statistics").GetProperty("pr_voiced_fraction").GetDouble(), 0.3, 1.0);
         Assert.InRange(prosody.GetProperty("statistics").GetProperty("pr_f0_p50").GetDouble(), 73.5, 107.6);
+    }
+
+    [Fact]
+    public void Features_reads_browser_recordings_as_predict_does_and_webm_and_ogg_of_one_recording_agree()
+    {
+        string webm = TestPaths.TestData("Rtser.Audio.Tests", "speech-20ms.webm");
+        string ogg = TestPaths.TestData("Rtser.Audio.Tests", "speech-20ms.ogg");
+        float[] decoded = new MediaDecoder().Decode16kFile(webm);
+
+        var (webmCode, webmOutput, webmError) = Run("features", webm);
+        var (oggCode, oggOutput, oggError) = Run("features", ogg);
+
+        Assert.True(webmCode == 0, webmError);
+        Assert.True(oggCode == 0, oggError);
+        using var fromWebm = JsonDocument.Parse(webmOutput);
+        using var fromOgg = JsonDocument.Parse(oggOutput);
+        Assert.Equal(decoded.Length / 16000.0, fromWebm.RootElement.GetProperty("durationSeconds").GetDouble(), 3);
+        Assert.Equal(fromWebm.RootElement.GetProperty("durationSeconds").GetDouble(), fromOgg.RootElement.GetProperty("durationSeconds").GetDouble(), 1);
+        Assert.True(fromWebm.RootElement.GetProperty("speechSeconds").GetDouble() > 0);
     }
 
     [CorpusFact]
@@ -158,7 +178,10 @@ public sealed class CliTests : IDisposable
         File.WriteAllText(path, "hello, this is not a wave file");
         var (code, _, error) = Run("features", path);
         Assert.Equal(1, code);
-        Assert.Contains("RIFF", error, StringComparison.OrdinalIgnoreCase);
+        Assert.StartsWith("error:", error, StringComparison.Ordinal);
+        // features decodes as predict does: no format by its first bytes, so ffmpeg's verdict, or none without it.
+        Assert.Contains(new MediaDecoder().FfmpegExecutable is null ? "not supported without ffmpeg" : "not an audio format ffmpeg can read", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -7,12 +7,12 @@ using Rtser.Features.Pipeline;
 
 namespace Rtser.Cli.Commands;
 
-/// <summary><c>features file.wav</c>: the features of one file as one JSON document.</summary>
+/// <summary><c>features file</c>: the features of one file as one JSON document, decoded as <c>predict</c> and the service decode it.</summary>
 internal static class FeaturesCommand
 {
     public static Command Create()
     {
-        var file = new Argument<string>("file") { Description = "An audio file (WAV; other formats through ffmpeg)" }.RefusingOptions();
+        var file = new Argument<string>("file") { Description = "An audio file in any format the service decodes (WAV, WebM/Ogg Opus; others through ffmpeg)" }.RefusingOptions();
         var deltas = new Option<int>("--deltas") { Description = "MFCC delta order: 0, 1 or 2", DefaultValueFactory = _ => 0 };
         var command = new Command("features", "Prints the features of one file as JSON (16 kHz after resampling): MFCC, modulation spectrum, prosody, speech.") { file, deltas };
         command.SetAction(p => Run(p.GetRequiredValue(file), p.GetValue(deltas), p.InvocationConfiguration.Output));
@@ -23,7 +23,7 @@ internal static class FeaturesCommand
     {
         var config = new FeatureConfig { Mfcc = new MfccOptions { DeltaOrder = deltas } };
         var extractor = new SpeechFeatureExtractor(config);
-        float[] samples = new WavDecoder().Decode16kFile(file);
+        float[] samples = new MediaDecoder().Decode16kFile(file);
         SpeechFeatures f = extractor.Extract(samples);
 
         using var buffer = new MemoryStream();
