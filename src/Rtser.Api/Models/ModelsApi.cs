@@ -7,7 +7,7 @@ namespace Rtser.Api.Models;
 
 /// <summary>
 /// What a client needs to pick a model: its language, labels, size and how it was evaluated;
-/// <see cref="SpeakerAdaptation"/> is set for models that need a speaker (uploads only, not live).
+/// <see cref="SpeakerAdaptation"/> is set for models that need a speaker: uploads and live streams alike are read against the named speaker's profile.
 /// </summary>
 public sealed record ModelInfo(
     string Id,
