@@ -27,6 +27,17 @@ public sealed class AccessTests : IDisposable
         await Problem.AssertAsync(await client.GetAsync("/api/predictions/export"), HttpStatusCode.Unauthorized);
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("key-a-0123456789")]
+    public async Task With_keys_on_an_unknown_api_path_gets_404_not_401_with_or_without_a_key(string? key)
+    {
+        using HttpClient client = Client(key);
+
+        await Problem.AssertAsync(await client.GetAsync("/api/nothing-here"), HttpStatusCode.NotFound);
+        await Problem.AssertAsync(await client.PostAsync("/api/predictions/x/y", null), HttpStatusCode.NotFound);
+    }
+
     [Fact]
     public async Task The_page_and_health_stay_open()
     {
