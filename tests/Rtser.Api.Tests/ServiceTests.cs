@@ -82,6 +82,7 @@ public sealed class ServiceTests : IDisposable
         JsonElement content = paths.GetProperty("/api/predictions").GetProperty("post").GetProperty("requestBody").GetProperty("content");
         Assert.True(content.TryGetProperty("multipart/form-data", out _));
         Assert.True(content.TryGetProperty("audio/wav", out _));
+        Assert.False(paths.TryGetProperty("/metrics", out _)); // Prometheus' format, described in docs/api.md
         Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync("/swagger/index.html")).StatusCode);
     }
 

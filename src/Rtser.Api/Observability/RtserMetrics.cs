@@ -30,7 +30,7 @@ public sealed class RtserMetrics
         _inferenceSeconds = meter.CreateHistogram("rtser.inference", "s", "Decoding, features and inference per upload, by model.", advice: Seconds);
         _predictions = meter.CreateCounter<long>("rtser.predictions", description: "Predictions by model and overall label.");
         _rejected = meter.CreateCounter<long>("rtser.rejected", description: "Requests refused because the analysis queue was full.");
-        meter.CreateObservableGauge("rtser.inference.queue_depth", () => gate.Waiting, description: "Uploads waiting for an analysis slot.");
+        meter.CreateObservableGauge("rtser.inference.queue_depth", () => gate.Waiting, description: "Uploads waiting for an analysis slot or for the audio budget.");
         meter.CreateObservableGauge("rtser.inference.in_flight", () => gate.Running, description: "Uploads being analysed.");
         meter.CreateObservableGauge("rtser.live_streams", () => liveStreams.Open, description: "Open live streams.");
     }
