@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Rtser.Audio;
 using Rtser.Cli.Commands;
 
@@ -62,6 +63,23 @@ public static class CliApp
             }
         });
         return argument;
+    }
+
+    /// <summary>
+    /// A whole-number option refused outside [min, max] while parsing, so a value the run cannot use exits 2 naming
+    /// the option, as a malformed one does, instead of failing later with 1.
+    /// </summary>
+    internal static Option<T> InRange<T>(this Option<T> option, int min, int max = int.MaxValue)
+    {
+        option.Validators.Add(result =>
+        {
+            // The token, not the value: a malformed one has its own error already, and reading its value would throw.
+            if (result.Tokens is [{ } token] && int.TryParse(token.Value, CultureInfo.InvariantCulture, out int value) && (value < min || value > max))
+            {
+                result.AddError(max == int.MaxValue ? $"{option.Name} must be at least {min} (was {value})" : $"{option.Name} must be between {min} and {max} (was {value})");
+            }
+        });
+        return option;
     }
 
     /// <summary>The error's message and, for a local user, what ffmpeg said (a service keeps that out of its answers).</summary>

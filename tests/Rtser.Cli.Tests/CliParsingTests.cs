@@ -67,6 +67,33 @@ public sealed class CliParsingTests
         Assert.Empty(output);
     }
 
+    [Theory]
+    [InlineData("--deltas must be between 0 and 2 (was 3)", "features", "clip.wav", "--deltas", "3")]
+    [InlineData("--deltas must be between 0 and 2 (was -1)", "features", "clip.wav", "--deltas", "-1")]
+    [InlineData("--min-profile must be at least 1 (was 0)", "predict", "clip.wav", "--min-profile", "0")]
+    [InlineData("--min-profile must be at least 1 (was 0)", "predict", "clip.wav", "--model", "svm-emodb", "--min-profile", "0")]
+    [InlineData("--limit must be at least 1 (was 0)", "export", "corpus-folder", "--corpus", "emodb", "--out", "o", "--limit", "0")]
+    [InlineData("--corpus must be emodb or ravdess (was 'iemocap')", "export", "corpus-folder", "--corpus", "iemocap", "--out", "o")]
+    public void A_value_out_of_range_is_refused_by_name_with_exit_code_2_before_any_file_is_read(string message, params string[] args)
+    {
+        var (code, output, error) = Run(args);
+
+        Assert.Equal(2, code);
+        Assert.Contains(message, error, StringComparison.Ordinal);
+        Assert.Contains("usage:", error, StringComparison.Ordinal);
+        Assert.Empty(output);
+    }
+
+    [Theory]
+    [InlineData("features", "clip.wav", "--deltas", "0")]
+    [InlineData("features", "clip.wav", "--deltas", "2")]
+    [InlineData("predict", "clip.wav", "--min-profile", "1")]
+    [InlineData("export", "corpus-folder", "--corpus", "ravdess", "--out", "o", "--limit", "1")]
+    public void The_ends_of_each_range_are_accepted(params string[] args)
+    {
+        Assert.Empty(CliApp.Commands().Parse(args).Errors);
+    }
+
     [Fact]
     public void No_command_is_refused_with_exit_code_2()
     {

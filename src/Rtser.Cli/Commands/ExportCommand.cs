@@ -19,8 +19,15 @@ internal static class ExportCommand
     {
         var dataset = new Argument<string>("dataset-folder") { Description = "The corpus as downloaded" }.RefusingOptions();
         var corpus = new Option<string>("--corpus") { Description = "emodb or ravdess", Required = true };
+        corpus.Validators.Add(r =>
+        {
+            if (r.Tokens is [{ Value: not ("emodb" or "ravdess") } given])
+            {
+                r.AddError($"--corpus must be emodb or ravdess (was '{given.Value}')");
+            }
+        });
         var outDir = new Option<string>("--out") { Description = "Folder for index.json and the .npy arrays", Required = true };
-        var limit = new Option<int?>("--limit") { Description = "Export only N files, spread over speakers and labels (a smoke export)" };
+        var limit = new Option<int?>("--limit") { Description = "Export only N files, spread over speakers and labels (a smoke export)" }.InRange(1);
         var featureConfig = new Option<string?>("--feature-config") { Description = "A JSON feature configuration other than the service's" };
         var command = new Command("export", "Writes the features of a corpus for training: index.json plus .npy arrays numpy reads.") { dataset, corpus, outDir, limit, featureConfig };
         command.SetAction(p => Run(p.GetRequiredValue(dataset), p.GetRequiredValue(corpus), p.GetRequiredValue(outDir), p.GetValue(limit) ?? int.MaxValue, p.GetValue(featureConfig), p.InvocationConfiguration.Output));

@@ -13,7 +13,7 @@ internal static class FeaturesCommand
     public static Command Create()
     {
         var file = new Argument<string>("file") { Description = "An audio file in any format the service decodes (WAV, WebM/Ogg Opus; others through ffmpeg)" }.RefusingOptions();
-        var deltas = new Option<int>("--deltas") { Description = "MFCC delta order: 0, 1 or 2", DefaultValueFactory = _ => 0 };
+        var deltas = new Option<int>("--deltas") { Description = "MFCC delta order: 0, 1 or 2", DefaultValueFactory = _ => 0 }.InRange(0, 2);
         var command = new Command("features", "Prints the features of one file as JSON (16 kHz after resampling): MFCC, modulation spectrum, prosody, speech.") { file, deltas };
         command.SetAction(p => Run(p.GetRequiredValue(file), p.GetValue(deltas), p.InvocationConfiguration.Output));
         return command;

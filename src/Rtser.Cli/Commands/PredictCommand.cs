@@ -25,7 +25,7 @@ internal static class PredictCommand
         var inputs = new Argument<string[]>("files-or-folders") { Description = "Audio files, or folders walked for .wav files", Arity = ArgumentArity.OneOrMore }.RefusingOptions();
         var model = new Option<string>("--model") { Description = "The model's id", DefaultValueFactory = _ => DefaultModel };
         var models = new Option<string?>("--models") { Description = "The models folder (default: the one beside the binary or in the repository)" };
-        var minProfile = new Option<int>("--min-profile") { Description = "Recordings a speaker-adapted model needs in a folder before it adapts", DefaultValueFactory = _ => SpeakerProfilePolicy.DefaultMinimumRecordings };
+        var minProfile = new Option<int>("--min-profile") { Description = "Recordings a speaker-adapted model needs in a folder before it adapts", DefaultValueFactory = _ => SpeakerProfilePolicy.DefaultMinimumRecordings }.InRange(1);
         var command = new Command("predict", "Prints one JSON line per file: label, confidence, probabilities, duration (folders are walked).") { inputs, model, models, minProfile };
         command.SetAction(p => Run(p.GetRequiredValue(inputs), p.GetRequiredValue(model), p.GetValue(models), p.GetValue(minProfile), p.InvocationConfiguration.Output));
         return command;
@@ -102,11 +102,6 @@ internal static class PredictCommand
 
         public static SpeakerFolders Build(EmotionModel model, ModelRegistry registry, IEnumerable<string> files, Func<string, float[]?> statistics, int required)
         {
-            if (required < 1)
-            {
-                throw new ArgumentException("--min-profile must be at least 1");
-            }
-
             var folders = new SpeakerFolders(model, new SpeakerProfilePolicy(registry, required));
             foreach (string f in files)
             {
