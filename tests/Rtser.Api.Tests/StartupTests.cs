@@ -38,40 +38,31 @@ public sealed class StartupTests : IDisposable
         File.WriteAllText(Path.Combine(models, "mlr-emodb.json"), card.ToJsonString());
         File.Copy(Path.Combine(TestPaths.RepoRoot, "models", "mlr-emodb.onnx"), Path.Combine(models, "mlr-emodb.onnx"));
 
-        using ServiceProcess service = ServiceProcess.Start($"--Rtser:DataDirectory {_data} --Rtser:ModelsDirectory {models} --Rtser:DefaultModel mlr-emodb");
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await service.Process.WaitForExitAsync(timeout.Token);
+        string output = await StartUpFailureAsync($"--Rtser:DataDirectory {_data} --Rtser:ModelsDirectory {models} --Rtser:DefaultModel mlr-emodb");
 
-        Assert.Equal(1, service.Process.ExitCode);
-        Assert.Contains("Cannot start", service.Output, StringComparison.Ordinal);
-        Assert.Contains("mlr-emodb", service.Output, StringComparison.Ordinal);
-        Assert.Contains("other features", service.Output, StringComparison.Ordinal);
+        Assert.Contains("Cannot start", output, StringComparison.Ordinal);
+        Assert.Contains("mlr-emodb", output, StringComparison.Ordinal);
+        Assert.Contains("other features", output, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Bad_settings_stop_start_up_naming_every_one_that_is_wrong()
     {
-        using ServiceProcess service = ServiceProcess.Start($"--Rtser:DataDirectory {_data} --Rtser:MaxUploadBytes 10 --Rtser:LiveLeadSeconds 0.1 --Rtser:Timeline:HopSeconds -1 --Rtser:LiveIdleSeconds 0");
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await service.Process.WaitForExitAsync(timeout.Token);
+        string output = await StartUpFailureAsync($"--Rtser:DataDirectory {_data} --Rtser:MaxUploadBytes 10 --Rtser:LiveLeadSeconds 0.1 --Rtser:Timeline:HopSeconds -1 --Rtser:LiveIdleSeconds 0");
 
-        Assert.Equal(1, service.Process.ExitCode);
-        Assert.Contains("Cannot start", service.Output, StringComparison.Ordinal);
-        Assert.Contains("Rtser:MaxUploadBytes must be between 1 KiB and 2 GiB", service.Output, StringComparison.Ordinal);
-        Assert.Contains("Rtser:LiveLeadSeconds must be at least 0.5", service.Output, StringComparison.Ordinal);
-        Assert.Contains("Rtser:Timeline:HopSeconds must be between 0.1 s and the window length", service.Output, StringComparison.Ordinal);
-        Assert.Contains("Rtser:LiveIdleSeconds must be above 0", service.Output, StringComparison.Ordinal);
+        Assert.Contains("Cannot start", output, StringComparison.Ordinal);
+        Assert.Contains("Rtser:MaxUploadBytes must be between 1 KiB and 2 GiB", output, StringComparison.Ordinal);
+        Assert.Contains("Rtser:LiveLeadSeconds must be at least 0.5", output, StringComparison.Ordinal);
+        Assert.Contains("Rtser:Timeline:HopSeconds must be between 0.1 s and the window length", output, StringComparison.Ordinal);
+        Assert.Contains("Rtser:LiveIdleSeconds must be above 0", output, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task A_speaker_adapted_default_model_stops_start_up_with_a_clear_message()
     {
-        using ServiceProcess service = ServiceProcess.Start($"--Rtser:DataDirectory {_data} --Rtser:DefaultModel cnn-rnn-spk-emodb");
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await service.Process.WaitForExitAsync(timeout.Token);
+        string output = await StartUpFailureAsync($"--Rtser:DataDirectory {_data} --Rtser:DefaultModel cnn-rnn-spk-emodb");
 
-        Assert.Equal(1, service.Process.ExitCode);
-        Assert.Contains("adapts to the speaker", service.Output, StringComparison.Ordinal);
+        Assert.Contains("adapts to the speaker", output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -93,5 +84,15 @@ public sealed class StartupTests : IDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await service.Process.WaitForExitAsync(timeout.Token);
         Assert.Equal(0, service.Process.ExitCode);
+    }
+
+    /// <summary>Starts the service expecting it to refuse to start: exit code 1, and what it logged.</summary>
+    private static async Task<string> StartUpFailureAsync(string arguments)
+    {
+        using ServiceProcess service = ServiceProcess.Start(arguments);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await service.Process.WaitForExitAsync(timeout.Token);
+        Assert.Equal(1, service.Process.ExitCode);
+        return service.Output;
     }
 }
