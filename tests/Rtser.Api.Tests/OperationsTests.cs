@@ -79,13 +79,7 @@ public sealed class OperationsTests
     [Fact]
     public async Task A_long_recording_waiting_for_the_audio_budget_is_not_overtaken_by_short_ones()
     {
-        using var gate = new InferenceGate(Microsoft.Extensions.Options.Options.Create(new RtserOptions
-        {
-            MaxConcurrentAnalyses = 4,
-            MaxQueuedAnalyses = 4,
-            MaxDurationSeconds = 10,
-            MaxAudioSecondsInFlight = 10,
-        }));
+        using var gate = TenSecondBudgetGate(slots: 4);
         IDisposable first = (await gate.EnterAsync(8, default))!;
 
         Task<IDisposable?> longOne = gate.EnterAsync(5, default);
@@ -106,13 +100,7 @@ public sealed class OperationsTests
     [Fact]
     public async Task An_upload_cancelled_while_waiting_leaves_the_queue_and_returns_its_audio()
     {
-        using var gate = new InferenceGate(Microsoft.Extensions.Options.Options.Create(new RtserOptions
-        {
-            MaxConcurrentAnalyses = 1,
-            MaxQueuedAnalyses = 1,
-            MaxDurationSeconds = 10,
-            MaxAudioSecondsInFlight = 10,
-        }));
+        using var gate = TenSecondBudgetGate(slots: 1);
         IDisposable held = (await gate.EnterAsync(2, default))!;
         using var cancel = new CancellationTokenSource();
 
@@ -274,4 +262,13 @@ public sealed class OperationsTests
 
         Assert.True(condition());
     }
+
+    /// <summary>A gate with this many slots, as many queue places, and 10 s of audio in flight.</summary>
+    private static InferenceGate TenSecondBudgetGate(int slots) => new(Microsoft.Extensions.Options.Options.Create(new RtserOptions
+    {
+        MaxConcurrentAnalyses = slots,
+        MaxQueuedAnalyses = slots,
+        MaxDurationSeconds = 10,
+        MaxAudioSecondsInFlight = 10,
+    }));
 }
