@@ -19,6 +19,17 @@ LANG = {"emodb": "de", "ravdess": "en"}
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def kept_recommendation(card_path):
+    """The 'recommended' block of the card being replaced, if any: which model answers a language by default is chosen
+    across models after their evaluation (docs/accuracy.md), not by one model's export, so a re-export keeps it."""
+    try:
+        with open(card_path) as f:
+            block = json.load(f).get("recommended")
+    except (OSError, ValueError):
+        return {}
+    return {"recommended": block} if block else {}
+
+
 def git_commit():
     try:
         c = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
@@ -403,8 +414,10 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
         if run.get("n_extra_training_files"):  # perturbed copies: of every speaker; a fold uses its training speakers'
             key = "perturbedCopies" if cfg.get("perturbed") else "extraTrainingFiles"
             evaluation[key] = run["n_extra_training_files"]
+    card_path = os.path.join(models_dir, f"{mid}.json")
     card = {
-        "id": mid, "corpus": corpus.name, "language": LANG.get(corpus.name, "unknown"), "kind": kind,
+        "id": mid, "corpus": corpus.name, "language": LANG.get(corpus.name, "unknown"), **kept_recommendation(card_path),
+        "kind": kind,
         "labels": corpus.labels, "onnx": f"{mid}.onnx", "opset": 17,
         "featureConfig": corpus.index.get("featureConfig"),
         "features": {"sampleRate": corpus.index.get("sampleRate"), "mfcc": corpus.index["mfcc"],
@@ -418,7 +431,7 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
         "parity": f"parity/{mid}.json",
     }
     card.update(card_extra)
-    with open(os.path.join(models_dir, f"{mid}.json"), "w") as f:
+    with open(card_path, "w") as f:
         json.dump(card, f, indent=1)
     log(f"[{mid}] exported {onnx_path} params={n_par} MACs/s={macs}")
     return card

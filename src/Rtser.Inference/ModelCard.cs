@@ -65,6 +65,14 @@ public sealed record ProfileCompensation(
 }
 
 /// <summary>
+/// Marks the model a language's requests get when they name no model (<see cref="LanguageDefaults"/>), with the
+/// reason it was chosen over the language's other models (docs/accuracy.md states the rule).
+/// </summary>
+public sealed record ModelRecommendation(
+    [property: JsonPropertyName("for")] string For,
+    [property: JsonPropertyName("why")] string Why);
+
+/// <summary>
 /// The model card written by training/export.py beside each models/&lt;id&gt;.onnx. Only what the service relies on
 /// is typed; the evaluation block is passed through to clients as it is.
 /// </summary>
@@ -109,6 +117,10 @@ public sealed record ModelCard
     /// <summary>Set for a model that scores recordings against its speaker's profile.</summary>
     [JsonPropertyName("speakerAdaptation")]
     public SpeakerAdaptationCard? SpeakerAdaptation { get; init; }
+
+    /// <summary>Set on the default model of its language.</summary>
+    [JsonPropertyName("recommended")]
+    public ModelRecommendation? Recommended { get; init; }
 
     public static ModelCard Load(string path)
     {

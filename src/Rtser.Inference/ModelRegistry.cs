@@ -6,10 +6,14 @@ namespace Rtser.Inference;
 public sealed class ModelRegistry : IDisposable
 {
     private readonly Dictionary<string, EmotionModel> _models;
+    private readonly IReadOnlyDictionary<string, string> _defaults;
 
-    private ModelRegistry(Dictionary<string, EmotionModel> models) => _models = models;
+    private ModelRegistry(Dictionary<string, EmotionModel> models, IReadOnlyDictionary<string, string> defaults) => (_models, _defaults) = (models, defaults);
 
     public IReadOnlyCollection<EmotionModel> Models => _models.Values;
+
+    /// <summary>The languages that have a default model (<see cref="LanguageDefaults"/>), in ordinal order.</summary>
+    public IReadOnlyCollection<string> Languages => [.. _defaults.Keys];
 
     /// <summary>Loads models/&lt;id&gt;.json cards with their ONNX graphs; any bad card fails the whole load.</summary>
     public static ModelRegistry Load(string directory, SpeechFeatureExtractor extractor)
@@ -20,6 +24,7 @@ public sealed class ModelRegistry : IDisposable
         }
 
         var models = new Dictionary<string, EmotionModel>(StringComparer.Ordinal);
+        IReadOnlyDictionary<string, string> defaults;
         try
         {
             foreach (string card in Directory.EnumerateFiles(directory, "*.json").Order(StringComparer.Ordinal))
@@ -41,6 +46,8 @@ public sealed class ModelRegistry : IDisposable
                     throw new ModelLoadException($"Model '{adapted.Id}' adapts to the speaker, so its card must name a loaded per-recording speakerAdaptation.fallbackModel (it names '{fallback}').");
                 }
             }
+
+            defaults = LanguageDefaults.Of(models.Values.Select(m => m.Card));
         }
         catch
         {
@@ -52,10 +59,17 @@ public sealed class ModelRegistry : IDisposable
             throw;
         }
 
-        return new ModelRegistry(models);
+        return new ModelRegistry(models, defaults);
     }
 
     public bool TryGet(string id, out EmotionModel model) => _models.TryGetValue(id, out model!);
+
+    /// <summary>The default model of <paramref name="language"/> (a code such as "en"), if it has one.</summary>
+    public bool TryGetDefault(string language, out EmotionModel model)
+    {
+        model = null!;
+        return _defaults.TryGetValue(language, out string? id) && _models.TryGetValue(id, out model!);
+    }
 
     public EmotionModel Get(string id) =>
         _models.TryGetValue(id, out EmotionModel? model)
