@@ -13,7 +13,14 @@ public sealed class RtserOptions
     /// <summary>Folder of model cards and ONNX graphs; by default the copy beside the binary.</summary>
     public string ModelsDirectory { get; set; } = Path.Combine(AppContext.BaseDirectory, "models");
 
-    public string DefaultModel { get; set; } = "cnn-rnn-emodb";
+    /// <summary>
+    /// The language of requests that name neither a model nor a language: its default model (the card recommended for
+    /// it, see docs/accuracy.md) answers them.
+    /// </summary>
+    public string DefaultLanguage { get; set; } = "en";
+
+    /// <summary>Pins the model for requests that name neither a model nor a language; unset, <see cref="DefaultLanguage"/> decides.</summary>
+    public string? DefaultModel { get; set; }
 
     /// <summary>Largest accepted upload body (413 above it).</summary>
     public long MaxUploadBytes { get; set; } = 25L * 1024 * 1024;
@@ -120,6 +127,16 @@ public sealed class RtserOptions
         if (string.IsNullOrWhiteSpace(o.DataDirectory))
         {
             yield return "Rtser:DataDirectory must be set";
+        }
+
+        if (o.DefaultLanguage is not { Length: 2 or 3 } language || !language.All(char.IsAsciiLetterLower))
+        {
+            yield return "Rtser:DefaultLanguage must be a language code such as en or de";
+        }
+
+        if (o.DefaultModel is { } pinned && string.IsNullOrWhiteSpace(pinned))
+        {
+            yield return "Rtser:DefaultModel must be a model id or unset";
         }
 
         if (o.MaxUploadBytes is < 1024 or > 1L << 31)

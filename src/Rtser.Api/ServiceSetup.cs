@@ -69,12 +69,18 @@ public static class ServiceSetup
     {
         RtserOptions o = Options(app.Services);
         ModelRegistry models = app.Services.GetRequiredService<ModelRegistry>();
-        if (!models.TryGet(o.DefaultModel, out EmotionModel? defaultModel))
+        if (o.DefaultModel is null)
+        {
+            if (!models.TryGetDefault(o.DefaultLanguage, out _))
+            {
+                throw new ModelLoadException($"No model in {o.ModelsDirectory} is recommended for the default language '{o.DefaultLanguage}' (Rtser:DefaultLanguage); languages with a default: {string.Join(", ", models.Languages)}.");
+            }
+        }
+        else if (!models.TryGet(o.DefaultModel, out EmotionModel? pinned))
         {
             throw new ModelLoadException($"The default model '{o.DefaultModel}' is not among the models in {o.ModelsDirectory}: {string.Join(", ", models.Models.Select(m => m.Id))}.");
         }
-
-        if (defaultModel.AdaptsToSpeaker)
+        else if (pinned.AdaptsToSpeaker)
         {
             throw new ModelLoadException($"The default model '{o.DefaultModel}' adapts to the speaker and cannot label a recording without one; choose a per-recording model.");
         }

@@ -152,8 +152,8 @@ public sealed class OperationsTests
     {
         using var app = new RtserApp();
         using HttpClient client = app.CreateClient();
-        await Send.Created(await Send.Raw(client, Send.Speech()));
-        await Send.Created(await Send.Raw(client, Send.Wav(new float[16000])));
+        await Send.Created(await Send.Raw(client, Send.Speech(), url: "/api/predictions?language=de"));
+        await Send.Created(await Send.Raw(client, Send.Wav(new float[16000]), url: "/api/predictions?language=de"));
         await client.GetAsync($"/api/predictions/{Guid.NewGuid()}");
 
         string metrics = await client.GetStringAsync("/metrics");
@@ -177,7 +177,7 @@ public sealed class OperationsTests
         using var idle = new RtserApp();
         using HttpClient busyClient = busy.CreateClient();
         using HttpClient idleClient = idle.CreateClient();
-        await Send.Created(await Send.Raw(busyClient, Send.Speech()));
+        await Send.Created(await Send.Raw(busyClient, Send.Speech(), url: "/api/predictions?language=de"));
 
         string metrics = await idleClient.GetStringAsync("/metrics");
 

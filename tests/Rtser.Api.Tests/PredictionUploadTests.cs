@@ -20,7 +20,7 @@ public sealed class PredictionUploadTests : IDisposable
     [Fact]
     public async Task A_wav_file_in_a_form_gets_201_a_location_a_label_and_a_timeline()
     {
-        HttpResponseMessage response = await Send.Form(_client, Send.Speech(), "03a01Wa.wav");
+        HttpResponseMessage response = await Send.Form(_client, Send.Speech(), "03a01Wa.wav", language: "de");
         Prediction p = await Send.Created(response);
 
         Assert.Equal($"/api/predictions/{p.Id}", response.Headers.Location!.OriginalString);

@@ -134,7 +134,7 @@ internal static class Send
         return client.PostAsync(url, content);
     }
 
-    public static Task<HttpResponseMessage> Form(HttpClient client, byte[] file, string fileName = "clip.wav", string? model = null, string url = "/api/predictions")
+    public static Task<HttpResponseMessage> Form(HttpClient client, byte[] file, string fileName = "clip.wav", string? model = null, string url = "/api/predictions", string? language = null)
     {
         var form = new MultipartFormDataContent();
         var part = new ByteArrayContent(file);
@@ -143,6 +143,11 @@ internal static class Send
         if (model is not null)
         {
             form.Add(new StringContent(model), "model");
+        }
+
+        if (language is not null)
+        {
+            form.Add(new StringContent(language), "language");
         }
 
         return client.PostAsync(url, form);

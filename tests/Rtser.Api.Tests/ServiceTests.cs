@@ -34,7 +34,7 @@ public sealed class ServiceTests : IDisposable
     {
         ModelInfo[] models = (await _client.GetFromJsonAsync<ModelInfo[]>("/api/models"))!;
 
-        Assert.Equal("cnn-rnn-emodb", models[0].Id);
+        Assert.Equal("mlr-ravdess", models[0].Id); // the English default: English is the service's default language
         Assert.True(models[0].IsDefault);
         Assert.Single(models, m => m.IsDefault);
         Assert.Equal(Directory.GetFiles(Path.Combine(Rtser.Tests.Shared.TestPaths.RepoRoot, "models"), "*.json").Length, models.Length);

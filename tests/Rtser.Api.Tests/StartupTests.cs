@@ -66,6 +66,18 @@ public sealed class StartupTests : IDisposable
     }
 
     [Fact]
+    public async Task A_default_language_no_model_is_recommended_for_stops_start_up_naming_the_languages()
+    {
+        using ServiceProcess service = ServiceProcess.Start($"--Rtser:DataDirectory {_data} --Rtser:DefaultLanguage fr");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await service.Process.WaitForExitAsync(timeout.Token);
+
+        Assert.Equal(1, service.Process.ExitCode);
+        Assert.Contains("is recommended for the default language", service.Output, StringComparison.Ordinal); // quotes are escaped in the JSON log
+        Assert.Contains("languages with a default: de, en", service.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Stopping_the_service_lets_requests_in_flight_finish()
     {
         using ServiceProcess service = await ServiceProcess.StartReadyAsync($"--Rtser:DataDirectory {_data}");

@@ -15,9 +15,29 @@ public sealed class AnalysisService(IAudioDecoder decoder, ModelRegistry models,
 {
     private readonly RtserOptions _options = options.Value;
 
-    public string DefaultModel => _options.DefaultModel;
+    /// <summary>The model that answers a request naming neither a model nor a language.</summary>
+    public EmotionModel DefaultModel => _options.DefaultModel is { } pinned ? models.Get(pinned)
+        : models.TryGetDefault(_options.DefaultLanguage, out EmotionModel model) ? model
+        : throw new InvalidOperationException($"no model is recommended for the default language '{_options.DefaultLanguage}'");
 
-    public bool TryGetModel(string? id, out EmotionModel model) => models.TryGet(id ?? _options.DefaultModel, out model);
+    /// <summary>
+    /// The model a request asked for: <paramref name="id"/> when given (whatever its language), else the default of
+    /// <paramref name="language"/>, else <see cref="DefaultModel"/>. Null with the reason for an unknown id or language.
+    /// </summary>
+    public (EmotionModel? Model, string? Problem) Choose(string? id, string? language)
+    {
+        if (language is not null && !models.TryGetDefault(language, out _))
+        {
+            return (null, $"unknown language '{language}'; available: {string.Join(", ", models.Languages)}");
+        }
+
+        if (id is not null)
+        {
+            return models.TryGet(id, out EmotionModel named) ? (named, null) : (null, $"unknown model '{id}'; available: {string.Join(", ", ModelIds)}");
+        }
+
+        return (language is not null && models.TryGetDefault(language, out EmotionModel byLanguage) ? byLanguage : DefaultModel, null);
+    }
 
     public IEnumerable<string> ModelIds => models.Models.Select(m => m.Id).Order(StringComparer.Ordinal);
 

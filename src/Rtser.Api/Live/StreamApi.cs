@@ -27,7 +27,8 @@ public static class StreamApi
         return routes;
     }
 
-    /// <param name="model">Model id; the default when absent.</param>
+    /// <param name="model">Model id; overrides <paramref name="language"/>.</param>
+    /// <param name="language">The language spoken (en, de): its default model reads the stream when no model is named; the service's default language when absent.</param>
     /// <param name="save">Save the session as one prediction with its timeline when it is stopped.</param>
     /// <param name="speaker">Who speaks (a pseudonym); required by a speaker-adapted model, which reads the stream
     /// against the profile of the speaker's saved recordings (its fallback answers while there are too few).</param>
@@ -42,12 +43,14 @@ public static class StreamApi
         LiveStreamSlots slots,
         ILogger<LiveConnection> log,
         string? model = null,
+        string? language = null,
         bool save = false,
         string? speaker = null)
     {
-        if (!analysis.TryGetModel(model, out EmotionModel chosen))
+        (EmotionModel? chosen, string? unknown) = analysis.Choose(model, language);
+        if (chosen is null)
         {
-            return Problems.Problems.BadRequest($"unknown model '{model}'; available: {string.Join(", ", analysis.ModelIds)}");
+            return Problems.Problems.BadRequest(unknown!);
         }
 
         speaker = Speakers.SpeakersApi.Normalize(speaker);

@@ -1,19 +1,21 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using System.Text.Json;
-using Microsoft.Extensions.Options;
+using Rtser.Api.Analysis;
 using Rtser.Inference;
 
 namespace Rtser.Api.Models;
 
 /// <summary>
 /// What a client needs to pick a model: its language, labels, size and how it was evaluated;
-/// <see cref="SpeakerAdaptation"/> is set for models that need a speaker: uploads and live streams alike are read against the named speaker's profile.
+/// <see cref="Recommended"/> is set on each language's default model and <see cref="SpeakerAdaptation"/> for models
+/// that need a speaker: uploads and live streams alike are read against the named speaker's profile.
 /// </summary>
 public sealed record ModelInfo(
     string Id,
     bool IsDefault,
     string Corpus,
     string Language,
+    ModelRecommendation? Recommended,
     string Kind,
     IReadOnlyList<string> Labels,
     long Parameters,
@@ -38,17 +40,19 @@ public static class ModelsApi
     public static RouteGroupBuilder MapModelsApi(this IEndpointRouteBuilder routes)
     {
         RouteGroupBuilder group = routes.MapGroup("/api/models").WithTags("Models");
-        group.MapGet("/", List).WithSummary("The loaded models, the default first");
+        group.MapGet("/", List).WithSummary("The loaded models: the default first, then the other languages' defaults, then the rest");
         return group;
     }
 
-    internal static Ok<ModelInfo[]> List(ModelRegistry models, SpeakerProfilePolicy profiles, IOptions<RtserOptions> options)
+    internal static Ok<ModelInfo[]> List(ModelRegistry models, SpeakerProfilePolicy profiles, AnalysisService analysis)
     {
-        string def = options.Value.DefaultModel;
+        // The models a user should use come first: what answers without a choice, then each language's default.
+        string def = analysis.DefaultModel.Id;
         return TypedResults.Ok(models.Models
             .OrderByDescending(m => m.Id == def)
+            .ThenByDescending(m => m.Card.Recommended is not null)
             .ThenBy(m => m.Id, StringComparer.Ordinal)
-            .Select(m => new ModelInfo(m.Id, m.Id == def, m.Card.Corpus, m.Card.Language, m.Card.Kind, m.Labels, m.Card.Parameters, m.Card.MacsPerSecondOfAudio, m.Card.Evaluation, ModelAdaptation.Of(m, profiles)))
+            .Select(m => new ModelInfo(m.Id, m.Id == def, m.Card.Corpus, m.Card.Language, m.Card.Recommended, m.Card.Kind, m.Labels, m.Card.Parameters, m.Card.MacsPerSecondOfAudio, m.Card.Evaluation, ModelAdaptation.Of(m, profiles)))
             .ToArray());
     }
 }

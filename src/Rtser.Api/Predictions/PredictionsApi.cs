@@ -22,8 +22,9 @@ public static partial class PredictionsApi
 
         group.MapPost("/", CreateAsync)
             .WithSummary("Predict the emotion in an uploaded recording")
-            .WithDescription("Multipart form-data with the audio in field 'file' (and optionally 'model' and 'speaker'), or the raw audio as the body "
+            .WithDescription("Multipart form-data with the audio in field 'file' (and optionally 'language', 'model' and 'speaker'), or the raw audio as the body "
                 + "(Content-Type audio/wav, audio/webm, audio/ogg, ...). WAV, WebM/Opus and Ogg/Opus are decoded in process; other types need ffmpeg. "
+                + "'language' (en, de; English by default) picks that language's default model; 'model' overrides it, and the answer's 'model' says which answered. "
                 + "Returns the overall label (from windows with speech only; 'no_speech' when there is none) and the timeline of windows. "
                 + "'speaker' names who speaks (a pseudonym): a speaker-adapted model (cnn-rnn-spk-*) needs it and scores each recording "
                 + "against the mean statistics of that speaker's earlier recordings; until there are enough, its fallback model answers.")
@@ -42,11 +43,13 @@ public static partial class PredictionsApi
         return group;
     }
 
-    /// <param name="model">Model id (see /api/models); the configured default when absent.</param>
+    /// <param name="model">Model id (see /api/models); overrides <paramref name="language"/>.</param>
+    /// <param name="language">The language spoken (en, de): its default model answers when no model is named; the service's default language when absent.</param>
     /// <param name="speaker">Who speaks, as a pseudonym (letters, digits, '.', '_', '-'; at most 64); needed by speaker-adapted models.</param>
     internal static async Task<Results<Created<Prediction>, ProblemHttpResult>> CreateAsync(
         HttpRequest request,
         string? model,
+        string? language,
         string? speaker,
         AnalysisService analysis,
         SpeakerProfilePolicy profiles,
@@ -69,10 +72,10 @@ public static partial class PredictionsApi
             return Problems.Problems.BadRequest("the upload is empty");
         }
 
-        string? modelId = model ?? upload.Model;
-        if (!analysis.TryGetModel(modelId, out EmotionModel chosen))
+        (EmotionModel? chosen, string? unknown) = analysis.Choose(model ?? upload.Model, language ?? upload.Language);
+        if (chosen is null)
         {
-            return Problems.Problems.BadRequest($"unknown model '{modelId}'; available: {string.Join(", ", analysis.ModelIds)}");
+            return Problems.Problems.BadRequest(unknown!);
         }
 
         speaker = Speakers.SpeakersApi.Normalize(speaker) ?? upload.Speaker; // the form field is trimmed as it is read

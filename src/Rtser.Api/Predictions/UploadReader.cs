@@ -8,11 +8,11 @@ using Rtser.Api.Problems;
 
 namespace Rtser.Api.Predictions;
 
-/// <summary>An uploaded file: its bytes, its name if the client gave one, and a model and speaker named in the form.</summary>
-public sealed record Upload(ReadOnlyMemory<byte> Bytes, string? FileName, string? Model, string? Speaker = null);
+/// <summary>An uploaded file: its bytes, its name if the client gave one, and a model, speaker and language named in the form.</summary>
+public sealed record Upload(ReadOnlyMemory<byte> Bytes, string? FileName, string? Model, string? Speaker = null, string? Language = null);
 
 /// <summary>
-/// Reads an upload as multipart/form-data (field "file", optional fields "model" and "speaker") or as a raw audio body,
+/// Reads an upload as multipart/form-data (field "file", optional fields "model", "speaker" and "language") or as a raw audio body,
 /// counting bytes as they arrive so an oversized body is refused without being held, whatever it declares.
 /// </summary>
 public static class UploadReader
@@ -91,6 +91,7 @@ public static class UploadReader
         string? fileName = null;
         string? model = null;
         string? speaker = null;
+        string? language = null;
         while (await reader.ReadNextSectionAsync(cancel) is { } section)
         {
             if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out ContentDispositionHeaderValue? disposition))
@@ -109,7 +110,7 @@ public static class UploadReader
 
                 fileName = CleanFileName(HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value);
             }
-            else if (name is "model" or "speaker")
+            else if (name is "model" or "speaker" or "language")
             {
                 if (await ReadRawAsync(section.Body, MaxFieldBytes, cancel) is not { } value)
                 {
@@ -118,19 +119,23 @@ public static class UploadReader
 
                 string? text = Encoding.UTF8.GetString(value.Span).Trim();
                 text = string.IsNullOrEmpty(text) ? null : text;
-                if (name == "model")
+                switch (name)
                 {
-                    model = text;
-                }
-                else
-                {
-                    speaker = text;
+                    case "model":
+                        model = text;
+                        break;
+                    case "speaker":
+                        speaker = text;
+                        break;
+                    default:
+                        language = text;
+                        break;
                 }
             }
         }
 
         return file is { } bytes
-            ? (new Upload(bytes, fileName, model, speaker), null)
+            ? (new Upload(bytes, fileName, model, speaker, language), null)
             : (null, Problems.Problems.BadRequest("the form has no 'file' field; send the audio as a file in a field named 'file'"));
     }
 
