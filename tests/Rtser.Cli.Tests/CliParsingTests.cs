@@ -128,17 +128,19 @@ public sealed class CliParsingTests
     }
 
     [Fact]
-    public void Predict_takes_several_inputs_a_model_a_models_folder_and_a_profile_size_with_the_services_defaults()
+    public void Predict_takes_several_inputs_a_language_a_model_a_models_folder_and_a_profile_size_with_the_services_defaults()
     {
-        ParseResult p = CliApp.Commands().Parse(["predict", "a.wav", "calls", "--model", "svm-emodb", "--models", "m", "--min-profile", "3"]);
+        ParseResult p = CliApp.Commands().Parse(["predict", "a.wav", "calls", "--language", "de", "--model", "svm-emodb", "--models", "m", "--min-profile", "3"]);
         ParseResult defaulted = CliApp.Commands().Parse(["predict", "a.wav"]);
 
         Assert.Empty(p.Errors);
         Assert.Equal(["a.wav", "calls"], p.GetValue<string[]>("files-or-folders")!);
+        Assert.Equal("de", p.GetValue<string>("--language"));
         Assert.Equal("svm-emodb", p.GetValue<string>("--model"));
         Assert.Equal("m", p.GetValue<string?>("--models"));
         Assert.Equal(3, p.GetValue<int>("--min-profile"));
-        Assert.Equal("cnn-rnn-emodb", defaulted.GetValue<string>("--model"));
+        Assert.Equal("en", defaulted.GetValue<string>("--language"));
+        Assert.Null(defaulted.GetValue<string?>("--model"));
         Assert.Null(defaulted.GetValue<string?>("--models"));
         Assert.Equal(10, defaulted.GetValue<int>("--min-profile"));
     }

@@ -32,7 +32,7 @@ public sealed class PredictCommandTests : IDisposable
         File.WriteAllBytes(Path.Combine(folder, "silence.wav"), SilentWav(32000));
         File.WriteAllText(Path.Combine(folder, "notes.txt"), "not audio, not a .wav: skipped");
 
-        var (code, lines, err) = Run("predict", folder, "--models", _models);
+        var (code, lines, err) = Run("predict", folder, "--models", _models, "--language", "de");
 
         Assert.True(code == 0, err);
         Assert.Equal(3, lines.Length);
@@ -102,7 +102,7 @@ public sealed class PredictCommandTests : IDisposable
         var expected = new Rtser.Inference.EmotionAnalyzer(new Rtser.Inference.EmotionPredictor(extractor))
             .Analyze(registry.Get("cnn-rnn-emodb"), Resampler.ToRate(audio.Samples, audio.SampleRate, 16000));
 
-        var (code, lines, err) = Run("predict", webm, "--models", _models);
+        var (code, lines, err) = Run("predict", webm, "--models", _models, "--model", "cnn-rnn-emodb");
 
         Assert.True(code == 0, err);
         JsonElement e = JsonDocument.Parse(Assert.Single(lines)).RootElement;
@@ -139,6 +139,32 @@ public sealed class PredictCommandTests : IDisposable
         Assert.Contains("not an audio format", error, StringComparison.Ordinal);
         Assert.Contains("ffmpeg says", error, StringComparison.Ordinal);
         Assert.Contains("Unsafe file name", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(new string[0], "mlr-ravdess")]
+    [InlineData(new[] { "--language", "en" }, "mlr-ravdess")]
+    [InlineData(new[] { "--language", "de" }, "cnn-rnn-emodb")]
+    [InlineData(new[] { "--language", "en", "--model", "svm-emodb" }, "svm-emodb")]
+    public void The_language_picks_its_default_model_english_unless_told_and_a_named_model_overrides_it(string[] options, string expected)
+    {
+        string silence = Path.Combine(_temp, "silence.wav");
+        File.WriteAllBytes(silence, SilentWav(16000));
+
+        var (code, lines, err) = Run(["predict", silence, "--models", _models, .. options]);
+
+        Assert.True(code == 0, err);
+        Assert.Equal(expected, JsonDocument.Parse(Assert.Single(lines)).RootElement.GetProperty("model").GetString());
+    }
+
+    [Fact]
+    public void An_unknown_language_is_refused_with_the_available_languages()
+    {
+        var (code, lines, err) = Run("predict", _temp, "--models", _models, "--language", "fr");
+
+        Assert.Equal(1, code);
+        Assert.Empty(lines);
+        Assert.Contains("unknown language 'fr'; available: de, en", err, StringComparison.Ordinal);
     }
 
     [Fact]

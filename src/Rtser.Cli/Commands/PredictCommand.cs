@@ -7,10 +7,11 @@ using Rtser.Inference;
 namespace Rtser.Cli.Commands;
 
 /// <summary>
-/// <c>predict files-or-folders... [--model id] [--models dir]</c>: one JSON line per file (folders are walked
+/// <c>predict files-or-folders... [--language en|de] [--model id] [--models dir]</c>: one JSON line per file (folders are walked
 /// for .wav files; named files may be any format the service reads), from the same decoder, extractor and
 /// timeline analysis the service runs: the overall label comes from the speech windows, as in the service. A file that cannot be read gets a line with its error
-/// and the exit code becomes 1; the other files are still scored.
+/// and the exit code becomes 1; the other files are still scored. Without --model, the language's default model (the
+/// card recommended for it, as in the service) answers; the language is English unless --language says otherwise.
 /// A speaker-adapted model (cnn-rnn-spk-*) takes each folder as one speaker: a file is scored against the profile of
 /// the other recordings in its folder by the service's rule (SpeakerProfilePolicy, with --min-profile as its minimum,
 /// default 10 as the service): at most the card's profileRecordings of them (the first in name order, as the files
@@ -18,23 +19,26 @@ namespace Rtser.Cli.Commands;
 /// </summary>
 internal static class PredictCommand
 {
-    public const string DefaultModel = "cnn-rnn-emodb";
+    /// <summary>As the service's Rtser:DefaultLanguage.</summary>
+    public const string DefaultLanguage = "en";
 
     public static Command Create()
     {
         var inputs = new Argument<string[]>("files-or-folders") { Description = "Audio files, or folders walked for .wav files", Arity = ArgumentArity.OneOrMore }.RefusingOptions();
-        var model = new Option<string>("--model") { Description = "The model's id", DefaultValueFactory = _ => DefaultModel };
+        var model = new Option<string?>("--model") { Description = "The model's id (overrides --language)" };
+        var language = new Option<string>("--language") { Description = "The language spoken (en, de): its default model answers", DefaultValueFactory = _ => DefaultLanguage };
         var models = new Option<string?>("--models") { Description = "The models folder (default: the one beside the binary or in the repository)" };
         var minProfile = new Option<int>("--min-profile") { Description = "Recordings a speaker-adapted model needs in a folder before it adapts", DefaultValueFactory = _ => SpeakerProfilePolicy.DefaultMinimumRecordings }.InRange(1);
-        var command = new Command("predict", "Prints one JSON line per file: label, confidence, probabilities, duration (folders are walked).") { inputs, model, models, minProfile };
-        command.SetAction(p => Run(p.GetRequiredValue(inputs), p.GetRequiredValue(model), p.GetValue(models), p.GetValue(minProfile), p.InvocationConfiguration.Output));
+        var command = new Command("predict", "Prints one JSON line per file: label, confidence, probabilities, duration (folders are walked).") { inputs, model, language, models, minProfile };
+        command.SetAction(p => Run(p.GetRequiredValue(inputs), p.GetValue(model), p.GetRequiredValue(language), p.GetValue(models), p.GetValue(minProfile), p.InvocationConfiguration.Output));
         return command;
     }
 
-    public static int Run(IReadOnlyList<string> inputs, string id, string? modelsOption, int minProfile, TextWriter stdout)
+    public static int Run(IReadOnlyList<string> inputs, string? id, string language, string? modelsOption, int minProfile, TextWriter stdout)
     {
         var extractor = new SpeechFeatureExtractor();
         string modelsDir = modelsOption ?? FindModelsDirectory();
+        id = ChooseModel(modelsDir, id, language);
         using ModelRegistry registry = LoadRegistry(modelsDir, extractor);
         if (!registry.TryGet(id, out EmotionModel model))
         {
@@ -128,6 +132,30 @@ internal static class PredictCommand
             SpeakerProfile p = _policy.Profile(_model, _files.Where(kv => kv.Key != file && kv.Value.Folder == folder && kv.Value.Stats is not null).Select(kv => new ProfileRecording(kv.Value.Stats!)));
             return (p.Answering, p.Mean, new { model = _model.Id, applied = p.Applied, profileRecordings = p.Recordings, requiredRecordings = p.Required });
         }
+    }
+
+    /// <summary>The model named, else the language's default, from the cards alone (no graph is loaded to choose).</summary>
+    private static string ChooseModel(string modelsDir, string? id, string language)
+    {
+        if (!Directory.Exists(modelsDir))
+        {
+            return id ?? ""; // the registry's load says the folder is missing
+        }
+
+        IReadOnlyDictionary<string, string> defaults;
+        try
+        {
+            defaults = LanguageDefaults.InDirectory(modelsDir);
+        }
+        catch (ModelLoadException e)
+        {
+            throw new ArgumentException(e.Message, e);
+        }
+
+        // An unknown language is a mistake even beside --model, as in the service.
+        return defaults.TryGetValue(language, out string? byLanguage)
+            ? id ?? byLanguage
+            : throw new ArgumentException($"unknown language '{language}'; available: {string.Join(", ", defaults.Keys)}");
     }
 
     private static ModelRegistry LoadRegistry(string dir, SpeechFeatureExtractor extractor)
