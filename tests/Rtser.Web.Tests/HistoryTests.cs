@@ -16,6 +16,7 @@ public sealed class HistoryTests(WebAppFixture app)
         var part = new ByteArrayContent(wav);
         part.Headers.ContentType = new MediaTypeHeaderValue("audio/wav");
         form.Add(part, "file", fileName);
+        form.Add(new StringContent("de"), "language"); // 'angry' below is the German default's reading
         using HttpResponseMessage response = await app.Http.PostAsync("/api/predictions", form);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;

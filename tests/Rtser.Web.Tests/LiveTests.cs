@@ -31,6 +31,7 @@ public sealed partial class LiveTests(WebAppFixture app)
         IPage page = b.Page;
         await MicrophoneProbe.InstallAsync(page);
         await page.GotoAsync("/");
+        await page.Locator("#language").SelectOptionAsync("de"); // the assertions name the German model's labels
 
         await GoLiveAsync(page, save: true);
         await Expect(page.Locator("#panel-live")).ToHaveAttributeAsync("data-mic", "on");

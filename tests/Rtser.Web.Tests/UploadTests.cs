@@ -16,6 +16,7 @@ public sealed class UploadTests(WebAppFixture app)
         IPage page = b.Page;
         await page.GotoAsync("/");
         await Expect(page.Locator("#model option")).Not.ToHaveCountAsync(1, new() { Timeout = 10_000 });
+        await page.Locator("#language").SelectOptionAsync("de"); // the assertions name the German model's labels
 
         await page.Locator("#file").SetInputFilesAsync(new FilePayload { Name = "five-sentences.wav", MimeType = "audio/wav", Buffer = app.SpeechWav });
 
@@ -109,9 +110,9 @@ public sealed class UploadTests(WebAppFixture app)
         await using BrowserPage b = await app.NewPageAsync();
         IPage page = b.Page;
         await page.GotoAsync("/");
-        await Expect(page.Locator("#model")).ToHaveValueAsync("cnn-rnn-emodb");
-        await Expect(page.Locator("#model option[value='cnn-rnn-emodb']")).ToHaveTextAsync("cnn-rnn-emodb (German, default)");
-        await Expect(page.Locator("#model-info")).ToContainTextAsync("German speech");
+        await Expect(page.Locator("#model")).ToHaveValueAsync("");
+        await Expect(page.Locator("#model option[value='cnn-rnn-emodb']")).ToHaveTextAsync("cnn-rnn-emodb (German)");
+        await Expect(page.Locator("#model-info")).ToContainTextAsync("English speech");
 
         await page.Locator("#model").SelectOptionAsync("cnn-rnn-ravdess");
 

@@ -97,12 +97,13 @@ export async function forgetSpeakerProfile(speaker) {
 }
 
 /**
- * POST /api/predictions as multipart (field "file", and "model" and "speaker" when given), reporting upload progress.
+ * POST /api/predictions as multipart (field "file", and "language", "model" and "speaker" when given), reporting upload progress.
  * Resolves with the prediction; rejects with an ApiError (status 0 when the connection failed).
  */
-export function postPrediction(blob, fileName, { model = '', speaker = '' } = {}, onProgress = () => {}) {
+export function postPrediction(blob, fileName, { language = '', model = '', speaker = '' } = {}, onProgress = () => {}) {
   const form = new FormData();
   form.append('file', blob, fileName);
+  if (language) form.append('language', language);
   if (model) form.append('model', model);
   if (speaker) form.append('speaker', speaker);
   return new Promise((resolve, reject) => {

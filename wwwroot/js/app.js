@@ -20,14 +20,26 @@ function speakerProblem(message) {
   if (message) input.focus();
 }
 
+/** The model recommended for a language (its card's "recommended" block), if the list has one. */
+const recommendedFor = (language) => models.find((m) => m.recommended?.for === language);
+
 export const page = {
-  /** The chosen model id ('' until the list has loaded: the service then uses its default). */
+  /** The language spoken ('en', 'de'): sent with every request, so its recommended model answers unless one is chosen. */
+  get language() { return $('language').value; },
+  /** The model chosen by id, or '' for the language's recommended model (the service picks it). */
   get model() { return $('model').value; },
-  labels(id = $('model').value) {
+  /** The id of the model that will answer: the one chosen, else the language's recommended one. */
+  get answering() { return $('model').value || recommendedFor($('language').value)?.id || ''; },
+  labels(id = page.answering) {
     return models.find((m) => m.id === id)?.labels ?? null;
   },
-  /** The chosen model's speaker adaptation ({ profileRecordings, fallbackModel }), or null for an ordinary model. */
-  get adaptation() { return models.find((m) => m.id === $('model').value)?.speakerAdaptation ?? null; },
+  /** "model mlr-ravdess (English)": a model and the language it was trained on, as the result names who answered. */
+  describe(id) {
+    const m = models.find((x) => x.id === id);
+    return m ? `model ${m.id} (${languageName(m.language)})` : `model ${id}`;
+  },
+  /** The answering model's speaker adaptation ({ profileRecordings, fallbackModel }), or null for an ordinary model. */
+  get adaptation() { return models.find((m) => m.id === page.answering)?.speakerAdaptation ?? null; },
   onModelChange(listener) { modelListeners.push(listener); },
   /**
    * The speaker to send ('' for none), or null when the field is wrong for the chosen model: the field then says
@@ -40,7 +52,7 @@ export const page = {
       return null;
     }
     if (!value && page.adaptation) {
-      speakerProblem(`${page.model} adapts to the speaker: enter a speaker pseudonym (such as p03) before sending, so their recordings can form a profile.`);
+      speakerProblem(`${page.answering} adapts to the speaker: enter a speaker pseudonym (such as p03) before sending, so their recordings can form a profile.`);
       return null;
     }
     speakerProblem('');
@@ -58,30 +70,48 @@ export const page = {
 };
 
 function describeModel() {
-  const m = models.find((x) => x.id === $('model').value);
+  const m = models.find((x) => x.id === page.answering);
+  const first = $('model').options[0];
+  if (first?.value === '' && models.length) first.textContent = recommendedText();
+  const mismatch = m && m.language !== page.language
+    ? ` It was trained on ${languageName(m.language)}, not ${languageName(page.language)}: its readings of ${languageName(page.language)} speech are less reliable.`
+    : '';
   const adapted = m?.speakerAdaptation
     ? ` It adapts to the speaker named below; until that speaker has enough recordings, its fallback model ${m.speakerAdaptation.fallbackModel} answers.`
     : '';
   $('model-info').textContent = m
-    ? `${languageName(m.language)} speech (${m.corpus}), ${m.kind}, ${m.parameters.toLocaleString('en')} parameters. Emotions: ${m.labels.join(', ')}.${adapted}`
+    ? `${m.id}: ${languageName(m.language)} speech (${m.corpus}), ${m.kind}, ${m.parameters.toLocaleString('en')} parameters. Emotions: ${m.labels.join(', ')}.${mismatch}${adapted}`
     : '';
   // A message about a missing speaker no longer applies to another model.
   if ($('speaker').getAttribute('aria-invalid') === 'true' && !$('speaker').value.trim()) speakerProblem('');
   for (const l of modelListeners) l();
 }
 
+function recommendedText() {
+  const m = recommendedFor(page.language);
+  return m ? `Recommended for ${languageName(page.language)}: ${m.id}` : `The service's choice for ${languageName(page.language)}`;
+}
+
+function modelGroup(label, list) {
+  const group = document.createElement('optgroup');
+  group.label = label;
+  group.append(...list.map((m) => new Option(`${m.id} (${languageName(m.language)})`, m.id)));
+  return group;
+}
+
+// The first entry lets the service answer with the spoken language's recommended model; each language's recommended
+// model follows, then every other model by id for those who want to compare.
 async function loadModels() {
   const select = $('model');
   try {
     const list = await getJson('/api/models');
     models.splice(0, models.length, ...list);
-    select.replaceChildren(...list.map((m) => {
-      const o = document.createElement('option');
-      o.value = m.id;
-      o.textContent = `${m.id} (${languageName(m.language)}${m.isDefault ? ', default' : ''})`;
-      o.selected = m.isDefault;
-      return o;
-    }));
+    const chosen = select.value;
+    select.replaceChildren(
+      new Option(recommendedText(), ''),
+      modelGroup('Recommended', list.filter((m) => m.recommended)),
+      modelGroup('Other models', list.filter((m) => !m.recommended)));
+    select.value = models.some((m) => m.id === chosen) ? chosen : '';
     describeModel();
   } catch (e) {
     select.replaceChildren(new Option('the service default', ''));
@@ -180,6 +210,7 @@ function initForgetSpeaker() {
 $('error-close').addEventListener('click', () => page.clearError());
 initApiKey();
 $('model').addEventListener('change', describeModel);
+$('language').addEventListener('change', describeModel);
 $('speaker').addEventListener('input', () => {
   if ($('speaker').getAttribute('aria-invalid') === 'true' && PSEUDONYM.test($('speaker').value.trim())) speakerProblem('');
 });

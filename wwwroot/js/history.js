@@ -47,7 +47,7 @@ export function initHistory(page) {
     view.addEventListener('click', async () => {
       try {
         const full = await getJson(`/api/predictions/${p.id}`);
-        showResult(full, { labels: page.labels(full.model) });
+        showResult(full, { labels: page.labels(full.model), model: page.describe(full.model) });
         $('result').scrollIntoView({ behavior: 'smooth', block: 'start' });
       } catch (e) {
         page.showError(e.message);

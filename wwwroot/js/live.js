@@ -43,7 +43,7 @@ export function initLive(page) {
     // A speaker-adapted model reads the stream against the profile of the speaker named above (checked on start).
     const adapted = page.adaptation;
     note.textContent = adapted
-      ? `${page.model} reads the stream against the profile of the speaker named above, built from their saved recordings; `
+      ? `${page.answering} reads the stream against the profile of the speaker named above, built from their saved recordings; `
         + `until they have enough, ${adapted.fallbackModel} answers. A saved session joins the profile.`
       : '';
     start.disabled = !consent.checked || session !== null;
@@ -111,7 +111,7 @@ export function initLive(page) {
       page.history.first();
       // The saved session has the whole timeline: show it like an upload's result.
       getJson(`/api/predictions/${m.id}`)
-        .then((full) => showResult(full, { source: 'Live session', labels: page.labels(full.model) }))
+        .then((full) => showResult(full, { source: 'Live session', labels: page.labels(full.model), model: page.describe(full.model) }))
         .catch((e) => page.showError(`The saved session could not be shown. ${e.message}`));
     }
   }
@@ -173,6 +173,7 @@ export function initLive(page) {
     status.textContent = 'Connecting…';
 
     const params = new URLSearchParams({ save: String($('live-save').checked) });
+    params.set('language', page.language);
     if (page.model) params.set('model', page.model);
     if (speaker) params.set('speaker', speaker);
     const ws = new WebSocket(streamUrl(params));
@@ -208,7 +209,7 @@ export function initLive(page) {
           const profile = !a ? ''
             : a.applied ? ` Read against ${speaker}'s profile of ${a.profileRecordings} recordings${a.compensated ? ', compensated for the emotion it mostly reads as' : ''}.${a.warning ? ` ${a.warning}.` : ''}`
             : ` ${speaker} has ${a.profileRecordings} of the ${a.requiredRecordings} recordings ${a.model} needs, so ${m.model} answers.`;
-          status.textContent = `Live with ${m.model}: a reading every ${m.hopSeconds} s over the last ${m.windowSeconds} s.${profile} Speak now.`;
+          status.textContent = `Live with ${page.describe(m.model)}: a reading every ${m.hopSeconds} s over the last ${m.windowSeconds} s.${profile} Speak now.`;
         } catch (err) {
           finish(s, `The audio processor could not start: ${err.message}`);
         }

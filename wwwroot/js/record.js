@@ -70,7 +70,7 @@ export function initRecord(page) {
       if (s >= MAX_SECONDS) stop.click();
     }, 250);
     session = { recorder, stream, context, meter, tick };
-    const model = page.model;
+    const { language, model } = page;
     recorder.addEventListener('stop', () => {
       clearInterval(tick);
       meter.stop();
@@ -78,7 +78,7 @@ export function initRecord(page) {
       releaseStream(stream);
       session = null;
       const blob = new Blob(chunks, { type: recorder.mimeType || type || 'audio/webm' });
-      analyse(blob, model, speaker);
+      analyse(blob, { language, model, speaker });
     }, { once: true });
     recorder.start(250);
     status.dataset.path = '';
@@ -92,7 +92,7 @@ export function initRecord(page) {
     stop.disabled = true;
   });
 
-  async function analyse(blob, model, speaker) {
+  async function analyse(blob, choice) {
     sending = true;
     sync();
     const name = `recording.${extension(blob.type)}`;
@@ -101,18 +101,18 @@ export function initRecord(page) {
     try {
       let prediction;
       try {
-        prediction = await postPrediction(blob, name, { model, speaker });
+        prediction = await postPrediction(blob, name, choice);
         status.dataset.path = 'original';
         status.textContent = `Analysed the ${seconds} recording (${blob.type}).`;
       } catch (e) {
         if (!(e instanceof ApiError) || e.status !== 415) throw e;
         status.textContent = `The service cannot decode ${blob.type || 'this format'}; converting the recording to WAV in the browser…`;
         const wav = await toWav16kMono(blob);
-        prediction = await postPrediction(wav, 'recording.wav', { model, speaker });
+        prediction = await postPrediction(wav, 'recording.wav', choice);
         status.dataset.path = 'wav';
         status.textContent = `Analysed the ${seconds} recording, converted to 16 kHz WAV in the browser (the service could not decode ${blob.type || 'its format'}).`;
       }
-      showResult(prediction, { audio: blob, source: `Recording (${seconds})`, labels: page.labels(prediction.model) });
+      showResult(prediction, { audio: blob, source: `Recording (${seconds})`, labels: page.labels(prediction.model), model: page.describe(prediction.model) });
       page.history.first();
     } catch (e) {
       status.textContent = '';

@@ -75,9 +75,10 @@ function table(prediction) {
 
 /**
  * Shows a prediction. `audio` is the Blob that was analysed (null for history entries, whose audio the service
- * does not keep); `source` says where it came from; `labels` are the model's classes in order.
+ * does not keep); `source` says where it came from; `labels` are the model's classes in order; `model` names the model
+ * that answered with its language.
  */
-export function showResult(prediction, { audio = null, source = '', labels = null } = {}) {
+export function showResult(prediction, { audio = null, source = '', labels = null, model = '' } = {}) {
   const section = $('result');
   section.hidden = false;
   const noSpeech = prediction.label === NO_SPEECH;
@@ -104,7 +105,7 @@ export function showResult(prediction, { audio = null, source = '', labels = nul
   }
   const when = prediction.createdAt ? new Date(prediction.createdAt).toLocaleString() : '';
   const adaptation = adaptationText(prediction);
-  $('result-source').textContent = [source || prediction.fileName, `model ${prediction.model}`,
+  $('result-source').textContent = [source || prediction.fileName, `answered by ${model || `model ${prediction.model}`}`,
     !adaptation && prediction.speaker ? `speaker ${prediction.speaker}` : '',
     `${seconds(prediction.durationSeconds)} of audio, ${seconds(prediction.speechSeconds)} of speech`, when]
     .filter(Boolean).join(' · ');

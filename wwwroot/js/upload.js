@@ -26,12 +26,12 @@ export function initUpload(page) {
     label.textContent = `Uploading ${file.name}…`;
     drop.setAttribute('aria-busy', 'true');
     try {
-      const model = page.model;
-      const prediction = await postPrediction(file, file.name, { model, speaker }, (f) => {
+      const { language, model } = page;
+      const prediction = await postPrediction(file, file.name, { language, model, speaker }, (f) => {
         bar.value = Math.round(f * 100);
         label.textContent = f < 1 ? `Uploading ${file.name}: ${Math.round(f * 100)} %` : `Analysing ${file.name}…`;
       });
-      showResult(prediction, { audio: file, source: file.name, labels: page.labels(prediction.model) });
+      showResult(prediction, { audio: file, source: file.name, labels: page.labels(prediction.model), model: page.describe(prediction.model) });
       page.history.first();
     } catch (e) {
       page.showError(`${file.name}: ${e.message}`);
