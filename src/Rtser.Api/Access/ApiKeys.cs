@@ -29,8 +29,13 @@ public static class ApiKeys
     {
         services.AddSingleton<WrongKeyThrottle>();
         services.AddAuthentication()
-            .AddScheme<ApiKeyOptions, ApiKeyHandler>(Scheme, o => o.Metrics = false)
-            .AddScheme<ApiKeyOptions, ApiKeyHandler>(MetricsScheme, o => o.Metrics = true);
+            .AddScheme<ApiKeyOptions, ApiKeyHandler>(Scheme, null)
+            .AddScheme<ApiKeyOptions, ApiKeyHandler>(MetricsScheme, null);
+
+        // Each scheme's keys are hashed once, into its options (cached per scheme), not on every request.
+        services.AddOptions<ApiKeyOptions>(Scheme).Configure<IOptions<RtserOptions>>((o, options) => o.Keys = Configured(options.Value.ApiKeys));
+        services.AddOptions<ApiKeyOptions>(MetricsScheme).Configure<IOptions<RtserOptions>>((o, options) =>
+            (o.Metrics, o.Keys) = (true, Configured(options.Value.MetricsKey is { } m ? [new("metrics", m)] : [])));
         services.AddAuthorization();
         services.AddOptions<AuthorizationOptions>().Configure<IOptions<RtserOptions>>((authorization, options) =>
         {
@@ -85,6 +90,9 @@ public sealed class ApiKeyOptions : AuthenticationSchemeOptions
 {
     /// <summary>Accept only Rtser:MetricsKey (the operator's), not the tenants' keys.</summary>
     public bool Metrics { get; set; }
+
+    /// <summary>The keys this scheme accepts, by name, hashed (<see cref="ApiKeys.Hash"/>).</summary>
+    internal (string Name, byte[] Hash)[] Keys { get; set; } = [];
 }
 
 /// <summary>
@@ -93,7 +101,7 @@ public sealed class ApiKeyOptions : AuthenticationSchemeOptions
 /// </summary>
 public sealed class ApiKeyHandler(
     IOptionsMonitor<ApiKeyOptions> schemeOptions, ILoggerFactory logger, UrlEncoder encoder,
-    IOptions<RtserOptions> options, WrongKeyThrottle throttle, IProblemDetailsService problems)
+    WrongKeyThrottle throttle, IProblemDetailsService problems)
     : AuthenticationHandler<ApiKeyOptions>(schemeOptions, logger, encoder)
 {
     private string? _presented;
@@ -116,10 +124,7 @@ public sealed class ApiKeyHandler(
             return Task.FromResult(AuthenticateResult.Fail("too many wrong API keys from this address"));
         }
 
-        var keys = Options.Metrics
-            ? ApiKeys.Configured(options.Value.MetricsKey is { } m ? [new("metrics", m)] : [])
-            : ApiKeys.Configured(options.Value.ApiKeys);
-        string? name = Match(keys, _presented);
+        string? name = Match(Options.Keys, _presented);
         if (name is null)
         {
             if (!Options.Metrics)
