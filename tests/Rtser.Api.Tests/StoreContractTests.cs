@@ -162,7 +162,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         await Store.AddAsync(Make(11, "happy") with { Speaker = "p2" }, null, "clinic-a", default, [98f, 98f]);
         await Store.AddAsync(Make(12, "happy") with { Speaker = "p1" }, null, "clinic-a", default); // no statistics: not in a profile
 
-        IReadOnlyList<ProfileRow> latest = await Store.SpeakerStatisticsAsync("p1", "clinic-a", 3, default);
+        IReadOnlyList<ProfileRecording> latest = await Store.SpeakerStatisticsAsync("p1", "clinic-a", 3, default);
         Assert.Equal([[3f, 0.5f], [2f, 0.5f], [1f, 0.5f]], latest.Select(r => r.Statistics));
         Assert.All(latest, r => Assert.Equal("happy", r.Label));
 
@@ -183,7 +183,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(2, await Store.ForgetSpeakerAsync("p1", "clinic-a", default));
 
         Assert.Empty(await Store.SpeakerStatisticsAsync("p1", "clinic-a", 10, default));
-        ProfileRow other = Assert.Single(await Store.SpeakerStatisticsAsync("p1", "clinic-b", 10, default));
+        ProfileRecording other = Assert.Single(await Store.SpeakerStatisticsAsync("p1", "clinic-b", 10, default));
         Assert.Equal([3f], other.Statistics);
         Assert.Equal("sad", other.Label);
         Assert.Equal([[4f]], (await Store.SpeakerStatisticsAsync("p2", "clinic-a", 10, default)).Select(r => r.Statistics));

@@ -30,8 +30,8 @@ internal static class SpeakerProfileRequest
             return (null, Problems.Problems.BadRequest($"model '{model.Id}' adapts to the speaker: name who speaks in 'speaker' (a pseudonym) so their recordings can form a profile"));
         }
 
-        IReadOnlyList<ProfileRow> rows = await store.SpeakerStatisticsAsync(speaker, owner, SpeakerProfilePolicy.ProfileSize(model), cancel);
-        return (policy.Profile(model, rows.Select(r => new ProfileRecording(r.Statistics, r.Label))), null);
+        IReadOnlyList<ProfileRecording> rows = await store.SpeakerStatisticsAsync(speaker, owner, SpeakerProfilePolicy.ProfileSize(model), cancel);
+        return (policy.Profile(model, rows), null);
     }
 
     /// <summary>What a response reports about the profile a speaker-adapted model was asked for (null for any other model).</summary>

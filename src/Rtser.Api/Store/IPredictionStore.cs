@@ -1,4 +1,5 @@
 using Rtser.Api.Predictions;
+using Rtser.Inference;
 
 namespace Rtser.Api.Store;
 
@@ -19,7 +20,7 @@ public interface IPredictionStore
     /// The profile statistics of <paramref name="speaker"/>'s latest <paramref name="take"/> recordings made by
     /// <paramref name="owner"/> (null: those made without a key), newest first, with the label each was given.
     /// </summary>
-    Task<IReadOnlyList<ProfileRow>> SpeakerStatisticsAsync(string speaker, string? owner, int take, CancellationToken cancel);
+    Task<IReadOnlyList<ProfileRecording>> SpeakerStatisticsAsync(string speaker, string? owner, int take, CancellationToken cancel);
 
     /// <summary>Erases the profile statistics of <paramref name="speaker"/>'s predictions by <paramref name="owner"/>; returns how many held some.</summary>
     Task<int> ForgetSpeakerAsync(string speaker, string? owner, CancellationToken cancel);
@@ -41,6 +42,3 @@ public interface IPredictionStore
     /// <summary>True when the store answers a trivial query.</summary>
     Task<bool> PingAsync(CancellationToken cancel);
 }
-
-/// <summary>One recording in a speaker's profile: what it adds to the profile and the overall label it was given.</summary>
-public sealed record ProfileRow(float[] Statistics, string Label);

@@ -5,6 +5,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using Dapper;
 using Rtser.Api.Predictions;
+using Rtser.Inference;
 
 namespace Rtser.Api.Store;
 
@@ -184,14 +185,14 @@ public abstract class SqlPredictionStore : IPredictionStore
         }
     }
 
-    public async Task<IReadOnlyList<ProfileRow>> SpeakerStatisticsAsync(string speaker, string? owner, int take, CancellationToken cancel)
+    public async Task<IReadOnlyList<ProfileRecording>> SpeakerStatisticsAsync(string speaker, string? owner, int take, CancellationToken cancel)
     {
         ArgumentNullException.ThrowIfNull(speaker);
         await using DbConnection c = await OpenAsync(cancel);
         IEnumerable<PredictionRow> rows = await c.QueryAsync<PredictionRow>(ProfileCommand(
             "SELECT speaker_stats, label FROM predictions", speaker, owner,
             $" ORDER BY created_at DESC, id DESC LIMIT {Math.Max(0, take).ToString(CultureInfo.InvariantCulture)}", cancel));
-        return [.. rows.Select(r => new ProfileRow(PredictionRow.Statistics(r.SpeakerStats!), r.Label))];
+        return [.. rows.Select(r => new ProfileRecording(PredictionRow.Statistics(r.SpeakerStats!), r.Label))];
     }
 
     public Task<int> ForgetSpeakerAsync(string speaker, string? owner, CancellationToken cancel) =>
