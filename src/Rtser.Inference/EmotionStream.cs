@@ -37,14 +37,8 @@ public sealed class EmotionStream
     public EmotionStream(EmotionAnalyzer analyzer, EmotionModel model, SpeakerProfile? profile = null)
     {
         ArgumentNullException.ThrowIfNull(analyzer);
-        ArgumentNullException.ThrowIfNull(model);
-        if (model.AdaptsToSpeaker && profile?.Model != model)
-        {
-            throw new ArgumentException($"model '{model.Id}' needs the speaker's profile", nameof(profile));
-        }
-
         _analyzer = analyzer;
-        Profile = model.AdaptsToSpeaker ? profile : null;
+        Profile = SpeakerProfile.For(model, profile);
         Model = Profile?.Answering ?? model;
         _window = new float[(int)Math.Round(analyzer.Options.WindowSeconds * FeatureConfig.SampleRate)];
         _hop = (int)Math.Round(analyzer.Options.HopSeconds * FeatureConfig.SampleRate);

@@ -87,6 +87,21 @@ public sealed record SpeakerProfile(
     public EmotionModel Answering => Applied ? Model : Fallback;
 
     /// <summary>
+    /// The profile <paramref name="model"/> reads a recording against, for uploads and live streams alike: a
+    /// speaker-adapted model needs <paramref name="profile"/> made for it; any other model takes none (null).
+    /// </summary>
+    public static SpeakerProfile? For(EmotionModel model, SpeakerProfile? profile)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model.AdaptsToSpeaker && profile?.Model != model)
+        {
+            throw new ArgumentException($"model '{model.Id}' needs the speaker's profile", nameof(profile));
+        }
+
+        return model.AdaptsToSpeaker ? profile : null;
+    }
+
+    /// <summary>
     /// A caution when more than half of an applied profile was read as one emotion: the model takes the profile as the
     /// speaker's normal voice, so it under-reads that emotion (measured by training/probes/profile_skew.py).
     /// </summary>

@@ -54,11 +54,7 @@ public sealed class AnalysisService(IAudioDecoder decoder, ModelRegistry models,
     /// </summary>
     public AnalysisResult Analyze(ReadOnlyMemory<byte> upload, string? fileName, EmotionModel model, CancellationToken cancel, string? speaker = null, SpeakerProfile? profile = null)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        if (model.AdaptsToSpeaker && profile?.Model != model)
-        {
-            throw new ArgumentException($"model '{model.Id}' needs the speaker's profile", nameof(profile));
-        }
+        profile = SpeakerProfile.For(model, profile);
 
         long start = Stopwatch.GetTimestamp();
         float[] samples = decoder.Decode16k(upload);
@@ -68,7 +64,6 @@ public sealed class AnalysisService(IAudioDecoder decoder, ModelRegistry models,
         }
 
         cancel.ThrowIfCancellationRequested();
-        profile = model.AdaptsToSpeaker ? profile : null;
 
         // The recording's own statistics (from the windows just scored) join the profile only after it is scored:
         // a profile is made of earlier recordings, as in the evaluation, never of the one being scored.
