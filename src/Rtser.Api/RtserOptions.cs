@@ -94,7 +94,7 @@ public sealed class RtserOptions
     /// Recordings a speaker's profile needs before a speaker-adapted model labels that speaker's recordings itself;
     /// until then its fallback model answers. The evaluation's curve (docs/accuracy.md) shows what fewer costs.
     /// </summary>
-    public int SpeakerProfileMinimum { get; set; } = 10;
+    public int SpeakerProfileMinimum { get; set; } = SpeakerProfilePolicy.DefaultMinimumRecordings;
 
     /// <summary>
     /// Replaces the model card's gate for emotion-compensated speaker profiles: 0 compensates every profile (for
