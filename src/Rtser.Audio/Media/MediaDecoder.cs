@@ -64,12 +64,7 @@ public sealed class MediaDecoder : IAudioDecoder
         return Decode(MediaInput.ReadCapped(input, Options.MaxInputBytes));
     }
 
-    public DecodedAudio DecodeFile(string path)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, CopyBufferSize, FileOptions.SequentialScan);
-        return Decode(stream);
-    }
+    public DecodedAudio DecodeFile(string path) => Decode(ReadFile(path));
 
     public DecodedAudio Decode(ReadOnlyMemory<byte> input) => Decode(input, OpusHead.SampleRate);
 
@@ -86,11 +81,14 @@ public sealed class MediaDecoder : IAudioDecoder
     }
 
     /// <summary>The file at <paramref name="path"/> decoded as <see cref="DecodeAt"/> decodes it (Opus resampled as it is decoded).</summary>
-    public DecodedAudio DecodeFileAt(string path, int sampleRate)
+    public DecodedAudio DecodeFileAt(string path, int sampleRate) => DecodeAt(ReadFile(path), sampleRate);
+
+    /// <summary>The whole file, refused (TooLarge) past <see cref="MediaDecoderOptions.MaxInputBytes"/>.</summary>
+    private ReadOnlyMemory<byte> ReadFile(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, CopyBufferSize, FileOptions.SequentialScan);
-        return DecodeAt(MediaInput.ReadCapped(stream, Options.MaxInputBytes), sampleRate);
+        return MediaInput.ReadCapped(stream, Options.MaxInputBytes);
     }
 
     /// <summary>
