@@ -1,4 +1,5 @@
 using Rtser.Features.Pipeline;
+using Rtser.Features.Vad;
 
 namespace Rtser.Inference;
 
@@ -15,12 +16,16 @@ public sealed record EmotionPrediction(
 }
 
 /// <summary>Features then model, the path the CLI's predict and the service share.</summary>
-public sealed class EmotionPredictor(SpeechFeatureExtractor extractor)
+/// <param name="likeness">The speech-likeness check's thresholds (<see cref="SpeechLikeness"/>); on by default.</param>
+public sealed class EmotionPredictor(SpeechFeatureExtractor extractor, SpeechLikenessOptions? likeness = null)
 {
     /// <summary>Windows scored per ONNX Runtime run at most.</summary>
     public const int MaxBatch = 16;
 
     public SpeechFeatureExtractor Extractor { get; } = extractor;
+
+    /// <summary>Turns away windows whose energy swings like speech but which are tones, beeps, music or modulated noise.</summary>
+    public SpeechLikeness Likeness { get; } = new(extractor.Config, likeness);
 
     public EmotionPrediction Predict(EmotionModel model, ReadOnlySpan<float> samples16k, float[]? speakerMean = null)
     {
@@ -28,8 +33,12 @@ public sealed class EmotionPredictor(SpeechFeatureExtractor extractor)
         return Predict(model, Extractor.Extract(samples16k, model.UsesProsody), speakerMean);
     }
 
-    /// <summary>Whether the features hold enough speech to say anything (else the answer is no_speech).</summary>
-    public bool HasSpeech(SpeechFeatures f) => f.SpeechSeconds >= Extractor.Config.SpeechActivity.MinSpeechSeconds && f.Modulation.Frames > 0;
+    /// <summary>
+    /// Whether the features hold enough speech to say anything (else the answer is no_speech): enough frames the
+    /// energy detector calls speech, and the window as a whole sounds like speech rather than energetic non-speech.
+    /// </summary>
+    public bool HasSpeech(SpeechFeatures f) =>
+        f.SpeechSeconds >= Extractor.Config.SpeechActivity.MinSpeechSeconds && f.Modulation.Frames > 0 && Likeness.IsSpeechLike(f);
 
     /// <summary>The same decision on features already extracted (by <see cref="SpeechFeatureExtractor.Extract"/> or its window-sharing twin).</summary>
     public EmotionPrediction Predict(EmotionModel model, SpeechFeatures f, float[]? speakerMean = null) => PredictMany(model, [f], speakerMean)[0];
@@ -51,7 +60,7 @@ public sealed class EmotionPredictor(SpeechFeatureExtractor extractor)
             SpeechFeatures f = items[i];
             if (!HasSpeech(f))
             {
-                // Never a confident label on silence or noise.
+                // Never a confident label on silence, noise, tones or music.
                 results[i] = new EmotionPrediction(model.Id, EmotionPrediction.NoSpeech, 0, new Dictionary<string, double>(), f.DurationSeconds, f.SpeechSeconds);
             }
             else
