@@ -244,8 +244,11 @@ public sealed class EmotionAnalyzer
 
         if (speechWindows == 0)
         {
+            // The recording's count would include tones or music the speech-likeness check turned away window by
+            // window; the most any window held is what silence with a cough reported before, and 0 for those.
+            double most = segments.Count == 0 ? 0 : segments.Max(s => s.SpeechSeconds);
             return new EmotionAnalysis(
-                new EmotionPrediction(model.Id, EmotionPrediction.NoSpeech, 0, new Dictionary<string, double>(), duration, speechSeconds),
+                new EmotionPrediction(model.Id, EmotionPrediction.NoSpeech, 0, new Dictionary<string, double>(), duration, Math.Min(speechSeconds, most)),
                 segments);
         }
 

@@ -60,8 +60,10 @@ public sealed class EmotionPredictor(SpeechFeatureExtractor extractor, SpeechLik
             SpeechFeatures f = items[i];
             if (!HasSpeech(f))
             {
-                // Never a confident label on silence, noise, tones or music.
-                results[i] = new EmotionPrediction(model.Id, EmotionPrediction.NoSpeech, 0, new Dictionary<string, double>(), f.DurationSeconds, f.SpeechSeconds);
+                // Never a confident label on silence, noise, tones or music; what the energy detector counted in a
+                // window the speech-likeness check turned away was not speech either.
+                bool energetic = f.SpeechSeconds >= Extractor.Config.SpeechActivity.MinSpeechSeconds && f.Modulation.Frames > 0;
+                results[i] = new EmotionPrediction(model.Id, EmotionPrediction.NoSpeech, 0, new Dictionary<string, double>(), f.DurationSeconds, energetic ? 0 : f.SpeechSeconds);
             }
             else
             {

@@ -49,6 +49,7 @@ public sealed class SpeechLikenessTests : IDisposable
         EmotionAnalysis a = _analyzer.Analyze(_models.Get("cnn-rnn-emodb"), Signals[signal]());
 
         Assert.Equal(EmotionPrediction.NoSpeech, a.Overall.Label);
+        Assert.Equal(0, a.Overall.SpeechSeconds);
         Assert.Equal(0, a.Overall.Confidence);
         Assert.Empty(a.Overall.Probabilities);
         Assert.All(a.Segments, s =>
@@ -74,6 +75,7 @@ public sealed class SpeechLikenessTests : IDisposable
         Assert.All(readings, r => Assert.Equal(EmotionPrediction.NoSpeech, r.Label));
         Assert.Null(last);
         Assert.Equal(EmotionPrediction.NoSpeech, summary.Overall.Label);
+        Assert.Equal(0, summary.Overall.SpeechSeconds);
     }
 
     [Theory]
