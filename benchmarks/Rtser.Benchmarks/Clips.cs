@@ -1,8 +1,21 @@
+using Rtser.Audio;
+
 namespace Rtser.Benchmarks;
 
 internal static class Clips
 {
-    /// <summary>A deterministic speech-like test signal: a gliding harmonic tone with syllable-rate amplitude modulation and noise.</summary>
+    /// <summary>
+    /// The first 3 s of the committed espeak sentence (tests/Rtser.Features.Tests/TestData): what benchmarks that
+    /// reach the model score. <see cref="Speechlike"/> has a fixed 4 Hz tremolo, which the speech-likeness check
+    /// rightly answers no_speech without running the model.
+    /// </summary>
+    public static float[] Speech3s()
+    {
+        string root = Path.GetDirectoryName(InferenceBenchmarks.FindModels())!;
+        return new WavDecoder().Decode16kFile(Path.Combine(root, "tests", "Rtser.Features.Tests", "TestData", "espeak-16k.wav"))[..(3 * 16000)];
+    }
+
+    /// <summary>A deterministic speech-like test signal for feature and decode costs: a gliding harmonic tone with syllable-rate amplitude modulation and noise.</summary>
     public static float[] Speechlike(double seconds, int rate)
     {
         var rng = new Random(42);

@@ -22,7 +22,7 @@ public class InferenceBenchmarks
     {
         _registry = ModelRegistry.Load(FindModels(), _extractor);
         _model = _registry.Get(Model);
-        float[] clip = Clips.Speechlike(3.0, 16000);
+        float[] clip = Clips.Speech3s();
         _features = _extractor.Extract(clip);
         _wav = Rtser.Audio.WavWriter.Pcm16(clip, 16000);
     }
