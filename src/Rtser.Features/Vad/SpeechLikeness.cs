@@ -27,8 +27,8 @@ public readonly record struct SpeechLikenessMeasures(double SpectralChange, doub
 /// same chord and drum each time repeat their changes of level and shape together.</item>
 /// </list>
 /// The thresholds leave a margin both ways on every EmoDB and RAVDESS window with speech (none is turned away) and
-/// the generated non-speech of SpeechLikenessTests: spectral change at least 3.4 in speech against at most 1.7 for
-/// modulated noise; modulated bands at least 2.7 in speech against at most 2.3 for a linear sweep (a log sweep
+/// the generated non-speech of SpeechLikenessTests: spectral change at least 3.4 in speech (and mostly above 2 with
+/// pink noise at 10 dB SNR, which smooths it) against at most 1.7 for modulated noise, regular or not; modulated bands at least 2.7 in speech against at most 2.3 for a linear sweep (a log sweep
 /// reaches 2.8 and is caught by its tremolo's rhythm); periodicity at most 0.71 in speech (level alone; 0.50 with
 /// the shape) against 0.95 for the music and the keypad tones and 1 for tremolos and pulsed beeps.
 /// </summary>
@@ -201,7 +201,7 @@ public sealed class SpeechLikeness
         }
 
         // Both the level alone (a tremolo, whose sweep moves the shape smoothly) and level and shape together. Two
-        // periods are enough to be believed: in a live stream's first half second that is strict (2 % of the
+        // periods are enough to be believed: in a live stream's first half second that is strict (1.5 % of the
         // corpus's first 0.5-1.5 s readings with speech are turned away), but with three a tremolo sweep's first
         // reading gets a label.
         double best = 0;

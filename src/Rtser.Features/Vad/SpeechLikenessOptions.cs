@@ -10,7 +10,7 @@ public sealed record SpeechLikenessOptions
     public bool Enabled { get; init; } = true;
 
     /// <summary>Lowest median change of the coarse spectral shape (see <see cref="SpeechLikenessMeasures.SpectralChange"/>).</summary>
-    public double MinSpectralChange { get; init; } = 2.5;
+    public double MinSpectralChange { get; init; } = 2.0;
 
     /// <summary>Fewest effective acoustic bands carrying the syllabic modulation.</summary>
     public double MinModulatedBands { get; init; } = 2.5;
