@@ -40,7 +40,7 @@ public sealed class SpeechLikenessTests : IDisposable
         ["a 2 s sweep (one window)"] = () => NonSpeechSignals.Sweep(200, 4000, logarithmic: false, tremoloHz: 5, seconds: 2),
     };
 
-    private static float[] Espeak() => new WavDecoder().Decode16kFile(TestPaths.TestData("Rtser.Features.Tests", "espeak-16k.wav"));
+    private static float[] Espeak() => new WavDecoder().Decode16kFile(TestPaths.EspeakWav);
 
     [Theory]
     [MemberData(nameof(NonSpeech))]
@@ -106,7 +106,7 @@ public sealed class SpeechLikenessTests : IDisposable
     /// less to go on: a few of those, mostly speech just starting after RAVDESS's silent lead, wait for more audio
     /// (41 of 2,785 when the check was made; the bound below leaves room for rounding, not for a worse check).
     /// </summary>
-    [Fact]
+    [CorpusFact]
     public void Every_corpus_recording_keeps_every_window_with_speech()
     {
         string[] files =
@@ -169,7 +169,7 @@ public sealed class SpeechLikenessTests : IDisposable
     /// its label, and few windows with speech are turned away (noise smooths the spectral change; none with music,
     /// 28 of 5,698 with pink noise over the whole corpus when the check was made).
     /// </summary>
-    [Theory]
+    [CorpusTheory]
     [InlineData("music", 0)]
     [InlineData("pink noise", 0.02)]
     public void Corpus_speech_under_music_or_noise_at_10_db_snr_keeps_its_label(string background, double shareTurnedAway)
