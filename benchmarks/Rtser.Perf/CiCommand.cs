@@ -28,7 +28,7 @@ internal static class CiCommand
         EmotionModel model = registry.Get(modelId);
         var analyzer = new EmotionAnalyzer(new EmotionPredictor(extractor));
         var decoder = new WavDecoder();
-        // Speech, so the timeline reaches the model (a tremolo like Synthetic.Speechlike is answered no_speech).
+        // Speech, so the timeline reaches the model (a steady tremolo, like the benchmarks' Clips.Speechlike, is answered no_speech).
         byte[] wav = WavWriter.Pcm16(new WavDecoder().Decode16kFile(Path.Combine(Repo.Root(), "tests", "Rtser.Features.Tests", "TestData", "espeak-16k.wav"))[..(3 * 16000)], 16000);
 
         var reference = new List<double>();
@@ -147,32 +147,5 @@ internal static class Reference
                 }
             }
         }
-    }
-}
-
-internal static class Synthetic
-{
-    /// <summary>The benchmarks' speech-like clip (Rtser.Benchmarks' Clips.Speechlike): gliding harmonics, syllable-rate AM, noise.</summary>
-    public static float[] Speechlike(double seconds, int rate)
-    {
-        var rng = new Random(42);
-        var x = new float[(int)(seconds * rate)];
-        double phase = 0;
-        for (int n = 0; n < x.Length; n++)
-        {
-            double t = n / (double)rate;
-            double f0 = 120 + (30 * Math.Sin(2 * Math.PI * 0.7 * t));
-            phase += 2 * Math.PI * f0 / rate;
-            double env = 0.5 * (1 + Math.Sin(2 * Math.PI * 4 * t));
-            double v = 0;
-            for (int h = 1; h <= 10; h++)
-            {
-                v += Math.Sin(h * phase) / h;
-            }
-
-            x[n] = (float)((0.2 * env * v) + (0.01 * (rng.NextDouble() - 0.5)));
-        }
-
-        return x;
     }
 }
