@@ -37,16 +37,7 @@ public sealed class ModelRegistry : IDisposable
                 }
             }
 
-            foreach (EmotionModel adapted in models.Values.Where(m => m.AdaptsToSpeaker))
-            {
-                // Until a speaker has a profile, the fallback labels their recordings: it must be here and need none.
-                string? fallback = adapted.Card.SpeakerAdaptation?.FallbackModel;
-                if (fallback is null || !models.TryGetValue(fallback, out EmotionModel? f) || f.AdaptsToSpeaker)
-                {
-                    throw new ModelLoadException($"Model '{adapted.Id}' adapts to the speaker, so its card must name a loaded per-recording speakerAdaptation.fallbackModel (it names '{fallback}').");
-                }
-            }
-
+            CheckFallbacks(models);
             defaults = LanguageDefaults.Of(models.Values.Select(m => m.Card));
         }
         catch
@@ -60,6 +51,88 @@ public sealed class ModelRegistry : IDisposable
         }
 
         return new ModelRegistry(models, defaults);
+    }
+
+    /// <summary>
+    /// Loads only the model <paramref name="id"/> and, when it adapts to the speaker, the fallback its card names: what
+    /// one command needs, without paying for the folder's other graphs or failing on them. The card is
+    /// &lt;id&gt;.json, else whichever card in the folder carries the id; <see cref="Languages"/> are those of the
+    /// loaded models only.
+    /// </summary>
+    public static ModelRegistry Load(string directory, SpeechFeatureExtractor extractor, string id)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        if (!Directory.Exists(directory))
+        {
+            throw new ModelLoadException($"Model folder not found: {Path.GetFullPath(directory)}");
+        }
+
+        var models = new Dictionary<string, EmotionModel>(StringComparer.Ordinal);
+        IReadOnlyDictionary<string, string> defaults;
+        try
+        {
+            EmotionModel model = EmotionModel.Load(FindCard(directory, id), extractor);
+            models.Add(model.Id, model);
+            if (model.Card.SpeakerAdaptation?.FallbackModel is { } fallback && fallback != id && CardOrNull(directory, fallback) is { } card)
+            {
+                models.Add(fallback, EmotionModel.Load(card, extractor));
+            }
+
+            CheckFallbacks(models);
+            defaults = LanguageDefaults.Of(models.Values.Select(m => m.Card)); // among the loaded models only
+        }
+        catch
+        {
+            foreach (EmotionModel m in models.Values)
+            {
+                m.Dispose();
+            }
+
+            throw;
+        }
+
+        return new ModelRegistry(models, defaults);
+    }
+
+    private static string FindCard(string directory, string id) =>
+        CardOrNull(directory, id) ?? throw new ModelLoadException(
+            $"Unknown model '{id}'; available: {string.Join(", ", Directory.EnumerateFiles(directory, "*.json").Select(IdOrNull).OfType<string>().Order(StringComparer.Ordinal))}.");
+
+    private static string? CardOrNull(string directory, string id)
+    {
+        string named = Path.Combine(directory, id + ".json");
+        if (Path.GetFileName(named) == id + ".json" && File.Exists(named) && ModelCard.Load(named).Id == id)
+        {
+            return named;
+        }
+
+        return Directory.EnumerateFiles(directory, "*.json").Order(StringComparer.Ordinal).FirstOrDefault(card => IdOrNull(card) == id);
+    }
+
+    /// <summary>A card's id, or null for a file that is not a readable card (it is not the one looked for).</summary>
+    private static string? IdOrNull(string card)
+    {
+        try
+        {
+            return ModelCard.Load(card).Id;
+        }
+        catch (Exception e) when (e is ModelLoadException or IOException)
+        {
+            return null;
+        }
+    }
+
+    private static void CheckFallbacks(Dictionary<string, EmotionModel> models)
+    {
+        foreach (EmotionModel adapted in models.Values.Where(m => m.AdaptsToSpeaker))
+        {
+            // Until a speaker has a profile, the fallback labels their recordings: it must be here and need none.
+            string? fallback = adapted.Card.SpeakerAdaptation?.FallbackModel;
+            if (fallback is null || !models.TryGetValue(fallback, out EmotionModel? f) || f.AdaptsToSpeaker)
+            {
+                throw new ModelLoadException($"Model '{adapted.Id}' adapts to the speaker, so its card must name a loaded per-recording speakerAdaptation.fallbackModel (it names '{fallback}').");
+            }
+        }
     }
 
     public bool TryGet(string id, out EmotionModel model) => _models.TryGetValue(id, out model!);

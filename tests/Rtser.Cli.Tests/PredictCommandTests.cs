@@ -1,5 +1,8 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Rtser.Audio;
+using Rtser.Features.Pipeline;
+using Rtser.Inference;
 using Rtser.Tests.Shared;
 
 namespace Rtser.Cli.Tests;
@@ -173,6 +176,117 @@ public sealed class PredictCommandTests : IDisposable
         var (code, _, err) = Run("predict", _temp, "--models", _models, "--model", "nope");
         Assert.Equal(1, code);
         Assert.Contains("cnn-rnn-emodb", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_folder_prints_in_name_order_the_same_lines_as_each_file_predicted_alone()
+    {
+        // A long clip first, shorter ones, a broken file and a silent one: on two cores they finish out of order.
+        float[] speech = new WavDecoder().Decode16kFile(TestPaths.EspeakWav);
+        string folder = Path.Combine(_temp, "clips");
+        Directory.CreateDirectory(folder);
+        File.WriteAllBytes(Path.Combine(folder, "0-long.wav"), WavWriter.Pcm16([.. Enumerable.Repeat(speech, 8).SelectMany(s => s)], 16000));
+        (int From, int To)[] pieces = [(0, 24000), (8000, 56000), (16000, 40000), (4000, 66480), (24000, 50000), (0, 40000), (30000, 62000)];
+        for (int k = 0; k < pieces.Length; k++)
+        {
+            File.WriteAllBytes(Path.Combine(folder, $"{k + 1}-speech.wav"), WavWriter.Pcm16(speech[pieces[k].From..pieces[k].To], 16000));
+        }
+
+        File.WriteAllText(Path.Combine(folder, "3-broken.wav"), "RIFF....WAVEnothing");
+        File.WriteAllBytes(Path.Combine(folder, "5-silence.wav"), SilentWav(16000));
+
+        var (code, lines, _) = Run("predict", folder, "--models", _models);
+        string[] alone = [.. Directory.GetFiles(folder).Order(StringComparer.Ordinal).Select(f => Assert.Single(Run("predict", f, "--models", _models).Lines))];
+
+        Assert.Equal(1, code);
+        Assert.Equal(10, alone.Length);
+        Assert.Equal(alone, lines);
+    }
+
+    [Fact]
+    public void A_speaker_adapted_folder_scores_each_file_against_its_first_other_recordings_with_speech()
+    {
+        // A card whose profile holds two recordings: each file's profile is the first two others with speech, in name order.
+        string models = Path.Combine(_temp, "models");
+        Directory.CreateDirectory(models);
+        foreach (string f in new[] { "cnn-rnn-emodb.json", "cnn-rnn-emodb.onnx", "cnn-rnn-spk-emodb.onnx" })
+        {
+            File.Copy(Path.Combine(_models, f), Path.Combine(models, f));
+        }
+
+        JsonNode card = JsonNode.Parse(File.ReadAllText(Path.Combine(_models, "cnn-rnn-spk-emodb.json")))!;
+        card["speakerAdaptation"]!["profileRecordings"] = 2;
+        File.WriteAllText(Path.Combine(models, "cnn-rnn-spk-emodb.json"), card.ToJsonString());
+        float[] speech = new WavDecoder().Decode16kFile(TestPaths.EspeakWav);
+        float[][] recordings = [.. Enumerable.Range(0, 5).Select(k => speech[(k * 8000)..((k * 8000) + 32000)])];
+        string folder = Path.Combine(_temp, "speaker");
+        Directory.CreateDirectory(folder);
+        for (int k = 0; k < recordings.Length; k++)
+        {
+            File.WriteAllBytes(Path.Combine(folder, $"{k + 1}.wav"), WavWriter.Pcm16(recordings[k], 16000));
+        }
+
+        File.WriteAllBytes(Path.Combine(folder, "0-silence.wav"), SilentWav(32000)); // no statistics: in no profile
+
+        var (code, lines, err) = Run("predict", folder, "--models", models, "--language", "de", "--model", "cnn-rnn-spk-emodb", "--min-profile", "2");
+
+        Assert.True(code == 0, err);
+        Assert.Equal(recordings.Length + 1, lines.Length);
+        JsonElement[] found = [.. lines.Select(l => JsonDocument.Parse(l).RootElement)];
+        Assert.Equal("no_speech", found[0].GetProperty("label").GetString());
+        Assert.Equal("cnn-rnn-spk-emodb", found[0].GetProperty("model").GetString());
+        var extractor = new SpeechFeatureExtractor();
+        using EmotionModel model = EmotionModel.Load(Path.Combine(models, "cnn-rnn-spk-emodb.json"), extractor);
+        var analyzer = new EmotionAnalyzer(new EmotionPredictor(extractor));
+        float[][] statistics = [.. recordings.Select(r => analyzer.ProfileStatistics(model, WavRoundTrip(r))!)];
+        int[][] profileOf = [[1, 2], [0, 2], [0, 1], [0, 1], [0, 1]];
+        for (int k = 0; k < recordings.Length; k++)
+        {
+            float[] profile = model.Profile([.. profileOf[k].Select(j => statistics[j])]);
+            EmotionPrediction expected = analyzer.Analyze(model, WavRoundTrip(recordings[k]), speakerMean: profile).Overall;
+            JsonElement e = found[k + 1];
+            Assert.Equal("cnn-rnn-spk-emodb", e.GetProperty("model").GetString());
+            Assert.Equal(2, e.GetProperty("adaptation").GetProperty("profileRecordings").GetInt32());
+            Assert.Equal(expected.Label, e.GetProperty("label").GetString());
+            foreach (JsonProperty p in e.GetProperty("probabilities").EnumerateObject())
+            {
+                Assert.Equal(expected.Probabilities[p.Name], p.Value.GetDouble(), 4);
+            }
+        }
+    }
+
+    /// <summary>The samples as the command reads them back from a 16-bit file.</summary>
+    private static float[] WavRoundTrip(float[] samples) => new WavDecoder().Decode16k(WavWriter.Pcm16(samples, 16000));
+
+    [Fact]
+    public void Only_the_model_asked_for_and_its_fallback_are_loaded_so_broken_cards_beside_them_do_not_matter()
+    {
+        string models = Path.Combine(_temp, "models");
+        Directory.CreateDirectory(models);
+        foreach (string f in new[] { "cnn-rnn-emodb.json", "cnn-rnn-emodb.onnx", "cnn-rnn-spk-emodb.json", "cnn-rnn-spk-emodb.onnx" })
+        {
+            File.Copy(Path.Combine(_models, f), Path.Combine(models, f));
+        }
+
+        // Cards that read (the language defaults come from every card) with graphs that do not: one missing, one garbage.
+        JsonNode missing = JsonNode.Parse(File.ReadAllText(Path.Combine(_models, "mlr-emodb.json")))!;
+        missing["onnx"] = "gone.onnx";
+        File.WriteAllText(Path.Combine(models, "mlr-emodb.json"), missing.ToJsonString());
+        File.Copy(Path.Combine(_models, "rnn-emodb.json"), Path.Combine(models, "rnn-emodb.json"));
+        File.WriteAllText(Path.Combine(models, "rnn-emodb.onnx"), "not an ONNX graph");
+        string clip = TestPaths.EspeakWav;
+
+        var (code, lines, err) = Run("predict", clip, "--models", models, "--language", "de");
+        var (spkCode, spkLines, spkErr) = Run("predict", clip, "--models", models, "--language", "de", "--model", "cnn-rnn-spk-emodb");
+        var (unknownCode, _, unknownErr) = Run("predict", clip, "--models", models, "--language", "de", "--model", "nope");
+
+        Assert.True(code == 0, err);
+        Assert.Equal("cnn-rnn-emodb", JsonDocument.Parse(Assert.Single(lines)).RootElement.GetProperty("model").GetString());
+        Assert.True(spkCode == 0, spkErr);
+        Assert.Equal("cnn-rnn-emodb", JsonDocument.Parse(Assert.Single(spkLines)).RootElement.GetProperty("model").GetString()); // the fallback: no profile yet
+        Assert.Equal(1, unknownCode);
+        Assert.Contains("cnn-rnn-emodb, cnn-rnn-spk-emodb, mlr-emodb, rnn-emodb", unknownErr, StringComparison.Ordinal);
+        Assert.Throws<ModelLoadException>(() => ModelRegistry.Load(models, new SpeechFeatureExtractor()).Dispose()); // the whole folder does not load
     }
 
     private sealed class FfmpegFactAttribute : FactAttribute

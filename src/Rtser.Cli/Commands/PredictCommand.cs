@@ -16,6 +16,8 @@ namespace Rtser.Cli.Commands;
 /// the other recordings in its folder by the service's rule (SpeakerProfilePolicy, with --min-profile as its minimum,
 /// default 10 as the service): at most the card's profileRecordings of them (the first in name order, as the files
 /// carry no recording time), and the model's per-recording fallback answers while there are too few; the line then says which.
+/// Only the model asked for (and its fallback) is loaded, each file is decoded once, and files are scored on every core
+/// with the lines in file order.
 /// </summary>
 internal static class PredictCommand
 {
@@ -39,26 +41,40 @@ internal static class PredictCommand
         var extractor = new SpeechFeatureExtractor();
         string modelsDir = modelsOption ?? FindModelsDirectory();
         id = ChooseModel(modelsDir, id, language);
-        using ModelRegistry registry = LoadRegistry(modelsDir, extractor);
-        if (!registry.TryGet(id, out EmotionModel model))
+        using ModelRegistry registry = LoadRegistry(modelsDir, extractor, id);
+        EmotionModel model = registry.Get(id);
+        var scorer = new Scorer(new EmotionAnalyzer(new EmotionPredictor(extractor)), new MediaDecoder());
+        string[] files = [.. ExpandInputs(inputs)];
+        var lines = new OrderedLines(stdout, files.Length);
+        if (model.AdaptsToSpeaker)
         {
-            throw new ArgumentException($"unknown model '{id}'; available: {string.Join(", ", registry.Models.Select(m => m.Id).Order(StringComparer.Ordinal))}");
+            SpeakerFolders.Score(model, new SpeakerProfilePolicy(registry, minProfile), files, scorer, lines);
+        }
+        else
+        {
+            ForEachInParallel(Enumerable.Range(0, files.Length).ToArray(), i => lines.Set(i, scorer.Line(files[i], null, model, null, null)));
         }
 
-        var analyzer = new EmotionAnalyzer(new EmotionPredictor(extractor));
-        var decoder = new MediaDecoder();
-        string[] files = [.. ExpandInputs(inputs)];
-        SpeakerFolders? speakers = model.AdaptsToSpeaker
-            ? SpeakerFolders.Build(model, registry, files, f => analyzer.ProfileStatistics(model, Load(decoder, f)), minProfile)
-            : null;
-        int failures = 0;
-        foreach (string file in files)
+        return lines.Failures == 0 ? 0 : 1;
+    }
+
+    /// <summary>The decoder and analysis one file's line comes from.</summary>
+    private sealed class Scorer(EmotionAnalyzer analyzer, MediaDecoder decoder)
+    {
+        public EmotionAnalyzer Analyzer => analyzer;
+
+        public float[] Load(string file) => decoder.Decode16kFile(file);
+
+        /// <summary>
+        /// The file's JSON line, or its error line (a null line with <paramref name="decoded"/>'s error); the samples
+        /// come from <paramref name="decoded"/> when the file was decoded already, else from the file.
+        /// </summary>
+        public (string Line, bool Failed) Line(string file, Decoded? decoded, EmotionModel answering, float[]? mean, SpeakerProfile? profile)
         {
             object line;
             try
             {
-                float[] samples = Load(decoder, file);
-                (EmotionModel answering, float[]? mean, object? adaptation) = speakers?.For(file) ?? (model, null, null);
+                float[] samples = decoded?.Samples ?? (decoded?.Error is { } error ? throw error : Load(file));
                 EmotionAnalysis analysis = analyzer.Analyze(answering, samples, speakerMean: mean);
                 EmotionPrediction p = analysis.Overall;
                 line = new
@@ -77,60 +93,160 @@ internal static class PredictCommand
                         label = g.Label,
                         confidence = Math.Round(g.Confidence, 4),
                     }),
-                    speaker = speakers is null ? null : Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(file))),
-                    adaptation,
+                    speaker = profile is null ? null : Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(file))),
+                    adaptation = profile is null ? null : new { model = profile.Model.Id, applied = profile.Applied, profileRecordings = profile.Recordings, requiredRecordings = profile.Required },
                 };
             }
-            catch (Exception e) when (e is AudioFormatException or IOException or UnauthorizedAccessException)
+            catch (Exception e) when (IsFileError(e))
             {
-                failures++;
-                line = new { file, error = CliApp.Describe(e) };
+                return (JsonSerializer.Serialize(new { file, error = CliApp.Describe(e) }, CliJson.Options), true);
             }
 
-            stdout.WriteLine(JsonSerializer.Serialize(line, CliJson.Options));
+            return (JsonSerializer.Serialize(line, CliJson.Options), false);
         }
-
-        return failures == 0 ? 0 : 1;
     }
 
-    private static float[] Load(MediaDecoder decoder, string file) => decoder.Decode16kFile(file);
+    private static bool IsFileError(Exception e) => e is AudioFormatException or IOException or UnauthorizedAccessException;
 
-    /// <summary>Each folder one speaker: every readable recording's profile statistics, for its folder-mates' profiles.</summary>
-    private sealed class SpeakerFolders
+    /// <summary>A file decoded for its profile statistics: its samples while they are kept for scoring, or why it could not be read.</summary>
+    private sealed class Decoded
     {
-        private readonly EmotionModel _model;
-        private readonly SpeakerProfilePolicy _policy;
-        private readonly Dictionary<string, (string Folder, float[]? Stats)> _files = new(StringComparer.Ordinal);
+        public float[]? Samples { get; init; }
 
-        private SpeakerFolders(EmotionModel model, SpeakerProfilePolicy policy) => (_model, _policy) = (model, policy);
+        public float[]? Statistics { get; init; }
 
-        public static SpeakerFolders Build(EmotionModel model, ModelRegistry registry, IEnumerable<string> files, Func<string, float[]?> statistics, int required)
+        public Exception? Error { get; init; }
+    }
+
+    /// <summary>
+    /// Each folder one speaker, a folder at a time: a file is scored against the profile of the folder's other
+    /// recordings, the first <see cref="SpeakerProfilePolicy.ProfileSize"/> of them with statistics (in name order).
+    /// So only the folder's first ProfileSize + 1 such recordings are needed for its profiles; they are decoded once
+    /// for their statistics and their samples kept (within <see cref="KeptSamples"/>) to be scored, and every other
+    /// file is decoded when it is scored. Memory stays bounded by one folder's profile, whatever the folder's size.
+    /// </summary>
+    private static class SpeakerFolders
+    {
+        /// <summary>Decoded samples a folder keeps for scoring (about 17 minutes at 16 kHz); past it a file is decoded again.</summary>
+        private const long KeptSamples = 1L << 24;
+
+        public static void Score(EmotionModel model, SpeakerProfilePolicy policy, string[] files, Scorer scorer, OrderedLines lines)
         {
-            var folders = new SpeakerFolders(model, new SpeakerProfilePolicy(registry, required));
-            foreach (string f in files)
+            string[] folders = [.. files.Select(f => Path.GetDirectoryName(Path.GetFullPath(f))!)];
+            int needed = SpeakerProfilePolicy.ProfileSize(model) + 1;
+            foreach (IGrouping<string, int> folder in Enumerable.Range(0, files.Length).GroupBy(i => folders[i], StringComparer.Ordinal))
             {
-                float[]? stats;
-                try
+                // A file named twice is one recording of the profile (the earlier code kept one entry per name).
+                string[] members = [.. folder.Select(i => files[i]).Distinct(StringComparer.Ordinal)];
+                var decoded = new Dictionary<string, Decoded>(StringComparer.Ordinal);
+                long kept = 0;
+                int withStatistics = 0;
+                for (int done = 0; done < members.Length && withStatistics < needed;)
                 {
-                    stats = statistics(f);
-                }
-                catch (Exception e) when (e is AudioFormatException or IOException or UnauthorizedAccessException)
-                {
-                    stats = null; // reported when the file is scored
+                    string[] round = members[done..Math.Min(members.Length, done + needed - withStatistics)];
+                    Decoded[] results = new Decoded[round.Length];
+                    ForEachInParallel(Enumerable.Range(0, round.Length).ToArray(), k => results[k] = Decode(model, scorer, round[k], ref kept));
+                    for (int k = 0; k < round.Length; k++)
+                    {
+                        decoded[round[k]] = results[k];
+                        withStatistics += results[k].Statistics is null ? 0 : 1;
+                    }
+
+                    done += round.Length;
                 }
 
-                folders._files[f] = (Path.GetDirectoryName(Path.GetFullPath(f))!, stats);
+                // Members in name order with their statistics; a file's profile leaves the file itself out.
+                (string File, float[] Statistics)[] rows = [.. members.Where(decoded.ContainsKey).Where(m => decoded[m].Statistics is not null).Select(m => (m, decoded[m].Statistics!))];
+                SpeakerProfile ProfileWithout(string? file) => policy.Profile(model, rows.Where(r => r.File != file).Select(r => new ProfileRecording(r.Statistics)));
+                SpeakerProfile others = ProfileWithout(null);
+                ForEachInParallel([.. folder], i =>
+                {
+                    Decoded? d = decoded.GetValueOrDefault(files[i]);
+                    SpeakerProfile p = d?.Statistics is null ? others : ProfileWithout(files[i]);
+                    lines.Set(i, scorer.Line(files[i], d, p.Answering, p.Mean, p));
+                });
             }
-
-            return folders;
         }
 
-        /// <summary>The model to answer with, the speaker profile (from the folder's other recordings) and what to report.</summary>
-        public (EmotionModel, float[]?, object?) For(string file)
+        private static Decoded Decode(EmotionModel model, Scorer scorer, string file, ref long kept)
         {
-            string folder = _files[file].Folder;
-            SpeakerProfile p = _policy.Profile(_model, _files.Where(kv => kv.Key != file && kv.Value.Folder == folder && kv.Value.Stats is not null).Select(kv => new ProfileRecording(kv.Value.Stats!)));
-            return (p.Answering, p.Mean, new { model = _model.Id, applied = p.Applied, profileRecordings = p.Recordings, requiredRecordings = p.Required });
+            float[] samples;
+            try
+            {
+                samples = scorer.Load(file);
+            }
+            catch (Exception e) when (IsFileError(e))
+            {
+                return new Decoded { Error = e }; // reported when the file is scored
+            }
+
+            bool keep = Interlocked.Add(ref kept, samples.Length) <= KeptSamples;
+            return new Decoded { Samples = keep ? samples : null, Statistics = scorer.Analyzer.ProfileStatistics(model, samples) };
+        }
+    }
+
+    /// <summary>Lines written in file order as soon as every earlier one is ready, whichever thread finishes first.</summary>
+    private sealed class OrderedLines(TextWriter stdout, int count)
+    {
+        private readonly string?[] _ready = new string?[count];
+        private int _written;
+
+        public int Failures { get; private set; }
+
+        public void Set(int index, (string Line, bool Failed) result)
+        {
+            lock (_ready)
+            {
+                _ready[index] = result.Line;
+                Failures += result.Failed ? 1 : 0;
+                for (; _written < _ready.Length && _ready[_written] is { } line; _written++)
+                {
+                    stdout.WriteLine(line);
+                    _ready[_written] = null;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> on every item on all cores, each worker taking the next item in order, so the
+    /// lines waiting for an earlier one stay few. One file's analysis is single-threaded (ONNX Runtime runs one
+    /// intra-op thread), so files in parallel is what uses the second core.
+    /// </summary>
+    private static void ForEachInParallel(int[] items, Action<int> body)
+    {
+        int next = -1;
+        void Work()
+        {
+            for (int k; (k = Interlocked.Increment(ref next)) < items.Length;)
+            {
+                try
+                {
+                    body(items[k]);
+                }
+                catch
+                {
+                    next = items.Length; // the other workers stop at their next item
+                    throw;
+                }
+            }
+        }
+
+        int workers = Math.Min(Environment.ProcessorCount, items.Length);
+        if (workers <= 1)
+        {
+            Work();
+            return;
+        }
+
+        try
+        {
+            // Threads of their own: the pool may be busy (a test host) and would start the second worker late.
+            Task.WaitAll([.. Enumerable.Range(0, workers).Select(_ => Task.Factory.StartNew(Work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))]);
+        }
+        catch (AggregateException e)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
         }
     }
 
@@ -158,11 +274,11 @@ internal static class PredictCommand
             : throw new ArgumentException($"unknown language '{language}'; available: {string.Join(", ", defaults.Keys)}");
     }
 
-    private static ModelRegistry LoadRegistry(string dir, SpeechFeatureExtractor extractor)
+    private static ModelRegistry LoadRegistry(string dir, SpeechFeatureExtractor extractor, string id)
     {
         try
         {
-            return ModelRegistry.Load(dir, extractor);
+            return ModelRegistry.Load(dir, extractor, id);
         }
         catch (ModelLoadException e)
         {
