@@ -16,16 +16,8 @@ public sealed class ModelRegistry : IDisposable
     public IReadOnlyCollection<string> Languages => [.. _defaults.Keys];
 
     /// <summary>Loads models/&lt;id&gt;.json cards with their ONNX graphs; any bad card fails the whole load.</summary>
-    public static ModelRegistry Load(string directory, SpeechFeatureExtractor extractor)
-    {
-        if (!Directory.Exists(directory))
-        {
-            throw new ModelLoadException($"Model folder not found: {Path.GetFullPath(directory)}");
-        }
-
-        var models = new Dictionary<string, EmotionModel>(StringComparer.Ordinal);
-        IReadOnlyDictionary<string, string> defaults;
-        try
+    public static ModelRegistry Load(string directory, SpeechFeatureExtractor extractor) =>
+        Build(directory, models =>
         {
             foreach (string card in Directory.EnumerateFiles(directory, "*.json").Order(StringComparer.Ordinal))
             {
@@ -36,22 +28,7 @@ public sealed class ModelRegistry : IDisposable
                     throw new ModelLoadException($"Two cards in {directory} use the id '{model.Id}'.");
                 }
             }
-
-            CheckFallbacks(models);
-            defaults = LanguageDefaults.Of(models.Values.Select(m => m.Card));
-        }
-        catch
-        {
-            foreach (EmotionModel m in models.Values)
-            {
-                m.Dispose();
-            }
-
-            throw;
-        }
-
-        return new ModelRegistry(models, defaults);
-    }
+        });
 
     /// <summary>
     /// Loads only the model <paramref name="id"/> and, when it adapts to the speaker, the fallback its card names: what
@@ -62,14 +39,7 @@ public sealed class ModelRegistry : IDisposable
     public static ModelRegistry Load(string directory, SpeechFeatureExtractor extractor, string id)
     {
         ArgumentNullException.ThrowIfNull(id);
-        if (!Directory.Exists(directory))
-        {
-            throw new ModelLoadException($"Model folder not found: {Path.GetFullPath(directory)}");
-        }
-
-        var models = new Dictionary<string, EmotionModel>(StringComparer.Ordinal);
-        IReadOnlyDictionary<string, string> defaults;
-        try
+        return Build(directory, models =>
         {
             EmotionModel model = EmotionModel.Load(FindCard(directory, id), extractor);
             models.Add(model.Id, model);
@@ -77,9 +47,26 @@ public sealed class ModelRegistry : IDisposable
             {
                 models.Add(fallback, EmotionModel.Load(card, extractor));
             }
+        });
+    }
 
+    /// <summary>
+    /// Runs <paramref name="load"/> into an empty set, then checks the fallbacks and the language defaults among what it
+    /// loaded; on any failure the graphs already loaded are released before the exception goes on.
+    /// </summary>
+    private static ModelRegistry Build(string directory, Action<Dictionary<string, EmotionModel>> load)
+    {
+        if (!Directory.Exists(directory))
+        {
+            throw new ModelLoadException($"Model folder not found: {Path.GetFullPath(directory)}");
+        }
+
+        var models = new Dictionary<string, EmotionModel>(StringComparer.Ordinal);
+        try
+        {
+            load(models);
             CheckFallbacks(models);
-            defaults = LanguageDefaults.Of(models.Values.Select(m => m.Card)); // among the loaded models only
+            return new ModelRegistry(models, LanguageDefaults.Of(models.Values.Select(m => m.Card)));
         }
         catch
         {
@@ -90,8 +77,6 @@ public sealed class ModelRegistry : IDisposable
 
             throw;
         }
-
-        return new ModelRegistry(models, defaults);
     }
 
     private static string FindCard(string directory, string id) =>
