@@ -109,7 +109,9 @@ def with_copies(corpus, features_dir, cfg, folds):
     add_copies (validation speakers' copies too when they train)."""
     from . import data
     merged = data.merge(corpus, data.load_perturbed(features_dir, cfg["perturbed"]))
-    add_copies(folds, merged.speakers, corpus.n, with_val=not cfg["train"].get("validation", True))
+    # baselines train on every non-test speaker; torch models with a validation speaker keep its copies out
+    with_val = cfg["kind"] != "torch" or not cfg["train"].get("validation", True)
+    add_copies(folds, merged.speakers, corpus.n, with_val=with_val)
     return merged
 
 
@@ -130,10 +132,11 @@ def _same_model(a, b):
     return strip(a) == strip(b)
 
 
-def member_runs(cfg, features_dir, out_dir, log=print):
+def member_runs(cfg, features_dir, out_dir, log=print, fold_models=None):
     """Seed ensemble ("seeds": [s1, s2, ...]): one single-seed run per seed (member seed s: torch seed s + fold,
     as in every single run). A stored run with the same config, that seed and test probabilities is reused
-    (from out_dir or out_dir/members); new member runs go to out_dir/members."""
+    (from out_dir or out_dir/members) unless fold_models asks for fold models it has not saved; new member runs go
+    to out_dir/members."""
     with open(os.path.join(features_dir, "index.json")) as f:
         corpus_name = json.load(f)["corpus"]
     members = []
@@ -142,7 +145,8 @@ def member_runs(cfg, features_dir, out_dir, log=print):
         member["seed"] = int(s)
         member["name"] = f"{cfg['name']}__seed{s}"
         found = None
-        for d in (out_dir, os.path.join(out_dir, "members")):
+        missing = fold_models and not os.path.exists(fold_model_path(fold_models, member["name"], corpus_name, 0))
+        for d in () if missing else (out_dir, os.path.join(out_dir, "members")):
             for p in runs.paths(d, corpus_name):
                 r = runs.load(p, arrays=False)
                 if "probabilities" in r and not r["config"].get("seeds") and _same_model(r["config"], member):
@@ -154,14 +158,14 @@ def member_runs(cfg, features_dir, out_dir, log=print):
             log(f"[{cfg['name']}/{corpus_name}] seed {s}: reusing {found}")
             members.append(runs.load(found))
         else:
-            members.append(run(member, features_dir, os.path.join(out_dir, "members"), log=log))
+            members.append(run(member, features_dir, os.path.join(out_dir, "members"), log=log, fold_models=fold_models))
     return members
 
 
-def run_ensemble(cfg, features_dir, out_dir, log=print):
+def run_ensemble(cfg, features_dir, out_dir, log=print, fold_models=None):
     """Evaluate the average of the members' probabilities on the same folds; also the members' own spread."""
     from . import data, folds as foldlib, metrics
-    members = member_runs(cfg, features_dir, out_dir, log)
+    members = member_runs(cfg, features_dir, out_dir, log, fold_models)
     corpus = data.load(features_dir)
     folds = foldlib.make_folds(corpus.speakers)
     P = np.mean([np.array(r["probabilities"], dtype=np.float64) for r in members], 0)
@@ -206,11 +210,13 @@ def run_ensemble(cfg, features_dir, out_dir, log=print):
     return out
 
 
-def run(cfg, features_dir, out_dir, log=print):
+def run(cfg, features_dir, out_dir, log=print, fold_models=None):
     """One config on one corpus over the shared folds, as recipe steps: seed first, then data, folds, train and
-    score every fold, evaluate, record. A torch config with "seeds" is an ensemble of such runs (run_ensemble)."""
+    score every fold, evaluate, record. A torch config with "seeds" is an ensemble of such runs (run_ensemble).
+    With fold_models (a folder) each fold's trained model is saved there too (fold_model_path), so
+    training/fold_models.py can export exactly the models this evaluation scored."""
     if cfg.get("seeds") and cfg["kind"] == "torch":
-        return run_ensemble(cfg, features_dir, out_dir, log)
+        return run_ensemble(cfg, features_dir, out_dir, log, fold_models)
     seed = seed_everything(cfg)
     corpus = load_data(cfg, features_dir)
     corpus, folds, n_extra = make_folds(cfg, corpus, features_dir, log)
@@ -219,7 +225,8 @@ def run(cfg, features_dir, out_dir, log=print):
     X, names = utterance_features(cfg, corpus)
     fold_results, fold_meta = [], []
     for fo in folds:
-        fold_meta.append(train_fold(cfg, corpus, fo, n_extra, seed, X, names, scores, log))
+        fold_meta.append(train_fold(cfg, corpus, fo, n_extra, seed, X, names, scores, log,
+                                    None if not fold_models else fold_model_path(fold_models, cfg["name"], corpus.name, fo["fold"])))
         fold_results.append(evaluate_fold(cfg, corpus, fo, scores, fold_meta[-1], t0, log))
     out = record(cfg, corpus, folds, n_extra, scores, fold_results, fold_meta, time.time() - t0)
     return save_run(out, out_dir, log)
@@ -259,9 +266,9 @@ def make_folds(cfg, corpus, features_dir, log=print):
         for fo in folds:
             fo["train"] = np.concatenate([fo["train"], np.arange(n_target, corpus.n)])
         log(f"[{cfg['name']}] + {n_extra} training files from {cfg['extra_corpora']}")
-    if cfg.get("perturbed") and cfg["kind"] == "torch":
-        # speed-perturbed copies (audio domain, features from the same C# extractor) train only where their
-        # real speaker does: a test speaker's copies never join a fold that tests that speaker
+    if cfg.get("perturbed"):
+        # speed-perturbed or degraded copies (audio domain, features from the same C# extractor) train only where
+        # their real speaker does: a test speaker's copies never join a fold that tests that speaker
         n_target = corpus.n
         corpus = with_copies(corpus, features_dir, cfg, folds)
         n_extra += corpus.n - n_target
@@ -291,18 +298,29 @@ def utterance_features(cfg, corpus):
             stats.names(corpus, fs, cfg.get("prosody", False)))
 
 
-def train_fold(cfg, corpus, fo, n_extra, seed, X, names, scores, log=print):
+def fold_model_path(root, name, corpus, fold):
+    """Where a run saves fold `fold`'s trained model (see run's fold_models)."""
+    return os.path.join(root, name, corpus, f"fold{fold}.pt")
+
+
+def train_fold(cfg, corpus, fo, n_extra, seed, X, names, scores, log=print, save_to=None):
     """Trains the fold's model on its training speakers, scores its test speakers into scores; returns the fold's
-    meta (hyperparameters or training history)."""
+    meta (hyperparameters or training history). With save_to the trained model (and a speaker-adapted model's
+    profile compensation) is saved there with the fold's test speakers."""
+    saved = {"test_speakers": list(fo["test_speakers"]), "labels": list(corpus.labels), "config": cfg}
     if cfg["kind"] in ("mlr", "svm"):
-        p, meta = train_baseline_fold(cfg, corpus, fo, n_extra, seed, X, names, scores)
+        p, meta = train_baseline_fold(cfg, corpus, fo, n_extra, seed, X, names, scores, saved)
     else:
-        p, meta = train_torch_fold(cfg, corpus, fo, n_extra, seed, scores, log)
+        p, meta = train_torch_fold(cfg, corpus, fo, n_extra, seed, scores, log, saved)
+    if save_to:
+        import torch
+        os.makedirs(os.path.dirname(save_to), exist_ok=True)
+        torch.save(saved, save_to)
     scores.preds[fo["test"]] = p
     return meta
 
 
-def train_baseline_fold(cfg, corpus, fo, n_extra, seed, X, names, scores):
+def train_baseline_fold(cfg, corpus, fo, n_extra, seed, X, names, scores, saved):
     from . import baselines
     te = fo["test"]
     tr = np.concatenate([fo["train"], fo["val"]])  # no early stopping: all non-test speakers
@@ -311,6 +329,7 @@ def train_baseline_fold(cfg, corpus, fo, n_extra, seed, X, names, scores):
         from .train import speaker_offsets
         Xtr = Xtr - speaker_offsets(X, corpus.speakers, tr)
     pipe = baselines.fit_fold(cfg["kind"], cfg, Xtr, corpus.y[tr], corpus.speakers[tr], len(corpus.labels), seed)
+    saved["pipeline"] = pipe
     if cfg.get("speaker_norm"):
         def softmax_scores(offsets):
             sc = baselines.predict_scores(pipe, X[te] - offsets)
@@ -326,7 +345,7 @@ def train_baseline_fold(cfg, corpus, fo, n_extra, seed, X, names, scores):
     return p, meta
 
 
-def train_torch_fold(cfg, corpus, fo, n_extra, seed, scores, log=print):
+def train_torch_fold(cfg, corpus, fo, n_extra, seed, scores, log=print, saved=None):
     from .train import predict, train_model, utterance_stats
     te = fo["test"]
     if cfg["train"].get("validation", True):  # keep the epoch with the best UAR on the validation speakers
@@ -337,6 +356,7 @@ def train_torch_fold(cfg, corpus, fo, n_extra, seed, scores, log=print):
     if cfg.get("speaker_norm"):
         S = utterance_stats(corpus, cfg.get("prosody", False))
         comp = compensation(cfg, S, corpus, fo, corpus.n - n_extra)
+        saved["compensation"] = comp
         pr = profile_curve(scores.curve, cfg, S, corpus, te, lambda offsets: predict(model, corpus, te, offsets=offsets),
                            comp, scores.curve_plain)
         if cfg.get("tta"):
@@ -345,6 +365,7 @@ def train_torch_fold(cfg, corpus, fo, n_extra, seed, scores, log=print):
     else:
         pr = predict(model, corpus, te)
     scores.probs[te] = pr
+    saved["model"] = model
     meta = {k: info[k] for k in ("best_epoch", "best_val_uar", "seconds", "selection")}
     meta["history"] = info["history"]
     return pr.argmax(1), meta
@@ -418,8 +439,9 @@ def main():
     ap.add_argument("--features", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--smoke", action="store_true")
+    ap.add_argument("--fold-models", help="also save each fold's trained model under this folder")
     a = ap.parse_args()
-    run(load_config(a.config, a.smoke), a.features, a.out, log=lambda s: print(s, flush=True))
+    run(load_config(a.config, a.smoke), a.features, a.out, log=lambda s: print(s, flush=True), fold_models=a.fold_models)
 
 
 if __name__ == "__main__":

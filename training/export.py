@@ -94,6 +94,25 @@ def tensor_json(a):
     return {"shape": list(a.shape), "data": [float(x) for x in a.ravel()]}
 
 
+ONNX_AXES = {"mfcc": {0: "batch", 1: "frames"}, "ms": {0: "batch", 1: "ms_frames"}, "vad": {0: "batch", 1: "frames"},
+             "ms_stats": {0: "batch"}, "prosody_stats": {0: "batch"}, "speaker_mean": {0: "batch"},
+             "prosody": {0: "batch", 1: "frames"}}
+
+
+def write_torch_onnx(graph, names, out_names, example, path, mid, labels):
+    """The torch graph as ONNX (opset 17, batch and frame axes dynamic, labels in the model's properties), checked."""
+    import onnx
+    import torch
+    torch.onnx.export(graph, tuple(example), path, input_names=names, output_names=out_names,
+                      dynamic_axes={**{n: ONNX_AXES[n] for n in names}, **{o: {0: "batch"} for o in out_names}},
+                      opset_version=17, do_constant_folding=True)
+    om = onnx.load(path)
+    om.doc_string = f"RTSER {mid}"
+    onnx.helper.set_model_props(om, {"labels": ",".join(labels)})
+    onnx.checker.check_model(om)
+    onnx.save(om, path)
+
+
 def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log=print):
     seed = int(cfg.get("seed", 1))
     import torch
@@ -121,8 +140,12 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
         corpus.require_prosody()
     card_extra = {}
     if kind in ("mlr", "svm"):
-        X = stats.utterance_matrix(corpus, fs, pros)
-        pipe = baselines.fit_fold(kind, cfg, X, corpus.y, corpus.speakers, K, seed)
+        train_corpus = corpus
+        if cfg.get("perturbed"):  # degraded copies of every speaker, as in the evaluation (experiment.make_folds)
+            train_corpus = data.merge(corpus, data.load_perturbed(features, cfg["perturbed"]))
+            card_extra["perturbedTrainingFiles"] = {"copies": cfg["perturbed"], "files": int(train_corpus.n - corpus.n)}
+        X = stats.utterance_matrix(train_corpus, fs, pros)
+        pipe = baselines.fit_fold(kind, cfg, X, train_corpus.y, train_corpus.speakers, K, seed)
         dims = {"F": corpus.ms[0].shape[1], "S": corpus.ms_stats.shape[1], "C": corpus.mfcc_width,
                 "P": corpus.prosody_stats.shape[1] if pros else 0}
         model = onnx_stats.build(kind, pipe, fs, dims, corpus.labels, doc=f"RTSER {mid}", prosody=pros)
@@ -259,21 +282,10 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
             return [torch.from_numpy(np.ascontiguousarray(t[n], dtype=np.float32)) for n in names]
 
         i0 = picks[0]
-        axes = {"mfcc": {0: "batch", 1: "frames"}, "ms": {0: "batch", 1: "ms_frames"},
-                "vad": {0: "batch", 1: "frames"}, "ms_stats": {0: "batch"}, "prosody_stats": {0: "batch"},
-                "speaker_mean": {0: "batch"}, "prosody": {0: "batch", 1: "frames"}}
-        torch.onnx.export(graph, tuple(tensors(corpus.mfcc[i0], corpus.vad[i0], corpus.ms[i0], corpus.ms_stats[i0],
-                                               prosody_of(corpus, i0), spk_mean[i0] if spk else None, frames_of(i0))),
-                          onnx_path, input_names=names, output_names=out_names,
-                          dynamic_axes={**{n: axes[n] for n in names}, **{o: {0: "batch"} for o in out_names}},
-                          opset_version=17, do_constant_folding=True)
-        import onnx
-        om = onnx.load(onnx_path)
-        om.doc_string = f"RTSER {mid}"
-        helper_props = {"labels": ",".join(corpus.labels)}
-        onnx.helper.set_model_props(om, helper_props)
-        onnx.checker.check_model(om)
-        onnx.save(om, onnx_path)
+        write_torch_onnx(graph, names, out_names,
+                         tensors(corpus.mfcc[i0], corpus.vad[i0], corpus.ms[i0], corpus.ms_stats[i0],
+                                 prosody_of(corpus, i0), spk_mean[i0] if spk else None, frames_of(i0)),
+                         onnx_path, mid, corpus.labels)
 
         def case(mf, vad, ms, st, ps, sm=None, pr=None, timing=False):
             ts = tensors(mf, vad, ms, st, ps, sm, pr)

@@ -117,6 +117,8 @@ def main():
     ap.add_argument("--no-eval", action="store_true")
     ap.add_argument("--no-export", action="store_true")
     ap.add_argument("--smoke", action="store_true", help="synthetic data, 1 epoch, into a temp dir")
+    ap.add_argument("--fold-models", help="save every fold's model under this folder and export them as ONNX "
+                                          "(training/fold_models.py) for rtser evaluate")
     a = ap.parse_args()
     t_all = time.time()
     py = sys.executable or "/usr/bin/python3"
@@ -161,12 +163,19 @@ def main():
             with open(rc_path, "w") as f:
                 json.dump(rc, f, indent=1)
             out = os.path.join(runs_dir, f"{c['name']}__{corpus}.json")
-            if not a.force and os.path.exists(out) and same_training(runs.load(out, arrays=False).get("config"), rc):
+            from .experiment import fold_model_path
+            from .fold_models import member_names
+            folds_missing = a.fold_models and not os.path.exists(
+                fold_model_path(a.fold_models, member_names(rc)[0], corpus, 0))
+            if (not a.force and not folds_missing and os.path.exists(out)
+                    and same_training(runs.load(out, arrays=False).get("config"), rc)):
                 log(f"reuse {c['name']}/{corpus}")
                 continue
             argv = [py, "-m", "training.experiment", "--config", rc_path, "--features", feat, "--out", runs_dir]
             if a.smoke:
                 argv.append("--smoke")
+            if a.fold_models:
+                argv += ["--fold-models", a.fold_models]
             jobs.append((f"eval {c['name']}/{corpus}", argv, os.path.join(a.results, "logs", f"{c['name']}__{corpus}.log")))
     failed = []
     if not a.no_eval and jobs:
@@ -174,6 +183,15 @@ def main():
         failed += run_jobs(jobs, a.jobs, log)
     from . import report
     report.write(runs_dir, a.results, models_dir=a.models, log=log)
+    if a.fold_models and not a.no_eval:
+        fm = [(f"fold models {c['name']}/{corpus}",
+               [py, "-m", "training.fold_models", "--config", os.path.join(cfg_dir, f"{c['name']}__{corpus}.json"),
+                "--features", features_dir(a.features_root, corpus, c), "--saved", a.fold_models, "--models", a.models],
+               os.path.join(a.results, "logs", f"folds_{c['name']}__{corpus}.log"))
+              for c in cfgs if c.get("export") for corpus in corpora
+              if corpus in c.get("export_corpora", c.get("corpora", ["emodb", "ravdess"]))
+              and os.path.exists(os.path.join(cfg_dir, f"{c['name']}__{corpus}.json"))]
+        failed += run_jobs(fm, a.jobs, log)
     if not a.no_export:
         ex = []
         for c in cfgs:
