@@ -43,7 +43,7 @@ internal static class PredictCommand
         id = ChooseModel(modelsDir, id, language);
         using ModelRegistry registry = LoadRegistry(modelsDir, extractor, id);
         EmotionModel model = registry.Get(id);
-        var scorer = new Scorer(new EmotionAnalyzer(new EmotionPredictor(extractor)), new MediaDecoder());
+        var scorer = new Scorer(new RecordingScorer(new EmotionAnalyzer(new EmotionPredictor(extractor)), new MediaDecoder()));
         string[] files = [.. ExpandInputs(inputs)];
         var lines = new OrderedLines(stdout, files.Length);
         if (model.AdaptsToSpeaker)
@@ -52,18 +52,16 @@ internal static class PredictCommand
         }
         else
         {
-            ForEachInParallel(Enumerable.Range(0, files.Length).ToArray(), i => lines.Set(i, scorer.Line(files[i], null, model, null, null)));
+            RecordingScorer.ForEachInParallel(Enumerable.Range(0, files.Length).ToArray(), i => lines.Set(i, scorer.Line(files[i], null, model, null, null)));
         }
 
         return lines.Failures == 0 ? 0 : 1;
     }
 
-    /// <summary>The decoder and analysis one file's line comes from.</summary>
-    private sealed class Scorer(EmotionAnalyzer analyzer, MediaDecoder decoder)
+    /// <summary>One file's line, from the scoring path <c>evaluate</c> measures.</summary>
+    private sealed class Scorer(RecordingScorer recordings)
     {
-        public EmotionAnalyzer Analyzer => analyzer;
-
-        public float[] Load(string file) => decoder.Decode16kFile(file);
+        public RecordingScorer Recordings => recordings;
 
         /// <summary>
         /// The file's JSON line, or its error line (a null line with <paramref name="decoded"/>'s error); the samples
@@ -74,8 +72,8 @@ internal static class PredictCommand
             object line;
             try
             {
-                float[] samples = decoded?.Samples ?? (decoded?.Error is { } error ? throw error : Load(file));
-                EmotionAnalysis analysis = analyzer.Analyze(answering, samples, speakerMean: mean);
+                float[] samples = decoded?.Samples ?? (decoded?.Error is { } error ? throw error : recordings.Load(file));
+                EmotionAnalysis analysis = recordings.Analyze(answering, samples, mean);
                 EmotionPrediction p = analysis.Overall;
                 line = new
                 {
@@ -97,7 +95,7 @@ internal static class PredictCommand
                     adaptation = profile is null ? null : new { model = profile.Model.Id, applied = profile.Applied, profileRecordings = profile.Recordings, requiredRecordings = profile.Required },
                 };
             }
-            catch (Exception e) when (IsFileError(e))
+            catch (Exception e) when (RecordingScorer.IsFileError(e))
             {
                 return (JsonSerializer.Serialize(new { file, error = CliApp.Describe(e) }, CliJson.Options), true);
             }
@@ -105,8 +103,6 @@ internal static class PredictCommand
             return (JsonSerializer.Serialize(line, CliJson.Options), false);
         }
     }
-
-    private static bool IsFileError(Exception e) => e is AudioFormatException or IOException or UnauthorizedAccessException;
 
     /// <summary>A file decoded for its profile statistics: its samples while they are kept for scoring, or why it could not be read.</summary>
     private sealed class Decoded
@@ -145,7 +141,7 @@ internal static class PredictCommand
                 {
                     string[] round = members[done..Math.Min(members.Length, done + needed - withStatistics)];
                     Decoded[] results = new Decoded[round.Length];
-                    ForEachInParallel(Enumerable.Range(0, round.Length).ToArray(), k => results[k] = Decode(model, scorer, round[k], ref kept));
+                    RecordingScorer.ForEachInParallel(Enumerable.Range(0, round.Length).ToArray(), k => results[k] = Decode(model, scorer, round[k], ref kept));
                     for (int k = 0; k < round.Length; k++)
                     {
                         decoded[round[k]] = results[k];
@@ -159,7 +155,7 @@ internal static class PredictCommand
                 (string File, float[] Statistics)[] rows = [.. members.Where(decoded.ContainsKey).Where(m => decoded[m].Statistics is not null).Select(m => (m, decoded[m].Statistics!))];
                 SpeakerProfile ProfileWithout(string? file) => policy.Profile(model, rows.Where(r => r.File != file).Select(r => new ProfileRecording(r.Statistics)));
                 SpeakerProfile others = ProfileWithout(null);
-                ForEachInParallel([.. folder], i =>
+                RecordingScorer.ForEachInParallel([.. folder], i =>
                 {
                     Decoded? d = decoded.GetValueOrDefault(files[i]);
                     SpeakerProfile p = d?.Statistics is null ? others : ProfileWithout(files[i]);
@@ -173,15 +169,15 @@ internal static class PredictCommand
             float[] samples;
             try
             {
-                samples = scorer.Load(file);
+                samples = scorer.Recordings.Load(file);
             }
-            catch (Exception e) when (IsFileError(e))
+            catch (Exception e) when (RecordingScorer.IsFileError(e))
             {
                 return new Decoded { Error = e }; // reported when the file is scored
             }
 
             bool keep = Interlocked.Add(ref kept, samples.Length) <= KeptSamples;
-            return new Decoded { Samples = keep ? samples : null, Statistics = scorer.Analyzer.ProfileStatistics(model, samples) };
+            return new Decoded { Samples = keep ? samples : null, Statistics = scorer.Recordings.ProfileStatistics(model, samples) };
         }
     }
 
@@ -205,48 +201,6 @@ internal static class PredictCommand
                     _ready[_written] = null;
                 }
             }
-        }
-    }
-
-    /// <summary>
-    /// Runs <paramref name="body"/> on every item on all cores, each worker taking the next item in order, so the
-    /// lines waiting for an earlier one stay few. One file's analysis is single-threaded (ONNX Runtime runs one
-    /// intra-op thread), so files in parallel is what uses the second core.
-    /// </summary>
-    private static void ForEachInParallel(int[] items, Action<int> body)
-    {
-        int next = -1;
-        void Work()
-        {
-            for (int k; (k = Interlocked.Increment(ref next)) < items.Length;)
-            {
-                try
-                {
-                    body(items[k]);
-                }
-                catch
-                {
-                    next = items.Length; // the other workers stop at their next item
-                    throw;
-                }
-            }
-        }
-
-        int workers = Math.Min(Environment.ProcessorCount, items.Length);
-        if (workers <= 1)
-        {
-            Work();
-            return;
-        }
-
-        try
-        {
-            // Threads of their own: the pool may be busy (a test host) and would start the second worker late.
-            Task.WaitAll([.. Enumerable.Range(0, workers).Select(_ => Task.Factory.StartNew(Work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))]);
-        }
-        catch (AggregateException e)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
         }
     }
 
