@@ -132,12 +132,19 @@ public sealed class EmotionAnalyzer
     /// model's utterance statistics over the timeline's windows with speech (the units the model scores), or
     /// null when no window holds speech.
     /// </summary>
-    public float[]? ProfileStatistics(EmotionModel model, ReadOnlySpan<float> samples16k, CancellationToken cancel = default)
+    public float[]? ProfileStatistics(EmotionModel model, ReadOnlySpan<float> samples16k, CancellationToken cancel = default) =>
+        MeanOrNull(ProfileStatisticsRows(model, samples16k, cancel));
+
+    /// <summary>
+    /// The profile statistics of each timeline window with speech, in order (<see cref="ProfileStatistics"/> is their
+    /// mean): the rows a long recording of one speaker makes its own profile of, compensated as a speaker's recordings are.
+    /// </summary>
+    public IReadOnlyList<float[]> ProfileStatisticsRows(EmotionModel model, ReadOnlySpan<float> samples16k, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var profile = new List<float[]>();
-        ForEachBlock(samples16k, model.UsesProsody, cancel, (_, _, features) => _predictor.AddStatistics(model, features, profile));
-        return MeanOrNull(profile);
+        var rows = new List<float[]>();
+        ForEachBlock(samples16k, model.UsesProsody, cancel, (_, _, features) => _predictor.AddStatistics(model, features, rows));
+        return rows;
     }
 
     /// <summary>
@@ -202,7 +209,7 @@ public sealed class EmotionAnalyzer
         return speechSeconds;
     }
 
-    private static float[]? MeanOrNull(List<float[]>? rows) => rows is null || rows.Count == 0 ? null : SpeakerProfiles.Mean(rows);
+    private static float[]? MeanOrNull(IReadOnlyList<float[]>? rows) => rows is null || rows.Count == 0 ? null : SpeakerProfiles.Mean(rows);
 
     private static EmotionSegment ToSegment(EmotionPrediction p, long startSample, int length) =>
         new(
