@@ -9,14 +9,15 @@ namespace Rtser.Cli;
 public static class CliApp
 {
     /// <summary>The line under a refused command line; the full usage is one --help away.</summary>
-    public const string Usage = "usage: rtser <features|export|predict> [options]; 'rtser <command> --help' lists a command's options";
+    public const string Usage = "usage: rtser <features|export|predict|evaluate> [options]; 'rtser <command> --help' lists a command's options";
 
     public static RootCommand Commands() =>
-        new("rtser: speech emotion recognition from the command line (features, training exports, predictions)")
+        new("rtser: speech emotion recognition from the command line (features, training exports, predictions, held-out evaluation)")
         {
             FeaturesCommand.Create(),
             ExportCommand.Create(),
             PredictCommand.Create(),
+            EvaluateCommand.Create(),
         };
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
