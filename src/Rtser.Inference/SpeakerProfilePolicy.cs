@@ -14,6 +14,9 @@ public sealed record ProfileRecording(float[] Statistics, string? Label = null);
 /// <param name="compensationGate">Replaces the card's compensation gate (0: always compensate, 1: never); null keeps the card's.</param>
 public sealed class SpeakerProfilePolicy(ModelRegistry models, int minimumRecordings = SpeakerProfilePolicy.DefaultMinimumRecordings, double? compensationGate = null)
 {
+    /// <summary>The speaker an upload names to be read against its own profile (<see cref="OwnProfile"/>) rather than a named speaker's.</summary>
+    public const string Self = "self";
+
     public const int DefaultProfileRecordings = 20;
     public const int DefaultMinimumRecordings = 10;
 
@@ -49,9 +52,31 @@ public sealed class SpeakerProfilePolicy(ModelRegistry models, int minimumRecord
             throw new ArgumentException($"model '{model.Id}' does not adapt to a speaker", nameof(model));
         }
 
+        return Make(model, [.. newestFirst.Where(r => r.Statistics.Length == model.ProfileLength).Take(ProfileSize(model))]);
+    }
+
+    /// <summary>
+    /// The profile a long recording of one speaker (a call, a session) makes of itself, without naming the speaker:
+    /// the profile statistics of all its <paramref name="units"/> (its windows with speech, from
+    /// <see cref="EmotionAnalyzer.ProfileStatisticsRows"/>) stand for earlier recordings, compensated by the same rule,
+    /// when there are at least <see cref="Required"/> of them; else none and the fallback answers.
+    /// </summary>
+    public SpeakerProfile OwnProfile(EmotionModel model, IReadOnlyList<float[]> units)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(units);
+        if (!model.AdaptsToSpeaker)
+        {
+            throw new ArgumentException($"model '{model.Id}' does not adapt to a speaker", nameof(model));
+        }
+
+        return Make(model, [.. units.Select(u => new ProfileRecording(u))]);
+    }
+
+    private SpeakerProfile Make(EmotionModel model, ProfileRecording[] rows)
+    {
         // The registry checked at load that the fallback is there and needs no profile.
         EmotionModel fallback = models.Get(model.Card.SpeakerAdaptation!.FallbackModel!);
-        ProfileRecording[] rows = [.. newestFirst.Where(r => r.Statistics.Length == model.ProfileLength).Take(ProfileSize(model))];
         int required = Required(model);
         bool compensated = false;
         float[]? mean = rows.Length >= required ? model.Profile([.. rows.Select(r => r.Statistics)], out compensated, CompensationGate) : null;

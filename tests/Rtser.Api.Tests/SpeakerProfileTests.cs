@@ -103,6 +103,47 @@ public sealed class SpeakerProfileTests : IDisposable
     }
 
     [CorpusFact]
+    public async Task Speaker_self_reads_a_long_recording_against_its_own_profile_and_keeps_none()
+    {
+        // Speaker 03's four clips joined with a second of silence between them: a short session of one speaker.
+        float[] session = [.. Clips.SelectMany((c, i) => (i == 0 ? [] : new float[Send.Rate]).Concat(Send.Samples(c)))];
+        byte[] wav = Send.Wav(session);
+
+        Prediction served = await Send.Created(await Upload(_a, wav, SpeakerProfilePolicy.Self));
+
+        // The library's run: the profile (EmotionModel.Profile, compensated as the card says) of the session's own speech windows.
+        var extractor = new SpeechFeatureExtractor();
+        using ModelRegistry models = ModelRegistry.Load(Path.Combine(TestPaths.RepoRoot, "models"), extractor);
+        EmotionModel model = models.Get(Adapted);
+        var analyzer = new EmotionAnalyzer(new EmotionPredictor(extractor));
+        float[] heard = Rtser.Audio.AudioDecoding.Decode16k(new Rtser.Audio.WavDecoder(), wav);
+        IReadOnlyList<float[]> windows = analyzer.ProfileStatisticsRows(model, heard);
+        EmotionPrediction expected = analyzer.Analyze(model, heard, speakerMean: model.Profile(windows)).Overall;
+        Assert.True(windows.Count >= 3, $"{windows.Count} speech windows");
+        Assert.Equal(Adapted, served.Model);
+        Assert.Equal((true, windows.Count, 3), (served.Adaptation!.Applied, served.Adaptation.ProfileRecordings, served.Adaptation.RequiredRecordings));
+        Assert.Equal(expected.Label, served.Label);
+        Assert.All(expected.Probabilities, kv => Assert.Equal(kv.Value, served.Probabilities[kv.Key], 4));
+
+        // Nothing of it joins a stored profile.
+        await Problem.AssertAsync(await _a.DeleteAsync($"/api/speakers/{SpeakerProfilePolicy.Self}/profile"), HttpStatusCode.NotFound);
+    }
+
+    [CorpusFact]
+    public async Task Speaker_self_on_a_recording_with_too_few_speech_windows_gets_the_fallback()
+    {
+        // 2 s is one window, fewer than the 3 this service requires.
+        Prediction p = await Send.Created(await Upload(_a, Send.Wav(Send.Samples(Clips[0])[..(2 * Send.Rate)]), SpeakerProfilePolicy.Self));
+
+        Assert.Equal(Fallback, p.Model);
+        Assert.Equal((false, 1, 3), (p.Adaptation!.Applied, p.Adaptation.ProfileRecordings, p.Adaptation.RequiredRecordings));
+    }
+
+    [Fact]
+    public async Task Live_mode_refuses_speaker_self_for_an_adapted_model() =>
+        await Problem.AssertAsync(await _a.GetAsync($"/api/stream?model={Adapted}&speaker=self"), HttpStatusCode.BadRequest, "speaker=self");
+
+    [CorpusFact]
     public async Task Profiles_belong_to_one_speaker_of_one_key()
     {
         await UploadAllAsync(_a, "p03");

@@ -70,6 +70,30 @@ public sealed class SpeakerProfilePolicyTests : IDisposable
     }
 
     [Fact]
+    public void A_recording_as_its_own_profile_takes_all_its_speech_windows_however_many_and_the_same_minimum()
+    {
+        using ModelRegistry models = Edited(a =>
+        {
+            a["profileRecordings"] = 3;
+            a.Remove("compensation");
+        });
+        EmotionModel model = models.Get(Adapted);
+        var policy = new SpeakerProfilePolicy(models, minimumRecordings: 2);
+        float[] Unit(float value) => Row(model, value).Statistics;
+
+        // Five windows, more than the card's 3 recordings: all count, (1 + 2 + 3 + 4 + 10) / 5 = 4.
+        SpeakerProfile own = policy.OwnProfile(model, [Unit(1), Unit(2), Unit(3), Unit(4), Unit(10)]);
+        SpeakerProfile one = policy.OwnProfile(model, [Unit(1)]);
+
+        Assert.True(own.Applied);
+        Assert.Equal(5, own.Recordings);
+        Assert.All(own.Mean!, v => Assert.Equal(4f, v, 1e-5f));
+        Assert.False(one.Applied);
+        Assert.Equal("cnn-rnn-emodb", one.Answering.Id);
+        Assert.Throws<ArgumentException>(() => policy.OwnProfile(models.Get("cnn-rnn-emodb"), [Unit(1), Unit(2)]));
+    }
+
+    [Fact]
     public void Below_the_minimum_the_fallback_answers_and_no_profile_is_made()
     {
         EmotionModel model = _committed.Get(Adapted);

@@ -11,7 +11,7 @@ namespace Rtser.Api.Analysis;
 public sealed record AnalysisResult(Prediction Prediction, float[]? ProfileStatistics);
 
 /// <summary>Upload bytes to a prediction: decode, resample to 16 kHz, timeline and overall label.</summary>
-public sealed class AnalysisService(IAudioDecoder decoder, ModelRegistry models, EmotionAnalyzer analyzer, IOptions<RtserOptions> options, TimeProvider clock)
+public sealed class AnalysisService(IAudioDecoder decoder, ModelRegistry models, EmotionAnalyzer analyzer, SpeakerProfilePolicy profiles, IOptions<RtserOptions> options, TimeProvider clock)
 {
     private readonly RtserOptions _options = options.Value;
 
@@ -50,11 +50,13 @@ public sealed class AnalysisService(IAudioDecoder decoder, ModelRegistry models,
     /// <summary>
     /// Throws <see cref="AudioFormatException"/> for input that is not usable audio. A speaker-adapted
     /// <paramref name="model"/> needs the <paramref name="speaker"/>'s <paramref name="profile"/> (SpeakerProfilePolicy),
-    /// which also says which model answers.
+    /// which also says which model answers; with <paramref name="speaker"/> <see cref="SpeakerProfilePolicy.Self"/> the
+    /// profile is the upload's own (<see cref="SpeakerProfilePolicy.OwnProfile"/>), and it joins no speaker's profile.
     /// </summary>
     public AnalysisResult Analyze(ReadOnlyMemory<byte> upload, string? fileName, EmotionModel model, CancellationToken cancel, string? speaker = null, SpeakerProfile? profile = null)
     {
-        profile = SpeakerProfile.For(model, profile);
+        bool own = model.AdaptsToSpeaker && speaker == SpeakerProfilePolicy.Self;
+        profile = own ? null : SpeakerProfile.For(model, profile);
 
         long start = Stopwatch.GetTimestamp();
         float[] samples = decoder.Decode16k(upload);
@@ -64,10 +66,15 @@ public sealed class AnalysisService(IAudioDecoder decoder, ModelRegistry models,
         }
 
         cancel.ThrowIfCancellationRequested();
+        if (own)
+        {
+            // A pass of its own: the profile must be whole before the first window is read against it.
+            profile = profiles.OwnProfile(model, analyzer.ProfileStatisticsRows(model, samples, cancel));
+        }
 
         // The recording's own statistics (from the windows just scored) join the profile only after it is scored:
         // a profile is made of earlier recordings, as in the evaluation, never of the one being scored.
-        EmotionAnalysis a = analyzer.Analyze(profile?.Answering ?? model, samples, cancel, profile?.Mean, profile?.Model);
+        EmotionAnalysis a = analyzer.Analyze(profile?.Answering ?? model, samples, cancel, profile?.Mean, own ? null : profile?.Model);
         float[]? statistics = a.ProfileStatistics;
         EmotionPrediction o = a.Overall;
 

@@ -27,7 +27,8 @@ public static partial class PredictionsApi
                 + "'language' (en, de; English by default) picks that language's default model; 'model' overrides it, and the answer's 'model' says which answered. "
                 + "Returns the overall label (from windows with speech only; 'no_speech' when there is none) and the timeline of windows. "
                 + "'speaker' names who speaks (a pseudonym): a speaker-adapted model (cnn-rnn-spk-*) needs it and scores each recording "
-                + "against the mean statistics of that speaker's earlier recordings; until there are enough, its fallback model answers.")
+                + "against the mean statistics of that speaker's earlier recordings; until there are enough, its fallback model answers. "
+                + "'speaker=self' reads a long recording of one speaker (a call, a session) against its own profile: its windows with speech stand for earlier recordings.")
             .WithMetadata(new AudioUploadMarker())
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -45,7 +46,7 @@ public static partial class PredictionsApi
 
     /// <param name="model">Model id (see /api/models); overrides <paramref name="language"/>.</param>
     /// <param name="language">The language spoken (en, de): its default model answers when no model is named; the service's default language when absent.</param>
-    /// <param name="speaker">Who speaks, as a pseudonym (letters, digits, '.', '_', '-'; at most 64); needed by speaker-adapted models.</param>
+    /// <param name="speaker">Who speaks, as a pseudonym (letters, digits, '.', '_', '-'; at most 64); needed by speaker-adapted models ('self': the recording is its own profile).</param>
     internal static async Task<Results<Created<Prediction>, ProblemHttpResult>> CreateAsync(
         HttpRequest request,
         string? model,
@@ -80,7 +81,7 @@ public static partial class PredictionsApi
 
         speaker = Speakers.SpeakersApi.Normalize(speaker) ?? upload.Speaker; // the form field is trimmed as it is read
         string? owner = request.HttpContext.User.Owner();
-        (SpeakerProfile? profile, ProblemHttpResult? refused) = await SpeakerProfileRequest.ProfileAsync(chosen, speaker, owner, profiles, store, cancel);
+        (SpeakerProfile? profile, ProblemHttpResult? refused) = await SpeakerProfileRequest.ProfileAsync(chosen, speaker, owner, profiles, store, cancel, upload: true);
         if (refused is not null)
         {
             return refused;

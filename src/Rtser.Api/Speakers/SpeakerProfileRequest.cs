@@ -12,8 +12,12 @@ internal static class SpeakerProfileRequest
     /// A 400 when <paramref name="speaker"/> is not a pseudonym or a speaker-adapted <paramref name="model"/> has none;
     /// else, for such a model, the speaker's profile from their saved recordings by the <paramref name="policy"/>.
     /// </summary>
+    /// <remarks>
+    /// An upload (<paramref name="upload"/>) may name <see cref="SpeakerProfilePolicy.Self"/>: it is read against its own
+    /// profile, made when it is analysed, so none comes back; a live stream cannot (its audio is not all there yet).
+    /// </remarks>
     public static async Task<(SpeakerProfile? Profile, ProblemHttpResult? Problem)> ProfileAsync(
-        EmotionModel model, string? speaker, string? owner, SpeakerProfilePolicy policy, IPredictionStore store, CancellationToken cancel)
+        EmotionModel model, string? speaker, string? owner, SpeakerProfilePolicy policy, IPredictionStore store, CancellationToken cancel, bool upload = false)
     {
         if (speaker is not null && !SpeakersApi.IsValid(speaker))
         {
@@ -28,6 +32,11 @@ internal static class SpeakerProfileRequest
         if (speaker is null)
         {
             return (null, Problems.Problems.BadRequest($"model '{model.Id}' adapts to the speaker: name who speaks in 'speaker' (a pseudonym) so their recordings can form a profile"));
+        }
+
+        if (speaker == SpeakerProfilePolicy.Self)
+        {
+            return upload ? (null, null) : (null, Problems.Problems.BadRequest($"speaker={SpeakerProfilePolicy.Self} (a recording read against its own profile) is for uploads; a live stream of model '{model.Id}' needs a named speaker"));
         }
 
         IReadOnlyList<ProfileRecording> rows = await store.SpeakerStatisticsAsync(speaker, owner, SpeakerProfilePolicy.ProfileSize(model), cancel);
