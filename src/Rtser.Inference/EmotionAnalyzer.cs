@@ -1,10 +1,11 @@
 using Rtser.Features;
+using Rtser.Features.Mfcc;
 using Rtser.Features.Pipeline;
 using Rtser.Features.Vad;
 
 namespace Rtser.Inference;
 
-/// <summary>One window of the emotion timeline; <c>no_speech</c> windows carry no probabilities.</summary>
+/// <summary>One piece of the emotion timeline (an utterance segment or a window); <c>no_speech</c> ones carry no probabilities.</summary>
 public sealed record EmotionSegment(
     double Start,
     double End,
@@ -12,7 +13,7 @@ public sealed record EmotionSegment(
     double Confidence,
     IReadOnlyDictionary<string, double> Probabilities)
 {
-    /// <summary>Speech found in this window (not serialised: the recording's total is what clients get).</summary>
+    /// <summary>Speech found in this piece (not serialised: the recording's total is what clients get).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public double SpeechSeconds { get; init; }
 }
@@ -26,13 +27,19 @@ public sealed record EmotionAnalysis(EmotionPrediction Overall, IReadOnlyList<Em
 }
 
 /// <summary>
-/// Slides windows over a recording (<see cref="EmotionStream"/> does the same over audio as it arrives), scores each with the same predictor a single clip gets, and takes the
-/// overall label from the windows that hold speech only, so pauses neither dilute nor decide it.
+/// Reads a recording as the models were trained and evaluated: cut into utterance segments at pauses
+/// (<see cref="UtteranceSegmenter"/>), each scored whole with the same predictor a single clip gets, the overall
+/// reading the mean of the segments with speech weighted by their speech. A recording of one utterance is one
+/// segment, so it reads exactly as the same clip scored alone. The timeline shows the segments, or on request the
+/// sliding windows <see cref="EmotionStream"/> reads live.
 /// </summary>
 public sealed class EmotionAnalyzer
 {
     /// <summary>Windows whose frames are computed together: 120 hops of 0.5 s, about a minute of audio at a time.</summary>
     private const int WindowsPerBlock = 120;
+
+    /// <summary>Samples framed at a time to find the pauses: a minute, so a long upload's frames are never all held.</summary>
+    private const int SegmentingBlock = 60 * FeatureConfig.SampleRate;
 
     private readonly EmotionPredictor _predictor;
 
@@ -45,8 +52,11 @@ public sealed class EmotionAnalyzer
 
     public TimelineOptions Options { get; }
 
-    /// <summary>The extractor every window's features come from (<see cref="EmotionStream"/> frames its speech activity with it).</summary>
+    /// <summary>The extractor every segment's and window's features come from (<see cref="EmotionStream"/> frames its speech activity with it).</summary>
     public SpeechFeatureExtractor Extractor => _predictor.Extractor;
+
+    /// <summary>A segmenter fed with this extractor's frame decisions, as <see cref="Segment"/> feeds it.</summary>
+    public UtteranceSegmenter CreateSegmenter() => new(Options, Extractor.Mfcc.Options.FrameShift);
 
     /// <summary>Window boundaries in samples: hop-spaced, every window full length, the last one ending at the end.</summary>
     public IReadOnlyList<(int Start, int Length)> Windows(int samples)
@@ -74,27 +84,105 @@ public sealed class EmotionAnalyzer
     }
 
     /// <summary>
-    /// The timeline and overall label of 16 kHz mono samples; checks <paramref name="cancel"/> between windows.
-    /// With <paramref name="profileModel"/> (a model that adapts to the speaker) the analysis also carries what the
-    /// recording adds to its speaker's profile, from the same window features (see <see cref="ProfileStatistics"/>).
+    /// The utterance segments of 16 kHz mono samples and the recording's speech seconds, from the speech activity
+    /// of the whole recording (the decisions <see cref="SpeechFeatureExtractor.MeasureSpeechSeconds"/> makes),
+    /// framed a block at a time.
     /// </summary>
-    public EmotionAnalysis Analyze(EmotionModel model, ReadOnlySpan<float> samples16k, CancellationToken cancel = default, float[]? speakerMean = null, EmotionModel? profileModel = null)
+    public (IReadOnlyList<SegmentBounds> Segments, double SpeechSeconds) Segment(ReadOnlySpan<float> samples16k, CancellationToken cancel = default)
+    {
+        SpeechFeatureExtractor extractor = Extractor;
+        MfccStream mfcc = extractor.Mfcc.CreateStream();
+        var rows = new FeatureBuffer(extractor.Mfcc.Width, 256);
+        var levels = new FeatureBuffer(1, 256);
+        var detector = new SpeechActivityDetector(extractor.Config.SpeechActivity);
+        UtteranceSegmenter segmenter = CreateSegmenter();
+        var segments = new List<SegmentBounds>();
+        long speechFrames = 0;
+        for (int at = 0; at < samples16k.Length; at += SegmentingBlock)
+        {
+            cancel.ThrowIfCancellationRequested();
+            mfcc.Push(samples16k.Slice(at, Math.Min(SegmentingBlock, samples16k.Length - at)), rows, levels);
+            for (int i = 0; i < levels.Rows; i++)
+            {
+                bool speech = detector.Next(levels.Row(i)[0]);
+                speechFrames += speech ? 1 : 0;
+                segmenter.Next(speech);
+            }
+
+            rows.Clear();
+            levels.Clear();
+            segments.AddRange(segmenter.TakeReady());
+        }
+
+        segments.AddRange(segmenter.Finish(samples16k.Length));
+        return (segments, speechFrames * extractor.Mfcc.FrameShiftSeconds);
+    }
+
+    /// <summary>
+    /// The timeline and overall label of 16 kHz mono samples; checks <paramref name="cancel"/> between segments.
+    /// With <paramref name="profileModel"/> (a model that adapts to the speaker) the analysis also carries what the
+    /// recording adds to its speaker's profile, from the same segment features (see <see cref="ProfileStatistics"/>).
+    /// <paramref name="timeline"/> (the options' <see cref="TimelineOptions.Mode"/> when null) picks what the
+    /// timeline shows; the overall reading is the segments' either way.
+    /// </summary>
+    public EmotionAnalysis Analyze(EmotionModel model, ReadOnlySpan<float> samples16k, CancellationToken cancel = default, float[]? speakerMean = null, EmotionModel? profileModel = null, TimelineMode? timeline = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        int windows = Windows(samples16k.Length).Count;
-        var segments = new List<EmotionSegment>(windows);
+        (IReadOnlyList<SegmentBounds> bounds, double speechSeconds) = Segment(samples16k, cancel);
         List<float[]>? profile = profileModel is null ? null : [];
-        double? speechSeconds = ForEachBlock(samples16k, model.UsesProsody || profileModel?.UsesProsody == true, cancel, (starts, length, features) =>
+        EmotionSegment[] segments = ScoreSegments(model, samples16k, 0, bounds, speakerMean, profileModel, profile, cancel);
+        EmotionAnalysis a = Summarize(model, segments, samples16k.Length, speechSeconds) with { ProfileStatistics = MeanOrNull(profile) };
+        return (timeline ?? Options.Mode) == TimelineMode.Windows ? a with { Segments = WindowTimeline(model, samples16k, cancel, speakerMean) } : a;
+    }
+
+    /// <summary>
+    /// Each of <paramref name="bounds"/> scored whole, as a single clip (<paramref name="samples16k"/> starts at
+    /// sample <paramref name="offset"/> of the recording). With <paramref name="profileModel"/> and
+    /// <paramref name="statistics"/> the profile statistics of the segments with speech join <paramref name="statistics"/>.
+    /// </summary>
+    public EmotionSegment[] ScoreSegments(EmotionModel model, ReadOnlySpan<float> samples16k, long offset, IReadOnlyList<SegmentBounds> bounds, float[]? speakerMean = null, EmotionModel? profileModel = null, List<float[]>? statistics = null, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(bounds);
+        bool prosody = model.UsesProsody || (statistics is not null && profileModel?.UsesProsody == true);
+        var segments = new EmotionSegment[bounds.Count];
+        for (int done = 0; done < bounds.Count; done += EmotionPredictor.MaxBatch)
         {
-            EmotionPrediction[] predictions = PredictCollecting(model, features, speakerMean, profileModel, profile);
+            // A batch at a time: at most 16 segments' features (each at most MaxSegmentSeconds) are held at once.
+            int count = Math.Min(EmotionPredictor.MaxBatch, bounds.Count - done);
+            var features = new SpeechFeatures[count];
+            for (int k = 0; k < count; k++)
+            {
+                cancel.ThrowIfCancellationRequested();
+                SegmentBounds b = bounds[done + k];
+                features[k] = Extractor.Extract(samples16k.Slice((int)(b.Start - offset), (int)b.Length), prosody);
+            }
+
+            cancel.ThrowIfCancellationRequested();
+            EmotionPrediction[] predictions = PredictCollecting(model, features, speakerMean, profileModel, statistics);
+            for (int k = 0; k < count; k++)
+            {
+                SegmentBounds b = bounds[done + k];
+                segments[done + k] = ToSegment(predictions[k], b.Start, (int)b.Length);
+            }
+        }
+
+        return segments;
+    }
+
+    /// <summary>The sliding windows' readings, the timeline live mode shows, for <see cref="TimelineMode.Windows"/>.</summary>
+    private List<EmotionSegment> WindowTimeline(EmotionModel model, ReadOnlySpan<float> samples16k, CancellationToken cancel, float[]? speakerMean)
+    {
+        var windows = new List<EmotionSegment>(Windows(samples16k.Length).Count);
+        ForEachBlock(samples16k, model.UsesProsody, cancel, (starts, length, features) =>
+        {
+            EmotionPrediction[] predictions = _predictor.PredictMany(model, features, speakerMean);
             for (int k = 0; k < features.Length; k++)
             {
-                segments.Add(ToSegment(predictions[k], starts[k], length));
+                windows.Add(ToSegment(predictions[k], starts[k], length));
             }
         });
-
-        double overallSpeech = windows == 1 ? 0 : speechSeconds ?? _predictor.Extractor.MeasureSpeechSeconds(samples16k);
-        return Summarize(model, segments, samples16k.Length, overallSpeech) with { ProfileStatistics = MeanOrNull(profile) };
+        return windows;
     }
 
     /// <summary>
@@ -129,35 +217,45 @@ public sealed class EmotionAnalyzer
 
     /// <summary>
     /// What a recording adds to its speaker's profile for a model that adapts to the speaker: the mean of the
-    /// model's utterance statistics over the timeline's windows with speech (the units the model scores), or
-    /// null when no window holds speech.
+    /// model's utterance statistics over the recording's segments with speech (the units the model scores; a
+    /// recording of one utterance adds its whole-clip statistics, as in the evaluation), or null without speech.
     /// </summary>
     public float[]? ProfileStatistics(EmotionModel model, ReadOnlySpan<float> samples16k, CancellationToken cancel = default) =>
         MeanOrNull(ProfileStatisticsRows(model, samples16k, cancel));
 
     /// <summary>
-    /// The profile statistics of each timeline window with speech, in order (<see cref="ProfileStatistics"/> is their
+    /// The profile statistics of each utterance segment with speech, in order (<see cref="ProfileStatistics"/> is their
     /// mean): the rows a long recording of one speaker makes its own profile of, compensated as a speaker's recordings are.
     /// </summary>
     public IReadOnlyList<float[]> ProfileStatisticsRows(EmotionModel model, ReadOnlySpan<float> samples16k, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(model);
+        IReadOnlyList<SegmentBounds> bounds = Segment(samples16k, cancel).Segments;
         var rows = new List<float[]>();
-        ForEachBlock(samples16k, model.UsesProsody, cancel, (_, _, features) => _predictor.AddStatistics(model, features, rows));
+        foreach (SegmentBounds[] chunk in bounds.Chunk(EmotionPredictor.MaxBatch))
+        {
+            var features = new SpeechFeatures[chunk.Length];
+            for (int k = 0; k < chunk.Length; k++)
+            {
+                cancel.ThrowIfCancellationRequested();
+                features[k] = Extractor.Extract(samples16k.Slice((int)chunk[k].Start, (int)chunk[k].Length), model.UsesProsody);
+            }
+
+            _predictor.AddStatistics(model, features, rows);
+        }
+
         return rows;
     }
 
     /// <summary>
     /// Extracts the features of every timeline window in order, a block at a time, and hands each block to
-    /// <paramref name="onBlock"/> with the windows' start samples and length. Returns the recording's speech
-    /// seconds when the blocks measured it on the way (null otherwise).
+    /// <paramref name="onBlock"/> with the windows' start samples and length.
     /// </summary>
-    private double? ForEachBlock(ReadOnlySpan<float> samples16k, bool prosody, CancellationToken cancel, Action<long[], int, SpeechFeatures[]> onBlock)
+    private void ForEachBlock(ReadOnlySpan<float> samples16k, bool prosody, CancellationToken cancel, Action<long[], int, SpeechFeatures[]> onBlock)
     {
         IReadOnlyList<(int Start, int Length)> windows = Windows(samples16k.Length);
         int hop = (int)Math.Round(Options.HopSeconds * FeatureConfig.SampleRate);
         int done = 0;
-        double? speechSeconds = null;
         SpeechFeatureExtractor extractor = _predictor.Extractor;
         if (windows.Count > 1 && extractor.CanShareFrames(hop))
         {
@@ -169,34 +267,16 @@ public sealed class EmotionAnalyzer
                 aligned++;
             }
 
-            // The blocks' MFCC framing also gives the whole recording's frame levels (blocks start on frame
-            // boundaries; the last block's framing runs to the end), fed in order to one causal detector: the same
-            // decisions MeasureSpeechSeconds makes, without a second MFCC pass.
             int length = windows[0].Length;
-            int shift = extractor.Mfcc.Options.FrameShift;
-            var detector = new SpeechActivityDetector(extractor.Config.SpeechActivity);
-            var levels = new FeatureBuffer(1, 256);
-            long speechFrames = 0;
             while (done < aligned)
             {
                 cancel.ThrowIfCancellationRequested();
                 int count = Math.Min(WindowsPerBlock, aligned - done);
-                bool last = done + count == aligned;
-                levels.Clear();
-                ReadOnlySpan<float> block = last ? samples16k[(done * hop)..] : samples16k.Slice(done * hop, ((count - 1) * hop) + length);
-                SpeechFeatures[] features = extractor.ExtractWindows(block, length, hop, count, levels, prosody);
-                int own = last ? levels.Rows : count * hop / shift; // frames that start before the next block
-                for (int i = 0; i < own; i++)
-                {
-                    speechFrames += detector.Next(levels.Row(i)[0]) ? 1 : 0;
-                }
-
+                SpeechFeatures[] features = extractor.ExtractWindows(samples16k.Slice(done * hop, ((count - 1) * hop) + length), length, hop, count, null, prosody);
                 cancel.ThrowIfCancellationRequested();
                 onBlock([.. Enumerable.Range(done, count).Select(k => (long)k * hop)], length, features);
                 done += count;
             }
-
-            speechSeconds = speechFrames * extractor.Mfcc.FrameShiftSeconds;
         }
 
         for (int i = done; i < windows.Count; i++)
@@ -205,8 +285,6 @@ public sealed class EmotionAnalyzer
             (int start, int length) = windows[i];
             onBlock([start], length, [extractor.Extract(samples16k.Slice(start, length), prosody)]);
         }
-
-        return speechSeconds;
     }
 
     private static float[]? MeanOrNull(IReadOnlyList<float[]>? rows) => rows is null || rows.Count == 0 ? null : SpeakerProfiles.Mean(rows);
@@ -223,9 +301,10 @@ public sealed class EmotionAnalyzer
         };
 
     /// <summary>
-    /// The overall reading of a recording of <paramref name="samples"/> from the timeline <see cref="Windows"/>
-    /// gives it: a single window is the whole clip and speaks for itself; otherwise the mean of the windows with
-    /// speech. <paramref name="speechSeconds"/> is the whole recording's (ignored for a single window).
+    /// The overall reading of a recording of <paramref name="samples"/> from its segments: a single segment is the
+    /// whole clip and speaks for itself; otherwise the mean of the segments with speech, each weighted by its
+    /// speech seconds, so a long utterance counts for more than a short one and pauses for nothing.
+    /// <paramref name="speechSeconds"/> is the whole recording's (ignored for a single segment).
     /// </summary>
     public static EmotionAnalysis Summarize(EmotionModel model, IReadOnlyList<EmotionSegment> segments, long samples, double speechSeconds)
     {
@@ -239,20 +318,20 @@ public sealed class EmotionAnalyzer
         }
 
         var sum = new double[model.Labels.Count];
-        int speechWindows = 0;
+        double weight = 0;
         foreach (EmotionSegment s in segments.Where(s => s.Label != EmotionPrediction.NoSpeech))
         {
-            speechWindows++;
+            weight += s.SpeechSeconds;
             for (int i = 0; i < sum.Length; i++)
             {
-                sum[i] += s.Probabilities[model.Labels[i]];
+                sum[i] += s.SpeechSeconds * s.Probabilities[model.Labels[i]];
             }
         }
 
-        if (speechWindows == 0)
+        if (weight == 0)
         {
-            // The recording's count would include tones or music the speech-likeness check turned away window by
-            // window; the most any window held is what silence with a cough reported before, and 0 for those.
+            // The recording's count would include tones or music the speech-likeness check turned away segment by
+            // segment; the most any segment held is what silence with a cough reported before, and 0 for those.
             double most = segments.Count == 0 ? 0 : segments.Max(s => s.SpeechSeconds);
             return new EmotionAnalysis(
                 new EmotionPrediction(model.Id, EmotionPrediction.NoSpeech, 0, new Dictionary<string, double>(), duration, Math.Min(speechSeconds, most)),
@@ -263,11 +342,11 @@ public sealed class EmotionAnalyzer
         int best = 0;
         for (int i = 0; i < sum.Length; i++)
         {
-            probabilities[model.Labels[i]] = sum[i] / speechWindows;
+            probabilities[model.Labels[i]] = sum[i] / weight;
             best = sum[i] > sum[best] ? i : best;
         }
 
-        var overall = new EmotionPrediction(model.Id, model.Labels[best], sum[best] / speechWindows, probabilities, duration, speechSeconds);
+        var overall = new EmotionPrediction(model.Id, model.Labels[best], sum[best] / weight, probabilities, duration, speechSeconds);
         return new EmotionAnalysis(overall, segments);
     }
 }

@@ -7,10 +7,11 @@ namespace Rtser.Inference;
 
 /// <summary>
 /// <see cref="EmotionAnalyzer"/> for audio that arrives as it is spoken: 16 kHz samples in, a reading every hop over
-/// the last window out, and at the end a summary. Each reading scores the window exactly as the upload timeline scores
-/// the same window, so a stream and an upload of the same audio agree; only the last window of audio is held, whatever
-/// the stream's length. Speech time is counted by the streaming MFCC framing and causal detector, which decide frame
-/// by frame exactly as a whole recording would. Not thread-safe: one per stream.
+/// the last window out (each scores the window exactly as the upload's window timeline does), and at the end a
+/// summary by the upload's rule. The streaming MFCC framing and causal detector decide speech frame by frame exactly
+/// as a whole recording would, so the stream cuts the same utterance segments an upload of the same audio gets and
+/// scores each as it closes; only the last window and the audio of segments not yet scored (at most about two
+/// segments' worth) are held, whatever the stream's length. Not thread-safe: one per stream.
 /// </summary>
 public sealed class EmotionStream
 {
@@ -22,10 +23,14 @@ public sealed class EmotionStream
     private readonly FeatureBuffer _levels;
     private readonly SpeechActivityDetector _vad;
     private readonly double _frameShiftSeconds;
+    private readonly UtteranceSegmenter _segmenter;
+    private readonly List<EmotionSegment> _segments = [];
     private readonly List<EmotionSegment> _fullWindows = [];
     private readonly List<bool> _speech = [];
-    private readonly List<float[]> _fullWindowStatistics = [];
-    private List<float[]> _lastStatistics = [];
+    private readonly List<float[]> _statistics = [];
+    private float[] _audio = new float[4 * FeatureConfig.SampleRate]; // samples from _audioStart on, for segments not yet scored
+    private int _audioCount;
+    private long _audioStart;
     private long _received;
     private long _speechFrames;
     private long _lastReadingEnd;
@@ -33,7 +38,7 @@ public sealed class EmotionStream
 
     /// <param name="model">The model asked for. A speaker-adapted one needs the speaker's <paramref name="profile"/>
     /// (<see cref="SpeakerProfilePolicy"/>), which says whether it or its fallback reads the stream; the stream then also
-    /// collects what it adds to the profile, over the windows an upload of the same audio would use.</param>
+    /// collects what it adds to the profile, over the segments an upload of the same audio would use.</param>
     public EmotionStream(EmotionAnalyzer analyzer, EmotionModel model, SpeakerProfile? profile = null)
     {
         ArgumentNullException.ThrowIfNull(analyzer);
@@ -48,6 +53,7 @@ public sealed class EmotionStream
         _levels = new FeatureBuffer(1, 64);
         _vad = new SpeechActivityDetector(analyzer.Extractor.Config.SpeechActivity);
         _frameShiftSeconds = mfcc.FrameShiftSeconds;
+        _segmenter = analyzer.CreateSegmenter();
     }
 
     /// <summary>The model that reads the stream (a speaker-adapted model's fallback while the profile is too short).</summary>
@@ -82,18 +88,27 @@ public sealed class EmotionStream
 
     /// <summary>
     /// Ends the stream: a last reading over the final window if audio arrived since the last one (none without audio),
-    /// and the summary by the upload's rule over the same windows an upload of this audio would get. With a speaker's
-    /// profile the summary carries what the stream adds to it (<see cref="EmotionAnalysis.ProfileStatistics"/>), as an
-    /// upload's analysis does.
+    /// and the summary by the upload's rule over the segments an upload of this audio would get (its timeline the
+    /// full windows read when <see cref="TimelineOptions.Mode"/> asks for windows). With a speaker's profile the
+    /// summary carries what the stream adds to it (<see cref="EmotionAnalysis.ProfileStatistics"/>), as an upload's
+    /// analysis does.
     /// </summary>
     public (EmotionSegment? Last, EmotionAnalysis Summary) Finish()
     {
         // A stop before any audio has nothing to read: no zero-length reading, and a summary of no speech.
         EmotionSegment? last = _received > _lastReadingEnd ? Read() : null;
-        IReadOnlyList<EmotionSegment> windows = _received == 0 ? [] : _received <= _window.Length ? [_lastReading!] : _fullWindows;
-        List<float[]> statistics = _received <= _window.Length ? _lastStatistics : _fullWindowStatistics;
-        float[]? added = Profile is null || statistics.Count == 0 ? null : SpeakerProfiles.Mean(statistics);
-        EmotionAnalysis summary = EmotionAnalyzer.Summarize(Model, windows, _received, _speechFrames * _frameShiftSeconds);
+        if (_received > 0)
+        {
+            ScoreSegments(_segmenter.Finish(_received));
+        }
+
+        float[]? added = Profile is null || _statistics.Count == 0 ? null : SpeakerProfiles.Mean(_statistics);
+        EmotionAnalysis summary = EmotionAnalyzer.Summarize(Model, _segments, _received, _speechFrames * _frameShiftSeconds);
+        if (_analyzer.Options.Mode == TimelineMode.Windows && _received > 0)
+        {
+            summary = summary with { Segments = _received <= _window.Length ? [_lastReading!] : [.. _fullWindows] };
+        }
+
         return (last, summary with { ProfileStatistics = added });
     }
 
@@ -110,26 +125,54 @@ public sealed class EmotionStream
             samples.CopyTo(_window.AsSpan(_window.Length - samples.Length));
         }
 
+        if (_audioCount + samples.Length > _audio.Length)
+        {
+            Array.Resize(ref _audio, Math.Max(2 * _audio.Length, _audioCount + samples.Length));
+        }
+
+        samples.CopyTo(_audio.AsSpan(_audioCount));
+        _audioCount += samples.Length;
         _received += samples.Length;
         _mfcc.Push(samples, _mfccRows, _levels);
         _speech.Clear();
         _vad.Decide(_levels, _speech);
-        _speechFrames += _speech.Count(s => s);
+        foreach (bool speech in _speech)
+        {
+            _speechFrames += speech ? 1 : 0;
+            _segmenter.Next(speech);
+        }
+
         _mfccRows.RemoveFirst(_mfccRows.Rows);
         _levels.RemoveFirst(_levels.Rows);
+        ScoreSegments([.. _segmenter.TakeReady()]);
+    }
+
+    /// <summary>Scores segments the segmenter closed, as an upload scores them, and lets go of audio no segment still needs.</summary>
+    private void ScoreSegments(IReadOnlyList<SegmentBounds> closed)
+    {
+        if (closed.Count > 0)
+        {
+            _segments.AddRange(_analyzer.ScoreSegments(Model, _audio.AsSpan(0, _audioCount), _audioStart, closed, Profile?.Mean, Profile?.Model, Profile is null ? null : _statistics));
+        }
+
+        int drop = (int)(Math.Min(_segmenter.PendingStart, _received) - _audioStart);
+        if (drop > 0)
+        {
+            Array.Copy(_audio, drop, _audio, 0, _audioCount - drop);
+            _audioCount -= drop;
+            _audioStart += drop;
+        }
     }
 
     private EmotionSegment Read()
     {
         int length = (int)Math.Min(_received, _window.Length);
-        _lastStatistics = [];
-        EmotionSegment reading = _analyzer.Score(Model, _window.AsSpan(_window.Length - length), _received - length, Profile?.Mean, Profile?.Model, Profile is null ? null : _lastStatistics);
+        EmotionSegment reading = _analyzer.Score(Model, _window.AsSpan(_window.Length - length), _received - length, Profile?.Mean);
         _lastReadingEnd = _received;
         _lastReading = reading;
-        if (length == _window.Length)
+        if (length == _window.Length && _analyzer.Options.Mode == TimelineMode.Windows)
         {
             _fullWindows.Add(reading);
-            _fullWindowStatistics.AddRange(_lastStatistics);
         }
 
         return reading;

@@ -31,6 +31,14 @@ public sealed class EmotionStreamTests : IDisposable
         return all;
     }
 
+    /// <summary>The espeak clip, a pause of 0.8 s, the clip, 5 s of silence, and again, to the length asked for.</summary>
+    private static float[] WithPauses(double seconds)
+    {
+        float[] one = new WavDecoder().Decode16kFile(TestPaths.EspeakWav);
+        float[] period = [.. one, .. new float[12800], .. one, .. new float[80000]];
+        return [.. Enumerable.Repeat(period, (int)(seconds * 16000 / period.Length) + 1).SelectMany(p => p).Take((int)(seconds * 16000))];
+    }
+
     private static (List<EmotionSegment> Readings, EmotionSegment? Last, EmotionAnalysis Summary) Run(EmotionStream stream, float[] audio, int chunk)
     {
         var readings = new List<EmotionSegment>();
@@ -48,10 +56,12 @@ public sealed class EmotionStreamTests : IDisposable
     [InlineData(2.0)]
     [InlineData(3.7)]
     [InlineData(6.0)]
-    public void A_stream_fed_in_chunks_summarises_as_the_upload_of_the_same_audio_reads(double seconds)
+    [InlineData(21.0)] // cut at the longest segment
+    [InlineData(30.0, true)] // utterances, pauses and long silences
+    public void A_stream_fed_in_chunks_summarises_as_the_upload_of_the_same_audio_reads(double seconds, bool pauses = false)
     {
         EmotionModel model = _models.Get("cnn-rnn-emodb");
-        float[] audio = Speech(seconds);
+        float[] audio = pauses ? WithPauses(seconds) : Speech(seconds);
 
         EmotionAnalysis live = Run(new EmotionStream(_analyzer, model), audio, 777).Summary;
         EmotionAnalysis upload = _analyzer.Analyze(model, audio);
@@ -63,6 +73,22 @@ public sealed class EmotionStreamTests : IDisposable
         Assert.Equal(upload.Overall.SpeechSeconds, live.Overall.SpeechSeconds, 9);
         Assert.Equal(upload.Segments.Select(s => (s.Start, s.End, s.Label)), live.Segments.Select(s => (s.Start, s.End, s.Label)));
         Assert.Null(live.ProfileStatistics);
+        Assert.True(seconds < 20 || live.Segments.Count >= 3, $"{live.Segments.Count} segments");
+    }
+
+    [Fact]
+    public void A_stream_with_the_window_timeline_summarises_its_full_windows_with_the_segments_overall_reading()
+    {
+        EmotionModel model = _models.Get("cnn-rnn-emodb");
+        float[] audio = WithPauses(12);
+        var windows = new EmotionAnalyzer(new EmotionPredictor(_extractor), new TimelineOptions { Mode = TimelineMode.Windows });
+
+        EmotionAnalysis live = Run(new EmotionStream(windows, model), audio, 1000).Summary;
+        EmotionAnalysis upload = windows.Analyze(model, audio);
+
+        Assert.Equal(upload.Segments.Select(s => (s.Start, s.End, s.Label)), live.Segments.Select(s => (s.Start, s.End, s.Label)));
+        Assert.Equal(upload.Overall.Label, live.Overall.Label);
+        Assert.All(upload.Overall.Probabilities, kv => Assert.Equal(kv.Value, live.Overall.Probabilities[kv.Key], 1e-6));
     }
 
     [Fact]

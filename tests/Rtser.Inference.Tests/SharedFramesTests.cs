@@ -5,7 +5,7 @@ using Rtser.Tests.Shared;
 namespace Rtser.Inference.Tests;
 
 /// <summary>
-/// The timeline shares per-frame work between overlapping windows (ExtractWindows); the result must equal
+/// The window timeline (TimelineMode.Windows) shares per-frame work between overlapping windows (ExtractWindows); the result must equal
 /// scoring every window alone, bit for bit, since live readings score windows one at a time.
 /// </summary>
 public sealed class SharedFramesTests : IDisposable
@@ -61,7 +61,7 @@ public sealed class SharedFramesTests : IDisposable
     {
         EmotionModel model = _registry.Get(id);
         float[] signal = Recording(seconds);
-        var analyzer = new EmotionAnalyzer(_predictor);
+        var analyzer = new EmotionAnalyzer(_predictor, new TimelineOptions { Mode = TimelineMode.Windows });
 
         EmotionAnalysis a = analyzer.Analyze(model, signal);
 
