@@ -12,8 +12,9 @@ public readonly record struct SegmentBounds(long Start, long End, bool HasSpeech
 /// audio. Rules (<see cref="TimelineOptions"/>): a recording with nothing to cut (one utterance, no longer than the
 /// longest segment) is one segment, the whole of it; otherwise cuts fall in the middle of pauses inside speech,
 /// after an utterance (first to last speech frame) of at least the shortest segment: a shorter one joins the next,
-/// and a short last one the previous one when that stays within the longest; speech without pauses is cut at the longest segment; silence beyond a margin before,
-/// between and after utterances becomes segments without speech. The segments tile the recording. Not thread-safe.
+/// and a short last one the previous one when that stays within the longest. Speech without pauses is cut at the
+/// longest segment, in the longest gap of its second half when it has one. Silence beyond a margin before, between
+/// and after utterances becomes segments without speech. The segments tile the recording. Not thread-safe.
 /// </summary>
 public sealed class UtteranceSegmenter
 {
@@ -28,6 +29,9 @@ public sealed class UtteranceSegmenter
     private long _start; // the open segment's first frame
     private long _firstSpeech = -1; // the open segment's first speech frame
     private long _run = -1; // first frame of the silence going on, or -1 during speech
+    private long _gap = -1; // the middle of the open segment's longest gap shorter than a pause, in its second half
+    private long _gapLength;
+    private long _gapEnd;
     private bool _cut;
 
     /// <param name="frameShift">Samples between the starts of the frames whose decisions come in.</param>
@@ -53,9 +57,18 @@ public sealed class UtteranceSegmenter
         long f = _frame++;
         if (speech)
         {
-            if (_run >= 0 && _firstSpeech >= 0 && f - _run >= _minPause)
+            if (_run >= 0 && _firstSpeech >= 0)
             {
-                Pause(_run, f);
+                if (f - _run >= _minPause)
+                {
+                    Pause(_run, f);
+                }
+
+                if (_firstSpeech >= 0 && f - _run >= _gapLength && ((_run + f) / 2) - _start >= _maxSegment / 2)
+                {
+                    // Not cut here (a short gap, or after a short utterance), but the best place should the speech run past the longest.
+                    (_gap, _gapLength, _gapEnd) = ((_run + f) / 2, f - _run, f);
+                }
             }
             else if (_run >= 0 && _firstSpeech < 0 && _cut && f - _start > _margin)
             {
@@ -164,6 +177,15 @@ public sealed class UtteranceSegmenter
             return;
         }
 
+        if (_gap >= 0)
+        {
+            // Speech without a pause: cut in its longest gap past the middle, the speech after it opens the next.
+            long next = _gapEnd;
+            Close(_gap, true);
+            _firstSpeech = next;
+            return;
+        }
+
         Close(f, _firstSpeech >= 0);
         _firstSpeech = speech ? f : -1;
         _run = speech ? -1 : f;
@@ -186,6 +208,9 @@ public sealed class UtteranceSegmenter
             Release(new SegmentBounds(_start * _shift, end * _shift, speech));
             _start = end;
         }
+
+        _gap = -1;
+        _gapLength = 0;
 
         _cut = true;
     }

@@ -71,6 +71,14 @@ public sealed class SegmenterTests
     }
 
     [Fact]
+    public void Speech_with_only_short_gaps_is_cut_at_the_longest_gap_of_its_second_half()
+    {
+        (var segments, long samples) = Cut(Speech(3), Silence(0.3), Speech(1.5), Silence(0.2), Speech(1.5), Silence(0.1), Speech(4));
+
+        Assert.Equal([(0.0, 4.9, true), (4.9, samples / 16000.0, true)], segments);
+    }
+
+    [Fact]
     public void A_long_pause_keeps_a_margin_on_each_side_and_is_a_segment_without_speech()
     {
         (var segments, long samples) = Cut(Speech(2), Silence(5), Speech(2));
