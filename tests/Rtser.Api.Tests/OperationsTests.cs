@@ -1,7 +1,9 @@
 using System.Net;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Rtser.Api.Analysis;
 using Rtser.Api.Store;
+using Rtser.Inference;
 
 namespace Rtser.Api.Tests;
 
@@ -145,6 +147,38 @@ public sealed class OperationsTests
         var o = new RtserOptions { Timeline = new() { WindowSeconds = window, HopSeconds = hop }, LiveIdleSeconds = idle };
 
         Assert.Equal(valid, !RtserOptions.Check(o).Any());
+    }
+
+    [Theory]
+    [InlineData(8, 1, 0.4, 1, true)] // the defaults
+    [InlineData(1, 0, 0.4, 0.2, false)] // segments shorter than the models' crops
+    [InlineData(8, 5, 0.4, 1, false)] // the shortest above half the longest
+    [InlineData(8, 1, 0, 1, false)]
+    [InlineData(8, 1, 0.4, 3, false)] // margins of more than a quarter of the longest
+    [InlineData(double.NaN, 1, 0.4, 1, false)]
+    public void Timeline_segment_settings_are_checked_before_start_up(double max, double min, double pause, double margin, bool valid)
+    {
+        var o = new RtserOptions { Timeline = new() { MaxSegmentSeconds = max, MinSegmentSeconds = min, MinPauseSeconds = pause, MarginSeconds = margin } };
+
+        Assert.Equal(valid, !RtserOptions.Check(o).Any());
+    }
+
+    [Theory]
+    [InlineData(null, TimelineMode.Segments)]
+    [InlineData("windows", TimelineMode.Windows)]
+    [InlineData("Segments", TimelineMode.Segments)]
+    public void The_timeline_mode_is_read_from_configuration_in_lower_case_too(string? setting, TimelineMode expected)
+    {
+        var values = new Dictionary<string, string?> { ["Rtser:Timeline:MaxSegmentSeconds"] = "9" };
+        if (setting is not null)
+        {
+            values["Rtser:Timeline:Mode"] = setting;
+        }
+
+        RtserOptions o = new ConfigurationBuilder().AddInMemoryCollection(values).Build().GetSection("Rtser").Get<RtserOptions>()!;
+
+        Assert.Equal(expected, o.Timeline.Mode);
+        Assert.Equal(9, o.Timeline.MaxSegmentSeconds);
     }
 
     [Fact]

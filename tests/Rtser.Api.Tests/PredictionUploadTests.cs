@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using Rtser.Api.Predictions;
+using Rtser.Audio;
+using Rtser.Tests.Shared;
 
 namespace Rtser.Api.Tests;
 
@@ -69,7 +71,7 @@ public sealed class PredictionUploadTests : IDisposable
     public async Task A_48_kHz_stereo_file_is_resampled_and_gets_the_same_label_as_its_16_kHz_original()
     {
         float[] mono = Send.Samples();
-        float[] up = Rtser.Audio.Resampler.ToRate(mono, 16000, 48000);
+        float[] up = Resampler.ToRate(mono, 16000, 48000);
         byte[] stereo = WavStereo(up, 48000);
 
         Prediction original = await Send.Created(await Send.Raw(_client, Send.Wav(mono)));
@@ -103,20 +105,59 @@ public sealed class PredictionUploadTests : IDisposable
     }
 
     [Fact]
-    public async Task Long_audio_gets_a_timeline_of_two_second_windows_every_half_second()
+    public async Task Long_audio_gets_a_timeline_of_utterance_segments_cut_in_its_pauses()
+    {
+        float[] speech = new WavDecoder().Decode16kFile(TestPaths.EspeakWav);
+        float[] signal = [.. new float[4 * Send.Rate], .. speech, .. new float[3 * Send.Rate / 2], .. speech];
+        double first = 4 + (speech.Length / (double)Send.Rate);
+
+        Prediction p = await Send.Created(await Send.Raw(_client, Send.Wav(signal)));
+
+        Assert.Equal(3, p.Segments.Count); // the leading silence beyond a second's margin, then the two utterances
+        Assert.Equal("no_speech", p.Segments[0].Label);
+        Assert.InRange(p.Segments[1].End, first - 0.35, first + 1.5); // inside the pause (the clip's words end 0.35 s before it)
+        Assert.Equal(0.0, p.Segments[0].Start);
+        Assert.All(p.Segments.Zip(p.Segments.Skip(1)), pair => Assert.Equal(pair.First.End, pair.Second.Start, 9));
+        Assert.Equal(p.DurationSeconds, p.Segments[^1].End, 3);
+        Assert.NotEqual("no_speech", p.Label);
+        Assert.All(p.Segments.Skip(1), s => Assert.Equal(1.0, s.Probabilities.Values.Sum(), 4));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Timeline_windows_in_the_query_or_the_form_gets_two_second_windows_every_half_second_with_the_same_overall_reading(bool inQuery)
     {
         float[] speech = Send.Samples();
         float[] signal = [.. new float[4 * Send.Rate], .. speech, .. speech];
 
-        Prediction p = await Send.Created(await Send.Raw(_client, Send.Wav(signal)));
+        Prediction p = await Send.Created(inQuery
+            ? await Send.Raw(_client, Send.Wav(signal), url: "/api/predictions?timeline=windows")
+            : await Send.Form(_client, Send.Wav(signal), timeline: "windows"));
+        Prediction segments = await Send.Created(await Send.Raw(_client, Send.Wav(signal), url: "/api/predictions?timeline=segments"));
 
         Assert.True(p.Segments.Count >= 8);
         Assert.All(p.Segments, s => Assert.Equal(2.0, s.End - s.Start, 6));
         Assert.All(p.Segments.Zip(p.Segments.Skip(1)).SkipLast(1), pair => Assert.Equal(0.5, pair.Second.Start - pair.First.Start, 6));
         Assert.Equal(p.DurationSeconds, p.Segments[^1].End, 3);
         Assert.Equal("no_speech", p.Segments[0].Label);
-        Assert.NotEqual("no_speech", p.Label);
         Assert.All(p.Segments.Where(s => s.Label != "no_speech"), s => Assert.Equal(1.0, s.Probabilities.Values.Sum(), 4));
+        Assert.True(segments.Segments.Count < p.Segments.Count);
+        Assert.Equal(segments.Label, p.Label);
+        Assert.Equal(segments.Probabilities, p.Probabilities);
+    }
+
+    [Theory]
+    [InlineData("/api/predictions?timeline=frames", null)]
+    [InlineData("/api/predictions?timeline=Windows", null)]
+    [InlineData("/api/predictions", "hops")]
+    public async Task An_unknown_timeline_gets_a_400_problem_naming_the_two(string url, string? formTimeline)
+    {
+        HttpResponseMessage response = formTimeline is null
+            ? await Send.Raw(_client, Send.Speech(), url: url)
+            : await Send.Form(_client, Send.Speech(), url: url, timeline: formTimeline);
+
+        await Problem.AssertAsync(response, HttpStatusCode.BadRequest, "available: segments, windows");
     }
 
     [Fact]

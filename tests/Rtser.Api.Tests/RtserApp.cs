@@ -134,7 +134,7 @@ internal static class Send
         return client.PostAsync(url, content);
     }
 
-    public static Task<HttpResponseMessage> Form(HttpClient client, byte[] file, string fileName = "clip.wav", string? model = null, string url = "/api/predictions", string? language = null)
+    public static Task<HttpResponseMessage> Form(HttpClient client, byte[] file, string fileName = "clip.wav", string? model = null, string url = "/api/predictions", string? language = null, string? timeline = null)
     {
         var form = new MultipartFormDataContent();
         var part = new ByteArrayContent(file);
@@ -148,6 +148,11 @@ internal static class Send
         if (language is not null)
         {
             form.Add(new StringContent(language), "language");
+        }
+
+        if (timeline is not null)
+        {
+            form.Add(new StringContent(timeline), "timeline");
         }
 
         return client.PostAsync(url, form);

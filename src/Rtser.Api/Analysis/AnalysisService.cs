@@ -52,8 +52,10 @@ public sealed class AnalysisService(IAudioDecoder decoder, ModelRegistry models,
     /// <paramref name="model"/> needs the <paramref name="speaker"/>'s <paramref name="profile"/> (SpeakerProfilePolicy),
     /// which also says which model answers; with <paramref name="speaker"/> <see cref="SpeakerProfilePolicy.Self"/> the
     /// profile is the upload's own (<see cref="SpeakerProfilePolicy.OwnProfile"/>), and it joins no speaker's profile.
+    /// <paramref name="timeline"/> picks what the timeline shows (the
+    /// configured <see cref="TimelineOptions.Mode"/> when null).
     /// </summary>
-    public AnalysisResult Analyze(ReadOnlyMemory<byte> upload, string? fileName, EmotionModel model, CancellationToken cancel, string? speaker = null, SpeakerProfile? profile = null)
+    public AnalysisResult Analyze(ReadOnlyMemory<byte> upload, string? fileName, EmotionModel model, CancellationToken cancel, string? speaker = null, SpeakerProfile? profile = null, TimelineMode? timeline = null)
     {
         bool own = model.AdaptsToSpeaker && speaker == SpeakerProfilePolicy.Self;
         profile = own ? null : SpeakerProfile.For(model, profile);
@@ -72,9 +74,9 @@ public sealed class AnalysisService(IAudioDecoder decoder, ModelRegistry models,
             profile = profiles.OwnProfile(model, analyzer.ProfileStatisticsRows(model, samples, cancel));
         }
 
-        // The recording's own statistics (from the windows just scored) join the profile only after it is scored:
+        // The recording's own statistics (from the segments just scored) join the profile only after it is scored:
         // a profile is made of earlier recordings, as in the evaluation, never of the one being scored.
-        EmotionAnalysis a = analyzer.Analyze(profile?.Answering ?? model, samples, cancel, profile?.Mean, own ? null : profile?.Model);
+        EmotionAnalysis a = analyzer.Analyze(profile?.Answering ?? model, samples, cancel, profile?.Mean, own ? null : profile?.Model, timeline);
         float[]? statistics = a.ProfileStatistics;
         EmotionPrediction o = a.Overall;
 

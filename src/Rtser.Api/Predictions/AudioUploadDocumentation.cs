@@ -30,6 +30,7 @@ public sealed class AudioUploadDocumentation : IOperationFilter
             {
                 ["file"] = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary", Description = "The recording: WAV, WebM/Opus, Ogg/Opus (MP4, MP3, FLAC with ffmpeg)" },
                 ["model"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "Model id; the default when absent" },
+                ["timeline"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "segments (utterances) or windows (2 s every 0.5 s); the service's setting when absent" },
             },
         };
         var content = new Dictionary<string, OpenApiMediaType> { ["multipart/form-data"] = new() { Schema = form } };

@@ -22,10 +22,12 @@ public static partial class PredictionsApi
 
         group.MapPost("/", CreateAsync)
             .WithSummary("Predict the emotion in an uploaded recording")
-            .WithDescription("Multipart form-data with the audio in field 'file' (and optionally 'language', 'model' and 'speaker'), or the raw audio as the body "
+            .WithDescription("Multipart form-data with the audio in field 'file' (and optionally 'language', 'model', 'speaker' and 'timeline'), or the raw audio as the body "
                 + "(Content-Type audio/wav, audio/webm, audio/ogg, ...). WAV, WebM/Opus and Ogg/Opus are decoded in process; other types need ffmpeg. "
                 + "'language' (en, de; English by default) picks that language's default model; 'model' overrides it, and the answer's 'model' says which answered. "
-                + "Returns the overall label (from windows with speech only; 'no_speech' when there is none) and the timeline of windows. "
+                + "The recording is cut into utterances at pauses (one utterance is one segment, the whole recording), each scored whole; "
+                + "the overall label is their mean weighted by speech ('no_speech' when there is none). The timeline shows the segments, "
+                + "or with 'timeline' = windows the 2 s windows every 0.5 s that live mode reads. "
                 + "'speaker' names who speaks (a pseudonym): a speaker-adapted model (cnn-rnn-spk-*) needs it and scores each recording "
                 + "against the mean statistics of that speaker's earlier recordings; until there are enough, its fallback model answers. "
                 + "'speaker=self' reads a long recording of one speaker (a call, a session) against its own profile: its windows with speech stand for earlier recordings.")
@@ -47,11 +49,13 @@ public static partial class PredictionsApi
     /// <param name="model">Model id (see /api/models); overrides <paramref name="language"/>.</param>
     /// <param name="language">The language spoken (en, de): its default model answers when no model is named; the service's default language when absent.</param>
     /// <param name="speaker">Who speaks, as a pseudonym (letters, digits, '.', '_', '-'; at most 64); needed by speaker-adapted models ('self': the recording is its own profile).</param>
+    /// <param name="timeline">What the timeline shows: segments (the utterances the overall label is made of) or windows (2 s windows every 0.5 s); the service's setting when absent.</param>
     internal static async Task<Results<Created<Prediction>, ProblemHttpResult>> CreateAsync(
         HttpRequest request,
         string? model,
         string? language,
         string? speaker,
+        string? timeline,
         AnalysisService analysis,
         SpeakerProfilePolicy profiles,
         IPredictionStore store,
@@ -79,6 +83,12 @@ public static partial class PredictionsApi
             return Problems.Problems.BadRequest(unknown!);
         }
 
+        (TimelineMode? mode, string? badTimeline) = ParseTimeline(timeline ?? upload.Timeline);
+        if (badTimeline is not null)
+        {
+            return Problems.Problems.BadRequest(badTimeline);
+        }
+
         speaker = Speakers.SpeakersApi.Normalize(speaker) ?? upload.Speaker; // the form field is trimmed as it is read
         string? owner = request.HttpContext.User.Owner();
         (SpeakerProfile? profile, ProblemHttpResult? refused) = await SpeakerProfileRequest.ProfileAsync(chosen, speaker, owner, profiles, store, cancel, upload: true);
@@ -99,7 +109,7 @@ public static partial class PredictionsApi
         AnalysisResult result;
         try
         {
-            result = analysis.Analyze(upload.Bytes, upload.FileName, chosen, cancel, speaker, profile);
+            result = analysis.Analyze(upload.Bytes, upload.FileName, chosen, cancel, speaker, profile, mode);
         }
         catch (AudioFormatException e)
         {
@@ -120,6 +130,15 @@ public static partial class PredictionsApi
         Log.Created(log, prediction.Id, owner ?? "-", prediction.Model, prediction.Label, prediction.DurationSeconds, prediction.ProcessingMs);
         return TypedResults.Created($"/api/predictions/{prediction.Id}", prediction);
     }
+
+    /// <summary>The timeline a request asked for (null: the service's setting), or why it cannot be had.</summary>
+    internal static (TimelineMode? Mode, string? Problem) ParseTimeline(string? timeline) => timeline switch
+    {
+        null => (null, null),
+        "segments" => (TimelineMode.Segments, null),
+        "windows" => (TimelineMode.Windows, null),
+        _ => (null, $"unknown timeline '{timeline}'; available: segments, windows"),
+    };
 
     /// <param name="skip">Predictions to skip (default 0).</param>
     /// <param name="take">Page size, 1-200 (default 20).</param>

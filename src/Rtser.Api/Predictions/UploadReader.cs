@@ -8,11 +8,11 @@ using Rtser.Api.Problems;
 
 namespace Rtser.Api.Predictions;
 
-/// <summary>An uploaded file: its bytes, its name if the client gave one, and a model, speaker and language named in the form.</summary>
-public sealed record Upload(ReadOnlyMemory<byte> Bytes, string? FileName, string? Model, string? Speaker = null, string? Language = null);
+/// <summary>An uploaded file: its bytes, its name if the client gave one, and a model, speaker, language and timeline named in the form.</summary>
+public sealed record Upload(ReadOnlyMemory<byte> Bytes, string? FileName, string? Model, string? Speaker = null, string? Language = null, string? Timeline = null);
 
 /// <summary>
-/// Reads an upload as multipart/form-data (field "file", optional fields "model", "speaker" and "language") or as a raw audio body,
+/// Reads an upload as multipart/form-data (field "file", optional fields "model", "speaker", "language" and "timeline") or as a raw audio body,
 /// counting bytes as they arrive so an oversized body is refused without being held, whatever it declares.
 /// </summary>
 public static class UploadReader
@@ -92,6 +92,7 @@ public static class UploadReader
         string? model = null;
         string? speaker = null;
         string? language = null;
+        string? timeline = null;
         while (await reader.ReadNextSectionAsync(cancel) is { } section)
         {
             if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out ContentDispositionHeaderValue? disposition))
@@ -110,7 +111,7 @@ public static class UploadReader
 
                 fileName = CleanFileName(HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value);
             }
-            else if (name is "model" or "speaker" or "language")
+            else if (name is "model" or "speaker" or "language" or "timeline")
             {
                 if (await ReadRawAsync(section.Body, MaxFieldBytes, cancel) is not { } value)
                 {
@@ -127,15 +128,18 @@ public static class UploadReader
                     case "speaker":
                         speaker = text;
                         break;
-                    default:
+                    case "language":
                         language = text;
+                        break;
+                    default:
+                        timeline = text;
                         break;
                 }
             }
         }
 
         return file is { } bytes
-            ? (new Upload(bytes, fileName, model, speaker, language), null)
+            ? (new Upload(bytes, fileName, model, speaker, language, timeline), null)
             : (null, Problems.Problems.BadRequest("the form has no 'file' field; send the audio as a file in a field named 'file'"));
     }
 
