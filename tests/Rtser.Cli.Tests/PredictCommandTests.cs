@@ -115,6 +115,36 @@ public sealed class PredictCommandTests : IDisposable
     }
 
     [Fact]
+    public void Two_utterances_with_a_pause_print_two_segments_cut_in_the_pause_and_the_speech_weighted_overall_reading()
+    {
+        float[] speech = new WavDecoder().Decode16kFile(TestPaths.EspeakWav);
+        float[] signal = [.. speech, .. new float[24000], .. speech];
+        string file = Path.Combine(_temp, "two.wav");
+        File.WriteAllBytes(file, WavWriter.Pcm16(signal, 16000));
+        var extractor = new SpeechFeatureExtractor();
+        using var registry = ModelRegistry.Load(_models, extractor);
+        var predictor = new EmotionPredictor(extractor);
+        float[] decoded = new WavDecoder().Decode16kFile(file);
+        EmotionModel model = registry.Get("mlr-ravdess");
+
+        var (code, lines, err) = Run("predict", file, "--models", _models);
+
+        Assert.True(code == 0, err);
+        JsonElement e = JsonDocument.Parse(Assert.Single(lines)).RootElement;
+        Assert.Equal("mlr-ravdess", e.GetProperty("model").GetString());
+        JsonElement[] segments = [.. e.GetProperty("segments").EnumerateArray()];
+        Assert.Equal(2, segments.Length);
+        double cut = segments[0].GetProperty("end").GetDouble();
+        Assert.InRange(cut, speech.Length / 16000.0, (speech.Length / 16000.0) + 1.5);
+        EmotionPrediction[] parts = [predictor.Predict(model, decoded.AsSpan(0, (int)Math.Round(cut * 16000))), predictor.Predict(model, decoded.AsSpan((int)Math.Round(cut * 16000)))];
+        foreach (string label in model.Labels)
+        {
+            double expected = parts.Sum(p => p.SpeechSeconds * p.Probabilities[label]) / parts.Sum(p => p.SpeechSeconds);
+            Assert.Equal(expected, e.GetProperty("probabilities").GetProperty(label).GetDouble(), 1e-4); // printed to 4 places
+        }
+    }
+
+    [Fact]
     public void A_broken_file_gets_an_error_line_and_the_others_are_still_scored()
     {
         File.WriteAllText(Path.Combine(_temp, "a-broken.wav"), "RIFF....WAVEnothing");

@@ -9,7 +9,7 @@ namespace Rtser.Cli.Commands;
 /// <summary>
 /// <c>predict files-or-folders... [--language en|de] [--model id] [--models dir]</c>: one JSON line per file (folders are walked
 /// for .wav files; named files may be any format the service reads), from the same decoder, extractor and
-/// timeline analysis the service runs: the overall label comes from the speech windows, as in the service. A file that cannot be read gets a line with its error
+/// analysis the service runs: the overall label comes from the recording's utterance segments, each scored whole, as in the service. A file that cannot be read gets a line with its error
 /// and the exit code becomes 1; the other files are still scored. Without --model, the language's default model (the
 /// card recommended for it, as in the service) answers; the language is English unless --language says otherwise.
 /// A speaker-adapted model (cnn-rnn-spk-*) takes each folder as one speaker: a file is scored against the profile of
