@@ -27,9 +27,10 @@ public sealed class UploadTests(WebAppFixture app)
         await Expect(page.Locator("#result-label")).ToContainTextAsync("confidence");
         await Expect(page.Locator("#result-bars li")).ToHaveCountAsync(7);
         await Expect(page.Locator("#result-source")).ToContainTextAsync("five-sentences.wav");
-        // 10 s in 2 s windows every 0.5 s: 17 windows, each a bar on the timeline and a row of its table.
-        await Expect(page.Locator("#result-timeline svg rect.seg")).ToHaveCountAsync(17);
-        await Expect(page.Locator("#segments-table tbody tr")).ToHaveCountAsync(17);
+        // Two sentences with 0.8 s of silence after each: two utterance segments, each a bar on the timeline and a row of its table.
+        await Expect(page.Locator("#result-timeline svg rect.seg")).ToHaveCountAsync(2);
+        await Expect(page.Locator("#segments-table tbody tr")).ToHaveCountAsync(2);
+        await Expect(page.Locator("#result-timeline svg")).ToHaveAttributeAsync("aria-label", new Regex("2 segments$"));
 
         // Playback moves the cursor over the timeline.
         await Expect(page.Locator("#result-audio")).ToBeVisibleAsync();

@@ -69,21 +69,24 @@ function segmentTitle(s) {
 }
 
 /**
- * The timeline of one prediction. Overlapping windows are shown each in the stretch of audio nearest its
- * centre, so the bars tile the whole recording. `onSeek(t)` is called when the chart is clicked.
+ * The timeline of one prediction. Utterance segments tile the recording and are drawn as they are; overlapping
+ * windows (timeline=windows, older predictions) are shown each in the stretch of audio nearest its centre, so
+ * the bars tile the whole recording too. `onSeek(t)` is called when the chart is clicked.
  */
 export function predictionTimeline(container, prediction, onSeek) {
   const segments = prediction.segments ?? [];
   const duration = Math.max(prediction.durationSeconds || 0, ...segments.map((s) => s.end), 0.1);
+  const tiled = segments.every((s, i) => i === 0 || s.start >= segments[i - 1].end - 1e-6);
   const mids = segments.map((s) => (s.start + s.end) / 2);
   const items = segments.map((s, i) => ({
-    from: i === 0 ? 0 : (mids[i - 1] + mids[i]) / 2,
-    to: i === segments.length - 1 ? duration : (mids[i] + mids[i + 1]) / 2,
+    from: tiled ? s.start : i === 0 ? 0 : (mids[i - 1] + mids[i]) / 2,
+    to: tiled ? s.end : i === segments.length - 1 ? duration : (mids[i] + mids[i + 1]) / 2,
     label: s.label,
     confidence: s.confidence,
     title: segmentTitle(s),
   }));
-  const summary = `Emotion timeline over ${duration.toFixed(1)} seconds, ${segments.length} windows`;
+  const unit = tiled ? 'segment' : 'window';
+  const summary = `Emotion timeline over ${duration.toFixed(1)} seconds, ${segments.length} ${unit}${segments.length === 1 ? '' : 's'}`;
   let cursor = null;
   let state = draw(container, items, 0, duration, cursor, summary);
   const redraw = () => { state = draw(container, items, 0, duration, cursor, summary); };
