@@ -204,12 +204,12 @@ EOF
 # ---------------------------------------------------------------- 5. scaling
 log "5. scaling"
 {
-echo "### Scaling with audio length (EmotionAnalyzer: 2 s windows every 0.5 s, cnn-rnn-emodb; one process per length)"
+echo "### Scaling with audio length (EmotionAnalyzer: utterance segments, cnn-rnn-emodb; one process per length)"
 echo
-echo "WAV bytes of joined EmoDB speech -> decode -> timeline -> overall, warm; time is the fastest of 3 runs. Peak RSS is the process's"
+echo "WAV bytes of joined EmoDB speech -> decode -> segments -> overall, warm; time is the fastest of 3 runs. Peak RSS is the process's"
 echo "high-water mark during the first run (reset just before it), above its RSS before it; the input WAV (16-bit) is already in memory."
 echo
-echo "| audio | windows | time ms | ms per audio second | peak RSS above before MiB | float signal MiB | allocated MiB |"
+echo "| audio | segments | time ms | ms per audio second | peak RSS above before MiB | float signal MiB | allocated MiB |"
 echo "|---:|---:|---:|---:|---:|---:|---:|"
 for s in 1 10 60 600; do
   dotnet "$PERF" scale --seconds "$s" --dir "$EMODB" | /usr/bin/python3 -c '
@@ -217,7 +217,7 @@ import json, sys
 r = json.loads(sys.stdin.read())
 s = r["seconds"]
 label = "%.0f s" % s if s < 60 else "%.0f min" % (s / 60)
-print("| %s | %d | %.1f | %.2f | %.1f | %.1f | %.1f |" % (label, r["windows"], r["ms"], r["ms_per_audio_second"],
+print("| %s | %d | %.1f | %.2f | %.1f | %.1f | %.1f |" % (label, r["segments"], r["ms"], r["ms_per_audio_second"],
       r["peak_above_before_mib"], s * 16000 * 4 / 1048576, r["allocated_mib"]))'
 done
 echo

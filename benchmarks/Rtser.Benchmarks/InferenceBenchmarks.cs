@@ -41,7 +41,7 @@ public class InferenceBenchmarks
         return new EmotionPredictor(_extractor).Predict(_model!, audio.Samples).Label;
     }
 
-    /// <summary>What the service does with a 3 s upload: decode, then the 2 s / 0.5 s timeline (3 windows) and overall label.</summary>
+    /// <summary>What the service does with a 3 s upload: decode, then its utterance segments (one, the whole clip) and overall label.</summary>
     [Benchmark]
     public string ServiceAnalysis3s()
     {

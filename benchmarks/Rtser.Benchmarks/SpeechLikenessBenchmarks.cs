@@ -6,9 +6,9 @@ using Rtser.Inference;
 namespace Rtser.Benchmarks;
 
 /// <summary>
-/// What the speech-likeness check adds: its measures on the features of a 2 s window of speech (the timeline's
+/// What the speech-likeness check adds: its measures on the features of a 2 s window of speech (live mode's
 /// unit) beside extracting those features (without prosody), and the service's analysis of a 3 s clip of speech
-/// (5 windows) with the check on and off.
+/// (one utterance segment) with the check on and off.
 /// </summary>
 [MemoryDiagnoser]
 public class SpeechLikenessBenchmarks

@@ -7,7 +7,7 @@ using Rtser.Inference;
 namespace Rtser.Perf;
 
 /// <summary>
-/// The service's analysis of one recording of a given length (WAV bytes -> decode -> 2 s / 0.5 s timeline -> overall),
+/// The service's analysis of one recording of a given length (WAV bytes -> decode -> utterance segments -> overall),
 /// in a fresh process per length: time (fastest of --repeat runs), and for the first run the peak RSS during the
 /// analysis above the RSS before it and the bytes allocated.
 /// </summary>
@@ -57,7 +57,7 @@ internal static class ScaleCommand
         {
             seconds,
             model = modelId,
-            windows = result.Segments.Count,
+            segments = result.Segments.Count,
             ms,
             ms_per_audio_second = ms / seconds,
             wav_mib = wav.Length / 1048576.0,
