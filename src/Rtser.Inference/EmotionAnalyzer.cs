@@ -148,16 +148,8 @@ public sealed class EmotionAnalyzer
         var segments = new EmotionSegment[bounds.Count];
         for (int done = 0; done < bounds.Count; done += EmotionPredictor.MaxBatch)
         {
-            // A batch at a time: at most 16 segments' features (each at most MaxSegmentSeconds) are held at once.
             int count = Math.Min(EmotionPredictor.MaxBatch, bounds.Count - done);
-            var features = new SpeechFeatures[count];
-            for (int k = 0; k < count; k++)
-            {
-                cancel.ThrowIfCancellationRequested();
-                SegmentBounds b = bounds[done + k];
-                features[k] = Extractor.Extract(samples16k.Slice((int)(b.Start - offset), (int)b.Length), prosody);
-            }
-
+            SpeechFeatures[] features = ExtractBatch(samples16k, offset, bounds, done, count, prosody, cancel);
             cancel.ThrowIfCancellationRequested();
             EmotionPrediction[] predictions = PredictCollecting(model, features, speakerMean, profileModel, statistics);
             for (int k = 0; k < count; k++)
@@ -168,6 +160,23 @@ public sealed class EmotionAnalyzer
         }
 
         return segments;
+    }
+
+    /// <summary>
+    /// The features of <paramref name="count"/> segments from <paramref name="from"/> on: a batch at a time, so at
+    /// most 16 segments' features (each at most MaxSegmentSeconds) are held at once.
+    /// </summary>
+    private SpeechFeatures[] ExtractBatch(ReadOnlySpan<float> samples16k, long offset, IReadOnlyList<SegmentBounds> bounds, int from, int count, bool prosody, CancellationToken cancel)
+    {
+        var features = new SpeechFeatures[count];
+        for (int k = 0; k < count; k++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            SegmentBounds b = bounds[from + k];
+            features[k] = Extractor.Extract(samples16k.Slice((int)(b.Start - offset), (int)b.Length), prosody);
+        }
+
+        return features;
     }
 
     /// <summary>The sliding windows' readings, the timeline live mode shows, for <see cref="TimelineMode.Windows"/>.</summary>
@@ -185,21 +194,17 @@ public sealed class EmotionAnalyzer
         return windows;
     }
 
-    /// <summary>
-    /// One window scored as a single clip; <paramref name="startSample"/> places it in the recording. With
-    /// <paramref name="profileModel"/> the window's profile statistics (if it holds speech) go to
-    /// <paramref name="statistics"/>, from the same features, as <see cref="Analyze"/> collects them.
-    /// </summary>
-    public EmotionSegment Score(EmotionModel model, ReadOnlySpan<float> window, long startSample, float[]? speakerMean = null, EmotionModel? profileModel = null, List<float[]>? statistics = null)
+    /// <summary>One window (a live reading) scored as a single clip; <paramref name="startSample"/> places it in the recording.</summary>
+    public EmotionSegment Score(EmotionModel model, ReadOnlySpan<float> window, long startSample, float[]? speakerMean = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        SpeechFeatures f = _predictor.Extractor.Extract(window, model.UsesProsody || (statistics is not null && profileModel?.UsesProsody == true));
-        return ToSegment(PredictCollecting(model, [f], speakerMean, profileModel, statistics)[0], startSample, window.Length);
+        SpeechFeatures f = _predictor.Extractor.Extract(window, model.UsesProsody);
+        return ToSegment(_predictor.Predict(model, f, speakerMean), startSample, window.Length);
     }
 
     /// <summary>
-    /// The predictions for the windows' features; with <paramref name="profileModel"/> and <paramref name="statistics"/>
-    /// their profile statistics (windows with speech) join <paramref name="statistics"/>: from the same run when the
+    /// The predictions for the segments' features; with <paramref name="profileModel"/> and <paramref name="statistics"/>
+    /// their profile statistics (segments with speech) join <paramref name="statistics"/>: from the same run when the
     /// adapted model itself answers against a profile, else from a run of <paramref name="profileModel"/>.
     /// </summary>
     private EmotionPrediction[] PredictCollecting(EmotionModel model, SpeechFeatures[] features, float[]? speakerMean, EmotionModel? profileModel, List<float[]>? statistics)
@@ -232,16 +237,10 @@ public sealed class EmotionAnalyzer
         ArgumentNullException.ThrowIfNull(model);
         IReadOnlyList<SegmentBounds> bounds = Segment(samples16k, cancel).Segments;
         var rows = new List<float[]>();
-        foreach (SegmentBounds[] chunk in bounds.Chunk(EmotionPredictor.MaxBatch))
+        for (int done = 0; done < bounds.Count; done += EmotionPredictor.MaxBatch)
         {
-            var features = new SpeechFeatures[chunk.Length];
-            for (int k = 0; k < chunk.Length; k++)
-            {
-                cancel.ThrowIfCancellationRequested();
-                features[k] = Extractor.Extract(samples16k.Slice((int)chunk[k].Start, (int)chunk[k].Length), model.UsesProsody);
-            }
-
-            _predictor.AddStatistics(model, features, rows);
+            int count = Math.Min(EmotionPredictor.MaxBatch, bounds.Count - done);
+            _predictor.AddStatistics(model, ExtractBatch(samples16k, 0, bounds, done, count, model.UsesProsody, cancel), rows);
         }
 
         return rows;

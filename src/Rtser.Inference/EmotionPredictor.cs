@@ -44,9 +44,9 @@ public sealed class EmotionPredictor(SpeechFeatureExtractor extractor, SpeechLik
     public EmotionPrediction Predict(EmotionModel model, SpeechFeatures f, float[]? speakerMean = null) => PredictMany(model, [f], speakerMean)[0];
 
     /// <summary>
-    /// The decisions for several utterances (a timeline's windows), the ones with speech scored in one batch;
-    /// <paramref name="speakerMean"/> is the speaker's profile for a model that adapts to the speaker, which then
-    /// also appends the utterance statistics of the windows with speech to <paramref name="statistics"/> (from the
+    /// The decisions for several utterances (a recording's segments or windows), the ones with speech scored in one
+    /// batch; <paramref name="speakerMean"/> is the speaker's profile for a model that adapts to the speaker, which
+    /// then also appends the utterance statistics of the ones with speech to <paramref name="statistics"/> (from the
     /// same runs) when given.
     /// </summary>
     public EmotionPrediction[] PredictMany(EmotionModel model, IReadOnlyList<SpeechFeatures> items, float[]? speakerMean = null, List<float[]>? statistics = null)
