@@ -59,6 +59,22 @@ public sealed class CorpusSegmentTests(ITestOutputHelper output) : IDisposable
         Assert.All(whole.Probabilities, kv => Assert.Equal(kv.Value, served.Overall.Probabilities[kv.Key], 1e-5));
     }
 
+    [CorpusTheory]
+    [InlineData("cnn-rnn-spk-ravdess", "ravdess/Actor_02/03-01-05-02-01-01-02.wav")]
+    [InlineData("cnn-rnn-spk-ravdess", "ravdess/Actor_11/03-01-03-01-02-02-11.wav")]
+    [InlineData("cnn-rnn-spk-ravdess", "ravdess/Actor_17/03-01-08-02-02-01-17.wav")]
+    public void A_corpus_clip_adds_its_whole_clip_statistics_to_its_speakers_profile(string model, string clip)
+    {
+        EmotionModel m = _models.Get(model);
+        float[] samples = new WavDecoder().Decode16kFile(Path.Combine(TestPaths.Datasets, clip));
+
+        float[] added = new EmotionAnalyzer(new EmotionPredictor(_extractor)).ProfileStatistics(m, samples)!;
+        float[] whole = m.StatisticsMany([_extractor.Extract(samples, m.UsesProsody)])[0];
+
+        Assert.True(samples.Length > 3 * 16000); // longer than a 2 s window: the windows averaged several
+        Assert.Equal(whole, added);
+    }
+
     [CorpusFact]
     public void Nearly_every_corpus_clip_is_one_segment()
     {
