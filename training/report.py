@@ -89,6 +89,44 @@ def plot_confusion(cm, labels, title, path):
     plt.close(fig)
 
 
+def _served_table(corpus, rs, served_dir, runs_dir, summary):
+    """The served path (rtser evaluate with each fold's model, training/served.py) beside the Python figures, clean
+    and under each degraded condition: the table the service is held to."""
+    from . import served as servedlib
+    found = servedlib.load_all(served_dir)
+    rows = [(r, found[(r["name"], corpus)]) for r in rs if (r["name"], corpus) in found]
+    if not rows:
+        return []
+    conds = [c for c in servedlib.CONDITIONS if c != "clean" and any(c in s["conditions"] for _, s in rows)]
+    lines = [f"### {corpus}: through the served C# path, held-out speakers, by condition (UAR %)", "",
+             "Each fold's model (training/fold_models.py) scores that fold's test speakers through `rtser evaluate`: "
+             "the decoding, segmentation and scoring the service and `rtser predict` run. Clean is the corpus as it "
+             "is; the other columns degrade only the test speakers' audio (tools/degrade.py), never seen in "
+             "training; `joined` joins each test speaker's recordings into one long recording (1 s pauses) and reads "
+             "each recording's label off its timeline. Agreement = recordings given the same label as the Python "
+             "evaluation (for a model with a speaker profile: the profile of all other recordings of the speaker, both "
+             "paths). Worst gap = the largest drop from clean among the degraded conditions.", "",
+             "| model | Python UAR | served clean | agreement | " + " | ".join(servedlib.CONDITION_TITLES[c] for c in conds)
+             + " | worst gap |", "|---|---|---|---|" + "---|" * len(conds) + "---|"]
+    for r, sv in rows:
+        c = sv["conditions"]
+        clean = c.get("clean")
+        from . import runs as runstore
+        full = runstore.load(os.path.join(runs_dir, f"{r['name']}__{corpus}.json"))
+        agree, _ = servedlib.agreement(sv, full) if clean else (None, None)
+        py_uar = servedlib.python_predictions(full)[1]
+        gaps = [clean["uar_mean"] - c[k]["uar_mean"] for k in conds if clean and k in c and k != "joined"]
+        lines.append(f"| {r['config'].get('title', r['name'])} | {_pct(py_uar)} "
+                     f"| {_pct(clean['uar_mean']) + ' ± ' + _pct(clean['uar_sd']) if clean else ''} "
+                     f"| {f'{agree * 100:.1f} %' if clean else ''} | "
+                     + " | ".join(_pct(c[k]["uar_mean"]) if k in c else "" for k in conds)
+                     + f" | {_pct(max(gaps)) if gaps else ''} |")
+        summary.append({"served": r["name"], "corpus": corpus,
+                        "uar_by_condition": {k: v["uar_mean"] for k, v in c.items()},
+                        **({"agreement": agree} if clean else {})})
+    return lines + [""]
+
+
 def write(runs_dir, results_dir, models_dir=None, log=print):
     from . import runs as runstore
     runs = runstore.load_all(runs_dir, arrays=False)  # the report reads no per-recording arrays
@@ -135,6 +173,7 @@ def write(runs_dir, results_dir, models_dir=None, log=print):
                                 "member_uar_sd": r["member_uar_sd"]} if r.get("members") else {}),
                             "extra_training_files": r.get("n_extra_training_files", 0)})
         lines.append("")
+        lines += _served_table(corpus, rs, os.path.join(results_dir, "served"), runs_dir, summary)
         # with vs without prosody: "<base>_prosody" (and "<base>_prosody_only") against "<base>", same folds
         by_name = {r["name"]: r for r in rs}
         pairs = []
@@ -192,9 +231,12 @@ def write(runs_dir, results_dir, models_dir=None, log=print):
                              + " / ".join(_pct(m["uar_mean"]) for m in ms)
                              + f", mean {_pct(r['member_uar_mean'])} ± {_pct(r['member_uar_sd'])} (sd over seeds)")
             if r.get("n_extra_training_files") and r["config"].get("perturbed"):
-                lines.append(f"- **{r['config'].get('title', r['name'])}**: + {r['n_extra_training_files']} speed-perturbed "
-                             f"copies ({', '.join(r['config']['perturbed'])}) of the training speakers' recordings in every "
-                             "fold, one version of each recording drawn per epoch (never a copy of a test speaker)")
+                lines.append(f"- **{r['config'].get('title', r['name'])}**: + {r['n_extra_training_files']} "
+                             f"copies ({', '.join(r['config']['perturbed'])}: speed-perturbed `sp*`, degraded `aug*`, "
+                             "joined `cat`) of the training speakers' recordings in every fold"
+                             + (", one version of each recording drawn per epoch" if r["config"]["kind"] == "torch"
+                                else ", all of them training rows")
+                             + " (never a copy of a test speaker)")
             elif r.get("n_extra_training_files"):
                 lines.append(f"- **{r['config'].get('title', r['name'])}**: + {r['n_extra_training_files']} training "
                              f"files from {', '.join(c for c in r['config'].get('extra_corpora', []) if c != corpus)} in every fold "
