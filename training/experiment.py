@@ -110,7 +110,7 @@ def with_copies(corpus, features_dir, cfg, folds):
     from . import data
     merged = data.merge(corpus, data.load_perturbed(features_dir, cfg["perturbed"]))
     # baselines train on every non-test speaker; torch models with a validation speaker keep its copies out
-    with_val = cfg["kind"] != "torch" or not cfg["train"].get("validation", True)
+    with_val = cfg.get("kind", "torch") != "torch" or not cfg["train"].get("validation", True)
     add_copies(folds, merged.speakers, corpus.n, with_val=with_val)
     return merged
 

@@ -35,7 +35,6 @@ from .experiment import fold_model_path
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
-DEGRADED = ("aug1", "aug2")
 
 
 class _Linear:
@@ -48,18 +47,18 @@ class _Linear:
         return X @ self.W + self.b
 
 
-def fit_detector(X_clean, X_degraded, seed=1):
+def fit_detector(X_clean, X_degraded, seed=1, C=0.1):
     """A pipeline dict for onnx_stats.build('mlr', ...) whose probabilities are [P(clean), P(degraded)]."""
     from sklearn.linear_model import LogisticRegression
     from .baselines import Standardizer
     X = np.concatenate([X_clean, X_degraded])
     y = np.r_[np.zeros(len(X_clean)), np.ones(len(X_degraded))]
     std = Standardizer().fit(X)
-    lr = LogisticRegression(C=0.1, max_iter=5000, class_weight="balanced", random_state=seed).fit(std(X), y)
+    lr = LogisticRegression(C=C, max_iter=5000, class_weight="balanced", random_state=seed).fit(std(X), y)
     W = np.zeros((X.shape[1], 2))
     W[:, 1] = lr.coef_[0]
     return {"std": std, "cols": np.arange(X.shape[1]), "model": _Linear(W, np.array([0.0, lr.intercept_[0]])),
-            "params": {"C": 0.1}, "k": X.shape[1]}
+            "params": {"C": C}, "k": X.shape[1]}
 
 
 def degraded_probability(pipe, X):
@@ -166,14 +165,16 @@ def _fold_probabilities(name, corpus, k, run, te):
 FOLDS = "/work/folds"
 
 
-def evaluate(clean_name, robust_name, features_root, folds_root, runs_dir, log=print, corpus_name="emodb"):
-    """The routed model on the folds, from the two evaluations' fold models; saves its run and fold graphs."""
+def evaluate(cfg, features_root, folds_root, runs_dir, log=print, corpus_name="emodb"):
+    """The routed model of config cfg (configs/<clean>_routed.json: kind "routed", clean, robust) on the folds, from
+    the two evaluations' fold models; saves its run and fold graphs."""
     from . import data, metrics
     from . import folds as foldlib
     global FOLDS
     FOLDS = folds_root
+    clean_name, robust_name, name = cfg["clean"], cfg["robust"], cfg["name"]
     corpus = data.load(os.path.join(features_root, corpus_name))
-    copies = [data.load(os.path.join(features_root, f"{corpus_name}_{t}")) for t in DEGRADED]
+    copies = [data.load(os.path.join(features_root, f"{corpus_name}_{t}")) for t in cfg["degraded_copies"]]
     X = _statistics(corpus)
     Xd = [_statistics(c) for c in copies]
     for c in copies:
@@ -183,14 +184,13 @@ def evaluate(clean_name, robust_name, features_root, folds_root, runs_dir, log=p
     folds = foldlib.make_folds(corpus.speakers)
     P = np.full((corpus.n, len(corpus.labels)), np.nan)
     D = np.full(corpus.n, np.nan)
-    name = f"{clean_name}_routed"
     out_dir = os.path.join(folds_root, name, corpus_name)
     os.makedirs(out_dir, exist_ok=True)
     fold_results, manifest_folds = [], []
     for fo in folds:
         k, te = fo["fold"], fo["test"]
         tr = np.concatenate([fo["train"], fo["val"]])
-        det = fit_detector(X[tr], np.concatenate([x[tr] for x in Xd]))
+        det = fit_detector(X[tr], np.concatenate([x[tr] for x in Xd]), C=cfg["detector"]["C"])
         d = degraded_probability(det, X[te])
         pc = _fold_probabilities(clean_name, corpus, k, run_c, te)
         pr = _fold_probabilities(robust_name, corpus, k, run_r, te)
@@ -218,11 +218,6 @@ def evaluate(clean_name, robust_name, features_root, folds_root, runs_dir, log=p
     with open(os.path.join(out_dir, "manifest.json"), "w") as f:
         json.dump({"config": name, "corpus": corpus_name, "modelId": mid, "labels": corpus.labels,
                    "folds": manifest_folds}, f, indent=1)
-    cfg = {"name": name, "kind": "routed", "title": f"{run_c['config'].get('title', clean_name)}, routed: a channel "
-           f"detector sends degraded audio to {robust_name}", "priority": run_c["config"].get("priority", 5),
-           "clean": clean_name, "robust": robust_name, "degraded_copies": list(DEGRADED),
-           "feature_set": run_c["config"].get("feature_set", "all"), "prosody": True,
-           "compare": {"with": clean_name, "what": "a channel detector routing degraded audio to the model trained on degraded copies vs the clean model alone"}}
     out = {"name": name, "corpus": corpus_name, "config": cfg, "labels": corpus.labels, "n_files": corpus.n,
            "n_folds": len(folds), "seconds": 0.0, "aggregate": metrics.aggregate(fold_results, corpus.labels),
            "folds": fold_results, "fold_meta": [{} for _ in folds], "predictions": P.argmax(1).tolist(),
@@ -235,16 +230,18 @@ def evaluate(clean_name, robust_name, features_root, folds_root, runs_dir, log=p
     return out
 
 
-def export(clean_cfg_path, robust_cfg_path, features, runs_dir, models_dir, log=print):
+def export(cfg, features, runs_dir, models_dir, log=print):
     """models/<id>.onnx becomes the routed graph: the clean model already exported there, the robust config exported
     now (to a temporary folder) and a detector fitted on every speaker; the card and parity file follow."""
     from . import data, stats
-    from .experiment import load_config
+    from . import config
     from .export import export as export_model
     from .run_all import corpus_config
     corpus = data.load(features)
-    ccfg = corpus_config(load_config(clean_cfg_path), corpus.name)
-    rcfg = corpus_config(load_config(robust_cfg_path), corpus.name)
+    ccfg = corpus_config(config.by_name(cfg["clean"]), corpus.name)
+    rcfg = corpus_config(config.by_name(cfg["robust"]), corpus.name)
+    for c in (ccfg, rcfg):
+        c.pop("_path", None)
     mid = ccfg["export"].format(corpus=corpus.name)
     card_path = os.path.join(models_dir, f"{mid}.json")
     with open(card_path) as f:
@@ -254,9 +251,9 @@ def export(clean_cfg_path, robust_cfg_path, features, runs_dir, models_dir, log=
     tmp = tempfile.mkdtemp(prefix="rtser-robust-")
     try:
         rcard = export_model(rcfg, features, runs_dir, tmp, os.path.join(tmp, "checkpoints"),
-                             command=f"python3 -m training.export --config {robust_cfg_path} --features {features}", log=log)
-        copies = [data.load(f"{os.path.abspath(features)}_{t}") for t in DEGRADED]
-        det = fit_detector(_statistics(corpus), np.concatenate([_statistics(c) for c in copies]))
+                             command=f"python3 -m training.route --config {cfg['name']} --corpus {corpus.name} --export", log=log)
+        copies = [data.load(f"{os.path.abspath(features)}_{t}") for t in cfg["degraded_copies"]]
+        det = fit_detector(_statistics(corpus), np.concatenate([_statistics(c) for c in copies]), C=cfg["detector"]["C"])
         onnx_path = os.path.join(models_dir, f"{mid}.onnx")
         routed = compose(onnx.load(onnx_path), onnx.load(os.path.join(tmp, f"{mid}.onnx")), detector_graph(det, corpus),
                          corpus.labels, f"RTSER {mid} (routed)")
@@ -278,7 +275,7 @@ def export(clean_cfg_path, robust_cfg_path, features, runs_dir, models_dir, log=
     par["note"] += "; routed: (1 - degraded) * clean + degraded * robust, each from its training framework"
     with open(par_path, "w") as f:
         json.dump(par, f)
-    run_path = os.path.join(runs_dir, f"{ccfg['name']}_routed__{corpus.name}.json")
+    run_path = os.path.join(runs_dir, f"{cfg['name']}__{corpus.name}.json")
     routed_run = runs.load(run_path, arrays=False) if os.path.exists(run_path) else None
     card["outputs"] = card["outputs"] + [{"name": "degraded", "shape": [1, 1],
                                           "note": "the channel detector's P(degraded): the robust model's weight"}]
@@ -288,8 +285,8 @@ def export(clean_cfg_path, robust_cfg_path, features, runs_dir, models_dir, log=
                         if rcard.get("evaluation") else None,
                         "perturbedTrainingFiles": rcard.get("perturbedTrainingFiles")},
         "detector": {"kind": "logistic regression on the utterance statistics (MFCC statistics, ms_stats, prosody_stats)",
-                     "trainedOn": f"every speaker's recordings (clean) against their degraded copies {list(DEGRADED)} "
-                                  "(tools/degrade.py)", "C": 0.1},
+                     "trainedOn": f"every speaker's recordings (clean) against their degraded copies {cfg['degraded_copies']} "
+                                  "(tools/degrade.py)", "C": cfg["detector"]["C"]},
         "note": "probabilities = (1 - d) * clean + d * robust, d = P(degraded); the clean model answers clean "
                 "audio as before, the model trained also on degraded copies answers phone lines, noise and rooms"}
     card["parameters"] = int(card["parameters"]) + int(rcard["parameters"]) + 2 * int(det["k"])
@@ -298,6 +295,7 @@ def export(clean_cfg_path, robust_cfg_path, features, runs_dir, models_dir, log=
         a = routed_run["aggregate"]
         card["evaluation"] = dict(card["evaluation"] or {}, uarMean=a["uar_mean"], uarSd=a["uar_sd"],
                                   accuracyMean=a["accuracy_mean"], accuracySd=a["accuracy_sd"],
+                                  uarMin=a["uar_min"], uarMax=a["uar_max"],
                                   perFoldUar=[f["uar"] for f in routed_run["folds"]],
                                   perClass=a["per_class"], confusion=a["confusion"],
                                   routedNote=f"the routed model ({run_path.split('/')[-1]}); cleanOnly = the clean model alone")
@@ -310,8 +308,7 @@ def export(clean_cfg_path, robust_cfg_path, features, runs_dir, models_dir, log=
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--clean", required=True)
-    ap.add_argument("--robust", required=True)
+    ap.add_argument("--config", required=True, help="a routed config's name (configs/<clean>_routed.json) or path")
     ap.add_argument("--corpus", required=True)
     ap.add_argument("--features-root", default="/work/features")
     ap.add_argument("--folds", default="/work/folds")
@@ -319,14 +316,15 @@ def main():
     ap.add_argument("--models", default=os.path.join(REPO, "models"))
     ap.add_argument("--export", action="store_true")
     a = ap.parse_args()
+    from . import config
+    from .run_all import corpus_config
+    cfg = corpus_config(config.load(a.config) if a.config.endswith(".json") else config.by_name(a.config), a.corpus)
+    cfg.pop("_path", None)
+    log = lambda s: print(s, flush=True)
     if a.export:
-        cfgs = os.path.join(HERE, "configs")
-        export(os.path.join(cfgs, f"{a.clean}.json"), os.path.join(cfgs, f"{a.robust}.json"),
-               os.path.join(a.features_root, a.corpus), a.runs, a.models, log=lambda s: print(s, flush=True))
-        return
-    evaluate(a.clean, a.robust, a.features_root, a.folds, a.runs, log=lambda s: print(s, flush=True),
-             corpus_name=a.corpus)
-
+        export(cfg, os.path.join(a.features_root, a.corpus), a.runs, a.models, log=log)
+    else:
+        evaluate(cfg, a.features_root, a.folds, a.runs, log=log, corpus_name=a.corpus)
 
 if __name__ == "__main__":
     main()

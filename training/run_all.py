@@ -148,7 +148,7 @@ def main():
     runs_dir = os.path.join(a.results, "runs")
     cfg_dir = os.path.join(a.results, "resolved_configs")
     os.makedirs(cfg_dir, exist_ok=True)
-    jobs = []
+    jobs, routed = [], []
     for c in cfgs:
         for corpus in corpora:
             if corpus not in c.get("corpora", ["emodb", "ravdess"]):
@@ -163,6 +163,13 @@ def main():
             with open(rc_path, "w") as f:
                 json.dump(rc, f, indent=1)
             out = os.path.join(runs_dir, f"{c['name']}__{corpus}.json")
+            if c["kind"] == "routed":  # needs both halves' fold models (--fold-models); after the other evaluations
+                if a.fold_models:
+                    routed.append((f"route {c['name']}/{corpus}",
+                                   [py, "-m", "training.route", "--config", rc_path, "--corpus", corpus, "--features-root",
+                                    a.features_root, "--folds", a.fold_models, "--runs", runs_dir],
+                                   os.path.join(a.results, "logs", f"{c['name']}__{corpus}.log")))
+                continue
             from .experiment import fold_model_path
             from .fold_models import member_names
             folds_missing = a.fold_models and not os.path.exists(
@@ -181,6 +188,8 @@ def main():
     if not a.no_eval and jobs:
         log(f"{len(jobs)} evaluation jobs, {a.jobs} at a time")
         failed += run_jobs(jobs, a.jobs, log)
+    if not a.no_eval and routed:
+        failed += run_jobs(routed, a.jobs, log)
     from . import report
     report.write(runs_dir, a.results, models_dir=a.models, log=log)
     if a.fold_models and not a.no_eval:
@@ -188,12 +197,14 @@ def main():
                [py, "-m", "training.fold_models", "--config", os.path.join(cfg_dir, f"{c['name']}__{corpus}.json"),
                 "--features", features_dir(a.features_root, corpus, c), "--saved", a.fold_models, "--models", a.models],
                os.path.join(a.results, "logs", f"folds_{c['name']}__{corpus}.log"))
-              for c in cfgs if c.get("export") for corpus in corpora
-              if corpus in c.get("export_corpora", c.get("corpora", ["emodb", "ravdess"]))
+              # every evaluated config that names a model id (its card is the fold cards' template), exported or
+              # not (a routed config's robust half has "export_corpora": [])
+              for c in cfgs if c.get("export") and c["kind"] != "routed" for corpus in corpora
+              if corpus in c.get("corpora", ["emodb", "ravdess"])
               and os.path.exists(os.path.join(cfg_dir, f"{c['name']}__{corpus}.json"))]
         failed += run_jobs(fm, a.jobs, log)
     if not a.no_export:
-        ex = []
+        ex, ex_routed = [], []
         for c in cfgs:
             if not c.get("export"):
                 continue
@@ -204,6 +215,12 @@ def main():
                 if not os.path.exists(os.path.join(feat, "index.json")):
                     continue
                 rc_path = os.path.join(cfg_dir, f"{c['name']}__{corpus}.json")
+                if c["kind"] == "routed":  # composed over the clean model's export, so after it
+                    ex_routed.append((f"export {c['name']}/{corpus}",
+                                      [py, "-m", "training.route", "--config", rc_path, "--corpus", corpus, "--export",
+                                       "--features-root", a.features_root, "--runs", runs_dir, "--models", a.models],
+                                      os.path.join(a.results, "logs", f"export_{c['name']}__{corpus}.log")))
+                    continue
                 argv = [py, "-m", "training.export", "--config", rc_path, "--features", feat, "--runs", runs_dir,
                         "--models", a.models, "--checkpoints", a.checkpoints]
                 if a.smoke:
@@ -211,6 +228,7 @@ def main():
                 ex.append((f"export {c['name']}/{corpus}", argv,
                            os.path.join(a.results, "logs", f"export_{c['name']}__{corpus}.log")))
         failed += run_jobs(ex, a.jobs, log)
+        failed += run_jobs(ex_routed, a.jobs, log)
         if not a.smoke:
             report.write(runs_dir, a.results, models_dir=a.models, log=log)
             ortcheck(a.models, os.path.join(a.results, "ortcheck.txt"), log)
