@@ -89,6 +89,18 @@ def prosody_of(corpus, i):
     return corpus.prosody_stats[i] if corpus.has_prosody else None
 
 
+def segment_margin(corpus):
+    """The silence its clips keep around speech: the median over clips of the mean of their leading and trailing
+    non-speech (vad) time, seconds. The service cuts long recordings into segments with this margin for the model
+    (card segmentMarginSeconds), because the utterance statistics count that silence."""
+    m = []
+    for v in corpus.vad:
+        s = np.flatnonzero(np.asarray(v) > 0)
+        if len(s):
+            m.append((s[0] + len(v) - 1 - s[-1]) / 2 * corpus.mfcc_shift)
+    return round(float(np.median(m)), 3) if m else None
+
+
 def tensor_json(a):
     a = np.asarray(a, dtype=np.float32)
     return {"shape": list(a.shape), "data": [float(x) for x in a.ravel()]}
@@ -435,7 +447,7 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
         "features": {"sampleRate": corpus.index.get("sampleRate"), "mfcc": corpus.index["mfcc"],
                      "modulation": corpus.index["modulation"], "vad": corpus.index["vad"],
                      **({"prosody": corpus.index["prosody"]} if corpus.has_prosody else {})},
-        "featureSet": fs, "inputs": inputs, "outputs": outputs,
+        "featureSet": fs, "inputs": inputs, "outputs": outputs, "segmentMarginSeconds": segment_margin(corpus),
         "parameters": int(n_par), "macsPerSecondOfAudio": int(macs),
         "evaluation": evaluation, "trainingData": {"files": corpus.n, "speakers": sorted(set(corpus.speakers.tolist()))},
         "trainingCommand": command, "config": cfg, "gitCommit": git_commit(),

@@ -53,7 +53,7 @@ public sealed class EmotionStream
         _levels = new FeatureBuffer(1, 64);
         _vad = new SpeechActivityDetector(analyzer.Extractor.Config.SpeechActivity);
         _frameShiftSeconds = mfcc.FrameShiftSeconds;
-        _segmenter = analyzer.CreateSegmenter();
+        _segmenter = analyzer.CreateSegmenter(Model);
     }
 
     /// <summary>The model that reads the stream (a speaker-adapted model's fallback while the profile is too short).</summary>

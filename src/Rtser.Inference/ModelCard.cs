@@ -118,6 +118,13 @@ public sealed record ModelCard
     [JsonPropertyName("speakerAdaptation")]
     public SpeakerAdaptationCard? SpeakerAdaptation { get; init; }
 
+    /// <summary>
+    /// The silence its training clips kept around speech (median over the clips of their leading and trailing
+    /// silence, seconds): the margin a segment cut from a long recording keeps for this model (EmotionAnalyzer.OptionsFor).
+    /// </summary>
+    [JsonPropertyName("segmentMarginSeconds")]
+    public double? SegmentMarginSeconds { get; init; }
+
     /// <summary>Set on the default model of its language.</summary>
     [JsonPropertyName("recommended")]
     public ModelRecommendation? Recommended { get; init; }

@@ -57,7 +57,10 @@ public sealed class AnalyzerTests : IDisposable
         float[] signal = [.. new float[6 * Rate], .. speech, .. new float[6 * Rate]];
         double end = 6 + (speech.Length / (double)Rate);
 
-        EmotionAnalysis a = new EmotionAnalyzer(_predictor).Analyze(model, signal);
+        var analyzer = new EmotionAnalyzer(_predictor);
+        double margin = analyzer.OptionsFor(model).MarginSeconds; // the silence this model's training clips kept
+
+        EmotionAnalysis a = analyzer.Analyze(model, signal);
 
         Assert.Equal(3, a.Segments.Count);
         Assert.All(new[] { a.Segments[0], a.Segments[2] }, s =>
@@ -66,8 +69,8 @@ public sealed class AnalyzerTests : IDisposable
             Assert.Empty(s.Probabilities);
         });
         EmotionSegment spoken = a.Segments[1];
-        Assert.InRange(spoken.Start, 4.9, 5.1); // a second before the speech the detector found (its onset a few frames in)
-        Assert.InRange(spoken.End, end + 0.7, end + 0.95); // the clip's words end 0.35 s before it; the detector's 0.2 s hangover, then a second
+        Assert.InRange(spoken.Start, 6 - margin - 0.1, 6 - margin + 0.1); // the margin before the speech the detector found (its onset a few frames in)
+        Assert.InRange(spoken.End, end - 0.3 + margin, end - 0.05 + margin); // the clip's words end 0.35 s before it; the detector's 0.2 s hangover, then the margin
         EmotionPrediction alone = _predictor.Predict(model, signal.AsSpan((int)Math.Round(spoken.Start * Rate), (int)Math.Round((spoken.End - spoken.Start) * Rate)));
         Assert.Equal(alone.Probabilities, a.Overall.Probabilities);
         Assert.Equal(alone.Label, a.Overall.Label);
