@@ -34,11 +34,10 @@ public sealed class EmotionPredictor(SpeechFeatureExtractor extractor, SpeechLik
     }
 
     /// <summary>
-    /// Whether the features hold enough speech to say anything (else the answer is no_speech): enough frames the
-    /// energy detector calls speech, and the window as a whole sounds like speech rather than energetic non-speech.
+    /// Whether the features hold enough speech to say anything (else the answer is no_speech): see
+    /// <see cref="SpeechLikeness.HasSpeech"/>, which with the check off asks only the energy detector.
     /// </summary>
-    public bool HasSpeech(SpeechFeatures f) =>
-        f.SpeechSeconds >= Extractor.Config.SpeechActivity.MinSpeechSeconds && f.Modulation.Frames > 0 && Likeness.IsSpeechLike(f);
+    public bool HasSpeech(SpeechFeatures f) => Likeness.HasSpeech(f);
 
     /// <summary>The same decision on features already extracted (by <see cref="SpeechFeatureExtractor.Extract"/> or its window-sharing twin).</summary>
     public EmotionPrediction Predict(EmotionModel model, SpeechFeatures f, float[]? speakerMean = null) => PredictMany(model, [f], speakerMean)[0];
@@ -99,7 +98,7 @@ public sealed class EmotionPredictor(SpeechFeatureExtractor extractor, SpeechLik
             }
 
             int best = Array.IndexOf(p, p.Max());
-            results[speech[k]] = new EmotionPrediction(model.Id, model.Labels[best], p[best], probabilities, f.DurationSeconds, f.SpeechSeconds);
+            results[speech[k]] = new EmotionPrediction(model.Id, model.Labels[best], p[best], probabilities, f.DurationSeconds, Likeness.SpeechSeconds(f));
         }
 
         return results;

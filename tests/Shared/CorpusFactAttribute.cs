@@ -42,6 +42,27 @@ internal sealed class CorpusTheoryAttribute : TheoryAttribute, ITraitAttribute
     public string TraitValue { get; }
 }
 
+/// <summary>
+/// A theory over the degraded copies of the corpora (<see cref="TestPaths.ConditionsPath"/>): trait Category=Corpus,
+/// skipped with the reason where they or the corpora are absent. Unlike the corpora, CI does not have them.
+/// </summary>
+[TraitDiscoverer("Xunit.Sdk.TraitDiscoverer", "xunit.core")]
+[AttributeUsage(AttributeTargets.Method)]
+internal sealed class ConditionsTheoryAttribute : TheoryAttribute, ITraitAttribute
+{
+    public ConditionsTheoryAttribute(string traitName = "Category", string traitValue = CorpusTests.Category)
+    {
+        (TraitName, TraitValue) = (traitName, traitValue);
+        Skip = !Directory.Exists(TestPaths.ConditionsPath) || !TestPaths.HasDatasets
+            ? $"degraded corpora not found at {TestPaths.ConditionsPath} (set RTSER_CONDITIONS) or corpora not at {TestPaths.DatasetsPath}"
+            : null;
+    }
+
+    public string TraitName { get; }
+
+    public string TraitValue { get; }
+}
+
 internal static class CorpusTests
 {
     public const string Category = "Corpus";

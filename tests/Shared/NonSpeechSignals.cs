@@ -127,6 +127,43 @@ internal static class NonSpeechSignals
         return x;
     }
 
+    /// <summary>
+    /// Babble-like noise without speech: <paramref name="talkers"/> streams of pink noise, each switched on and off
+    /// in irregular syllable-like bursts (90-350 ms, raised-cosine edges, gaps of 30-400 ms, levels within 12 dB),
+    /// summed: the level of a crowd's murmur with none of its sounds.
+    /// </summary>
+    public static float[] Babble(double seconds, int talkers = 4, int seed = 7)
+    {
+        var rng = new Random(seed);
+        var x = new float[(int)(seconds * Rate)];
+        for (int k = 0; k < talkers; k++)
+        {
+            float[] noise = PinkNoise(seconds, seed + 100 + k);
+            int n = rng.Next(0, Rate / 4);
+            while (n < x.Length)
+            {
+                int length = (int)(Rate * (0.09 + (0.26 * rng.NextDouble())));
+                double gain = Math.Pow(10, -12 * rng.NextDouble() / 20);
+                for (int i = 0; i < length && n + i < x.Length; i++)
+                {
+                    x[n + i] += (float)(gain * 0.5 * (1 - Math.Cos(2 * Math.PI * i / length)) * noise[n + i]);
+                }
+
+                n += length + (int)(Rate * (0.03 + (0.37 * rng.NextDouble())));
+            }
+        }
+
+        return x;
+    }
+
+    /// <summary>Scaled to an RMS level of <paramref name="dbfs"/> dB re full scale (a sine of amplitude 1 being -3 dB).</summary>
+    public static float[] AtLevel(float[] x, double dbfs)
+    {
+        double rms = Math.Sqrt(x.Average(v => (double)v * v));
+        double gain = Math.Pow(10, dbfs / 20) / rms;
+        return [.. x.Select(v => (float)(v * gain))];
+    }
+
     /// <summary><paramref name="signal"/> plus <paramref name="noise"/> scaled to <paramref name="snrDb"/> below it (by mean power), noise looped.</summary>
     public static float[] Mix(float[] signal, float[] noise, double snrDb)
     {

@@ -18,6 +18,14 @@ internal static class TestPaths
         ? DatasetsPath
         : throw new DirectoryNotFoundException($"Corpora (emodb/wav, ravdess) not found at {DatasetsPath}; set RTSER_DATASETS.");
 
+    /// <summary>
+    /// RTSER_CONDITIONS, else /work/cond: degraded copies of the corpora made by tools/degrade.py, one folder per
+    /// corpus and condition (emodb_phone, ravdess_noise0_5, ...) with the corpus's file names. Only the workplace has
+    /// them; tests that read them are [ConditionsTheory]s and skip elsewhere, CI included.
+    /// </summary>
+    public static string ConditionsPath { get; } = Path.GetFullPath(
+        Environment.GetEnvironmentVariable("RTSER_CONDITIONS") is { Length: > 0 } env ? env : "/work/cond");
+
     public static string TestData(string project, string file) => Path.Combine(RepoRoot, "tests", project, "TestData", file);
 
     /// <summary>4.2 s of committed espeak-ng speech (16 kHz mono) for tests that need some speech, not a corpus's.</summary>

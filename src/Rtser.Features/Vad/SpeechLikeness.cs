@@ -31,6 +31,10 @@ public readonly record struct SpeechLikenessMeasures(double SpectralChange, doub
 /// pink noise at 10 dB SNR, which smooths it) against at most 1.7 for modulated noise, regular or not; modulated bands at least 2.7 in speech against at most 2.3 for a linear sweep (a log sweep
 /// reaches 2.8 and is caught by its tremolo's rhythm); periodicity at most 0.71 in speech (level alone; 0.50 with
 /// the shape) against 0.95 for the music and the keypad tones and 1 for tremolos and pulsed beeps.
+/// Loud steady noise blurs the first measure and hides speech from the energy detector, so where a window's
+/// quietest frames are steady noise the check judges the frames that rise above that noise floor (see
+/// <see cref="RisingSeconds"/> and <see cref="ContrastToNoise"/>): speech in pink noise at 0-10 dB SNR passes
+/// (spectral change 3.5-6.5 measured so), noise alone does not (1.1 for modulated and babble-like noise).
 /// </summary>
 public sealed class SpeechLikeness
 {
@@ -40,6 +44,8 @@ public sealed class SpeechLikeness
     private readonly int _acousticBands;
     private readonly int _modulationBands;
     private readonly int[] _syllabic;
+    private readonly double _minSpeechSeconds;
+    private readonly int _floorFrames;
 
     public SpeechLikeness(FeatureConfig config, SpeechLikenessOptions? options = null)
     {
@@ -55,6 +61,8 @@ public sealed class SpeechLikeness
         IReadOnlyList<double> centres = new Modulation.ModulationSpectrumExtractor(config.Modulation).ModulationCentersHz;
         _syllabic = [.. Enumerable.Range(0, centres.Count).Where(m => centres[m] >= _o.SyllabicLowHz && centres[m] <= _o.SyllabicHighHz)];
         EnergyFloor = config.Modulation.EnergyFloor;
+        _minSpeechSeconds = config.SpeechActivity.MinSpeechSeconds;
+        _floorFrames = config.SpeechActivity.FloorWindowFrames;
     }
 
     public SpeechLikenessOptions Options => _o;
@@ -73,11 +81,65 @@ public sealed class SpeechLikeness
         return m.SpectralChange >= _o.MinSpectralChange && m.ModulatedBands >= _o.MinModulatedBands && m.Periodicity <= _o.MaxPeriodicity;
     }
 
+    /// <summary>
+    /// Whether the features hold enough speech to say anything (else the answer is no_speech): enough speech
+    /// (<see cref="SpeechSeconds"/>), and the window as a whole sounds like speech rather than energetic non-speech.
+    /// </summary>
+    public bool HasSpeech(SpeechFeatures f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return f.Modulation.Frames > 0 && SpeechSeconds(f) >= _minSpeechSeconds && IsSpeechLike(f);
+    }
+
+    /// <summary>
+    /// The speech a reading counts: the energy detector's, or when it found too little (speech in loud steady
+    /// noise), the frames rising above the noise floor (<see cref="RisingSeconds"/>), which only the check lets
+    /// through. The detector's frame decisions, which models read, stay as they are.
+    /// </summary>
+    public double SpeechSeconds(SpeechFeatures f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return f.SpeechSeconds >= _minSpeechSeconds ? f.SpeechSeconds : Math.Max(f.SpeechSeconds, RisingSeconds(f));
+    }
+
     public SpeechLikenessMeasures Measure(SpeechFeatures f)
     {
         ArgumentNullException.ThrowIfNull(f);
         float gate = LoudGate(f.Mfcc);
-        return new SpeechLikenessMeasures(SpectralChange(f.Mfcc, gate), ModulatedBands(f.Modulation), Periodicity(f.Mfcc, gate));
+        NoiseFloor? noise = f.Mfcc.Frames == 0 ? null : SteadyNoiseFloor(f.Mfcc);
+        double change = noise is not null && noise.Level > gate ? ContrastToNoise(f.Mfcc, noise) : SpectralChange(f.Mfcc, gate);
+        return new SpeechLikenessMeasures(change, ModulatedBands(f.Modulation), Periodicity(f.Mfcc, gate));
+    }
+
+    /// <summary>
+    /// Seconds of frames that rise at least NoiseMarginDb above the noise floor (the level of the quietest frames,
+    /// see <see cref="SpeechLikenessOptions.NoiseFloorQuantile"/>). In steady noise the energy detector's fixed
+    /// margin above its running minimum can exceed what speech rises by at all (about the SNR), so speech at 0-5 dB
+    /// SNR holds few or no frames it calls speech; a smaller margin is safe here because whatever rises is then
+    /// judged by <see cref="IsSpeechLike"/>, which a level swing alone does not pass. 0 when the check is off or the
+    /// quietest frames are no steady noise.
+    /// </summary>
+    public double RisingSeconds(SpeechFeatures f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        if (!_o.Enabled || f.Mfcc.Frames == 0)
+        {
+            return 0;
+        }
+
+        if (SteadyNoiseFloor(f.Mfcc) is not NoiseFloor noise)
+        {
+            return 0;
+        }
+
+        float floor = noise.Level + ToLogEnergy(_o.NoiseMarginDb);
+        int rising = 0;
+        for (int t = 0; t < f.Mfcc.Frames; t++)
+        {
+            rising += f.Mfcc[t, 0] >= floor ? 1 : 0;
+        }
+
+        return rising * f.Mfcc.FrameShiftSeconds;
     }
 
     /// <summary>
@@ -92,8 +154,59 @@ public sealed class SpeechLikeness
             loudest = Math.Max(loudest, mfcc[t, 0]);
         }
 
-        return loudest - (float)(_o.LoudRangeDb * Math.Log(10) / 10);
+        return loudest - ToLogEnergy(_o.LoudRangeDb);
     }
+
+    /// <summary>
+    /// The noise floor: the log energy below which NoiseFloorQuantile of the frames lie, and the mean coarse shape
+    /// of those frames. Null when they do not keep one shape (their median distance from it above
+    /// MaxFloorSpread): then the quietest frames are no steady noise (quiet music, reverberant tails, other
+    /// talkers) that speech could be told from by rising above it.
+    /// </summary>
+    private NoiseFloor? SteadyNoiseFloor(FeatureMatrix mfcc)
+    {
+        float[] levels = new float[mfcc.Frames];
+        for (int t = 0; t < levels.Length; t++)
+        {
+            levels[t] = mfcc[t, 0];
+        }
+
+        Array.Sort(levels);
+        float level = levels[(int)(_o.NoiseFloorQuantile * (levels.Length - 1))];
+        var shape = new float[_coefficients + 1];
+        int count = 0;
+        for (int t = 0; t < mfcc.Frames; t++)
+        {
+            if (mfcc[t, 0] <= level)
+            {
+                count++;
+                for (int k = 1; k <= _coefficients; k++)
+                {
+                    shape[k] += mfcc[t, k];
+                }
+            }
+        }
+
+        for (int k = 1; k <= _coefficients; k++)
+        {
+            shape[k] /= count;
+        }
+
+        var spread = new List<double>(count);
+        for (int t = 0; t < mfcc.Frames; t++)
+        {
+            if (mfcc[t, 0] <= level)
+            {
+                spread.Add(ShapeDistance(mfcc.Row(t), shape));
+            }
+        }
+
+        return Median(spread) <= _o.MaxFloorSpread ? new NoiseFloor(level, shape) : null;
+    }
+
+    private sealed record NoiseFloor(float Level, float[] Shape);
+
+    private static float ToLogEnergy(double db) => (float)(db * Math.Log(10) / 10);
 
     private double SpectralChange(FeatureMatrix mfcc, float gate)
     {
@@ -108,17 +221,46 @@ public sealed class SpeechLikeness
                 continue;
             }
 
-            double sum = 0;
-            for (int k = 1; k <= _coefficients; k++)
-            {
-                double d = (b[k] - a[k]) * _unlifter[k];
-                sum += d * d;
-            }
-
-            distances.Add(Math.Sqrt(sum));
+            distances.Add(ShapeDistance(a, b));
         }
 
         return Median(distances);
+    }
+
+    /// <summary>
+    /// The spectral change of a window in noise (its quietest frames within LoudRangeDb of its loudest: it never
+    /// falls silent). There the frames 100 ms apart are mostly noise, or speech blurred by it, and at 0-10 dB SNR they
+    /// differed as little as modulated noise does; but speech that rises above noise changes the noise's shape,
+    /// and noise that only grows louder (modulated, or several noises coming and going) does not. So the measure
+    /// here is the median distance of the coarse shape of the frames rising NoiseMarginDb above the noise floor
+    /// from the mean shape of the floor's frames (the noise's own shape).
+    /// </summary>
+    private double ContrastToNoise(FeatureMatrix mfcc, NoiseFloor noise)
+    {
+        float rising = noise.Level + ToLogEnergy(_o.NoiseMarginDb);
+        var distances = new List<double>(mfcc.Frames);
+        for (int t = 0; t < mfcc.Frames; t++)
+        {
+            if (mfcc[t, 0] >= rising)
+            {
+                distances.Add(ShapeDistance(mfcc.Row(t), noise.Shape));
+            }
+        }
+
+        return Median(distances);
+    }
+
+    /// <summary>Euclidean distance of two frames' coarse spectral shapes (c1 onwards, lifter undone).</summary>
+    private double ShapeDistance(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        double sum = 0;
+        for (int k = 1; k <= _coefficients; k++)
+        {
+            double d = (b[k] - a[k]) * _unlifter[k];
+            sum += d * d;
+        }
+
+        return Math.Sqrt(sum);
     }
 
     private double ModulatedBands(FeatureMatrix ms)

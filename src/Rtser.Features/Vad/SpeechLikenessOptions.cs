@@ -27,6 +27,24 @@ public sealed record SpeechLikenessOptions
     /// <summary>Frames more than this below the window's loudest (dB) count as pauses.</summary>
     public double LoudRangeDb { get; init; } = 30;
 
+    /// <summary>
+    /// Share of a window's frames (by level) taken as its noise floor: speech pauses between words and in stop
+    /// closures, so in a window with speech at least this share of frames holds only the background, whatever its
+    /// level; in steady noise without speech it sits a dB or two below the loudest frames.
+    /// </summary>
+    public double NoiseFloorQuantile { get; init; } = 0.1;
+
+    /// <summary>
+    /// Most the noise floor's frames may scatter about their mean coarse shape (median distance, as the spectral
+    /// change measures it) for the floor to be taken for steady noise. The 25 ms frames of steady noise scatter by
+    /// about 1-1.5 (white, pink, babble-like and modulated noise, and the pauses of speech at 0-10 dB SNR), quiet
+    /// music by 2.8-3.3, reverberant tails and four-talker babble of real speech by 4-9.
+    /// </summary>
+    public double MaxFloorSpread { get; init; } = 2;
+
+    /// <summary>How far above the noise floor (dB) a frame must rise to count as possible speech (see <see cref="SpeechLikeness.RisingSeconds"/>).</summary>
+    public double NoiseMarginDb { get; init; } = 6;
+
     /// <summary>Modulation bands centred in this range (Hz) count as syllabic.</summary>
     public double SyllabicLowHz { get; init; } = 3;
 
@@ -55,6 +73,11 @@ public sealed record SpeechLikenessOptions
         if (MinRhythmLagFrames < 1 || MaxRhythmLagFrames < MinRhythmLagFrames)
         {
             throw new ArgumentException($"MinRhythmLagFrames {MinRhythmLagFrames} must be >= 1 and at most MaxRhythmLagFrames {MaxRhythmLagFrames}.");
+        }
+
+        if (NoiseFloorQuantile is < 0 or > 1 || NoiseMarginDb < 0 || MaxFloorSpread < 0)
+        {
+            throw new ArgumentException($"NoiseFloorQuantile {NoiseFloorQuantile} must be 0..1, NoiseMarginDb {NoiseMarginDb} and MaxFloorSpread {MaxFloorSpread} >= 0.");
         }
 
         if (SyllabicLowHz <= 0 || SyllabicHighHz < SyllabicLowHz)
