@@ -15,6 +15,29 @@ internal static class Clips
         return new WavDecoder().Decode16kFile(Path.Combine(root, "tests", "Rtser.Features.Tests", "TestData", "espeak-16k.wav"))[..(3 * 16000)];
     }
 
+    /// <summary>
+    /// <see cref="Speech3s"/> with pink noise (Paul Kellet's filter) at <paramref name="snrDb"/> below its mean power:
+    /// the speech-likeness check then measures against the noise floor.
+    /// </summary>
+    public static float[] Speech3sInPinkNoise(double snrDb)
+    {
+        float[] x = Speech3s();
+        var rng = new Random(1);
+        var noise = new double[x.Length];
+        double b0 = 0, b1 = 0, b2 = 0;
+        for (int n = 0; n < noise.Length; n++)
+        {
+            double w = (rng.NextDouble() * 2) - 1;
+            b0 = (0.99765 * b0) + (w * 0.0990460);
+            b1 = (0.96300 * b1) + (w * 0.2965164);
+            b2 = (0.57000 * b2) + (w * 1.0526913);
+            noise[n] = b0 + b1 + b2 + (w * 0.1848);
+        }
+
+        double gain = Math.Sqrt(x.Average(v => (double)v * v) / noise.Average(v => v * v) / Math.Pow(10, snrDb / 10));
+        return [.. x.Select((v, n) => (float)(v + (gain * noise[n])))];
+    }
+
     /// <summary>A deterministic speech-like test signal for feature and decode costs: a gliding harmonic tone with syllable-rate amplitude modulation and noise.</summary>
     public static float[] Speechlike(double seconds, int rate)
     {
