@@ -14,6 +14,9 @@ MODELS = os.path.join(os.path.dirname(os.path.dirname(HERE)), "models")
 # Noise: a recording whose two best classes are within float32 rounding may flip; a few such in a thousand move UAR
 # by a fraction of a point. Beyond these the paths differ in what they compute.
 MIN_AGREEMENT = 0.97
+
+# Shipped models whose fold models were not trained yet, with the reason (docs/accuracy.md says so too).
+NOT_MEASURED = {}
 MAX_UAR_GAP = 0.01
 
 
@@ -35,7 +38,10 @@ class ServedPathTests(unittest.TestCase):
     def test_every_shipped_model_has_served_figures_for_every_condition(self):
         for config, corpus, mid in shipped_configs():
             with self.subTest(model=mid):
-                self.assertIn((config, corpus), self.served, f"{mid}: no served evaluation of {config}")
+                if (config, corpus) in NOT_MEASURED:
+                    self.assertNotIn((config, corpus), self.served, f"{mid} is measured now: drop it from NOT_MEASURED")
+                    continue
+                self.assertTrue((config, corpus) in self.served, f"{mid}: no served evaluation of {config}")
                 conds = self.served[(config, corpus)]["conditions"]
                 missing = [c for c in served.CONDITIONS if c not in conds]
                 self.assertFalse(missing, f"{mid}: no served figures for {missing}")
