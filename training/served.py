@@ -2,6 +2,7 @@
 
     bash tools/served-eval.sh                       # every fold-model set under /work/folds, every condition
     python3 -m training.served --evaluations /work/served --features-root /work/features
+    python3 -m training.served --table              # docs/accuracy.md's table
 
 `rtser evaluate` scores each fold's test speakers with that fold's model (training/fold_models.py) through the C#
 path the service and `rtser predict` run, on the clean corpus and on its degraded copies (tools/degrade.py). This
@@ -83,12 +84,56 @@ def agreement(served, run):
     return float((a == pred).mean()), served["conditions"]["clean"]["uar_mean"] - uar
 
 
+# The table docs/accuracy.md shows: each shipped model (and what a routed one is made of), in this order.
+SHIPPED_ROWS = [
+    ("emodb", "cnn_rnn_prosody_routed", "**`cnn-rnn-emodb`** (German default, routed)"),
+    ("emodb", "cnn_rnn_prosody", "— its clean CNN-RNN alone (shipped until 2026-12-07)"),
+    ("emodb", "cnn_rnn_prosody_chan", "— its robust half alone (one seed, trained also on degraded copies)"),
+    ("emodb", "mlr_prosody_routed", "`mlr-emodb` (routed)"),
+    ("emodb", "mlr_prosody", "— the clean MLR alone (shipped until 2026-12-07)"),
+    ("emodb", "svm_prosody", "`svm-emodb`"), ("emodb", "cnn", "`cnn-emodb`"), ("emodb", "rnn", "`rnn-emodb`"),
+    ("emodb", "cnn_rnn_spk_noval_sp_gated", "`cnn-rnn-spk-emodb` (with a profile, see below)"),
+    ("ravdess", "mlr_prosody_routed", "**`mlr-ravdess`** (English default, routed)"),
+    ("ravdess", "mlr_prosody", "— the clean MLR alone (shipped until 2026-12-07)"),
+    ("ravdess", "mlr_prosody_chan", "— its robust half alone"),
+    ("ravdess", "svm_prosody", "`svm-ravdess`"), ("ravdess", "cnn", "`cnn-ravdess`"), ("ravdess", "rnn", "`rnn-ravdess`"),
+    ("ravdess", "cnn_rnn_prosody", "`cnn-rnn-ravdess`"),
+    ("ravdess", "cnn_rnn_spk_noval_sp_gated", "`cnn-rnn-spk-ravdess` (with a profile, see below)"),
+]
+
+
+def docs_table(results=os.path.join(HERE, "results")):
+    """The markdown table of docs/accuracy.md from the tracked served and Python runs (UAR %)."""
+    from . import runs
+    found = load_all(os.path.join(results, "served"))
+    conds = ["phone", "noise10", "noise0_5", "babble10", "reverb", "joined"]
+    lines = ["| corpus | model | Python | served clean | same label | phone | noise 10 dB | noise 0-5 dB | babble 10 dB "
+             "| room | joined |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    missing = []
+    for corpus, config, title in SHIPPED_ROWS:
+        if (config, corpus) not in found:
+            missing.append(f"{config}/{corpus}")
+            continue
+        s = found[(config, corpus)]
+        run = runs.load(os.path.join(results, "runs", f"{config}__{corpus}.json"))
+        same, _ = agreement(s, run)
+        c = s["conditions"]
+        lines.append(f"| {'EmoDB' if corpus == 'emodb' else 'RAVDESS'} | {title} | {python_predictions(run)[1] * 100:.1f} "
+                     f"| {c['clean']['uar_mean'] * 100:.1f} | {same * 100:.1f} % | "
+                     + " | ".join(f"{c[k]['uar_mean'] * 100:.1f}" if k in c else "" for k in conds) + " |")
+    return "\n".join(lines) + (f"\n\nNot measured: {', '.join(missing)}" if missing else "")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--evaluations", default="/work/served")
     ap.add_argument("--features-root", default="/work/features")
     ap.add_argument("--out", default=os.path.join(HERE, "results", "served"))
+    ap.add_argument("--table", action="store_true", help="print docs/accuracy.md's table from the tracked results")
     a = ap.parse_args()
+    if a.table:
+        print(docs_table())
+        return
     gather(a.evaluations, a.features_root, a.out, log=lambda s: print(s, flush=True))
 
 
