@@ -18,7 +18,7 @@ public sealed class LayoutTests(WebAppFixture app)
         IPage page = b.Page;
         await page.GotoAsync("/");
         await page.Locator("#file").SetInputFilesAsync(new FilePayload { Name = "emodb-speaker03-five-sentences.wav", MimeType = "audio/wav", Buffer = TestAudio.EmoDbSentences() });
-        await Expect(page.Locator("#result-timeline svg rect.seg")).ToHaveCountAsync(2, new() { Timeout = 30_000 }); // two segments
+        await Expect(page.Locator("#result-timeline svg rect.seg:not([data-label='no_speech'])")).ToHaveCountAsync(2, new() { Timeout = 30_000 }); // two segments
         await page.EvalOnSelectorAsync("#result-audio", "a => new Promise(r => { a.addEventListener('seeked', r, { once: true }); a.currentTime = 3.2; })");
         await Expect(page.Locator("#history-table tbody tr").First).ToContainTextAsync("emodb-speaker03");
 
@@ -38,7 +38,7 @@ public sealed class LayoutTests(WebAppFixture app)
         IPage page = b.Page;
         await page.GotoAsync("/");
         await page.Locator("#file").SetInputFilesAsync(new FilePayload { Name = "a-rather-long-file-name-for-a-phone-screen.wav", MimeType = "audio/wav", Buffer = app.SpeechWav });
-        await Expect(page.Locator("#result-timeline svg rect.seg")).ToHaveCountAsync(2, new() { Timeout = 30_000 }); // two segments
+        await Expect(page.Locator("#result-timeline svg rect.seg:not([data-label='no_speech'])")).ToHaveCountAsync(2, new() { Timeout = 30_000 }); // two segments
         await Expect(page.Locator("#history-table tbody tr").First).ToContainTextAsync("a-rather-long");
         await page.Locator("#segments-table").EvaluateAsync("t => t.closest('details').open = true");
 
