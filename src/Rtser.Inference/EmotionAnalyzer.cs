@@ -59,25 +59,25 @@ public sealed class EmotionAnalyzer
     /// A segmenter fed with this extractor's frame decisions, as <see cref="Segment"/> feeds it, keeping the silence
     /// margins <paramref name="model"/>'s training clips had (<see cref="ModelCard.SegmentMarginSeconds"/>).
     /// </summary>
-    public UtteranceSegmenter CreateSegmenter(EmotionModel? model = null) => new(OptionsFor(model), Extractor.Mfcc.Options.FrameShift);
+    public UtteranceSegmenter CreateSegmenter(EmotionModel? model = null) => new(Options, Extractor.Mfcc.Options.FrameShift, MarginFor(model));
 
-    /// <summary>
-    /// The options with <paramref name="model"/>'s segment margin. The utterance statistics count the silence around
-    /// speech (speech fraction, rhythm, level range), and the corpora differ: EmoDB clips have about 0.1 s of it,
-    /// RAVDESS clips about a second. A segment cut from a long recording is read best with the margins its model
-    /// was trained on (a German speaker's joined EmoDB recordings: 43 % UAR with 0.5 s margins, 62 % with 0.15 s,
-    /// 66 % with 0.1 s). Not below <see cref="MinModelMarginSeconds"/>.
-    /// </summary>
     /// <summary>
     /// Tighter margins cut synthetic music between its beats into pieces short enough to pass the speech-likeness
     /// check (at 0.1 s a test's music read as sad); 0.15 s still turns it away.
     /// </summary>
     public const double MinModelMarginSeconds = 0.15;
 
-    public TimelineOptions OptionsFor(EmotionModel? model) =>
+    /// <summary>
+    /// The silence kept around a cut segment for <paramref name="model"/>. The utterance statistics count the silence around
+    /// speech (speech fraction, rhythm, level range), and the corpora differ: EmoDB clips have about 0.1 s of it,
+    /// RAVDESS clips about a second. A segment cut from a long recording is read best with the margins its model
+    /// was trained on (a German speaker's joined EmoDB recordings: 43 % UAR with 0.5 s margins, 62 % with 0.15 s,
+    /// 66 % with 0.1 s). Not below <see cref="MinModelMarginSeconds"/>.
+    /// </summary>
+    public double MarginFor(EmotionModel? model) =>
         model?.Card.SegmentMarginSeconds is double m && double.IsFinite(m)
-            ? Options with { MarginSeconds = Math.Clamp(m, MinModelMarginSeconds, Options.MaxSegmentSeconds / 4) }
-            : Options;
+            ? Math.Clamp(m, MinModelMarginSeconds, Options.MaxSegmentSeconds / 4)
+            : Options.MarginSeconds;
 
     /// <summary>Window boundaries in samples: hop-spaced, every window full length, the last one ending at the end.</summary>
     public IReadOnlyList<(int Start, int Length)> Windows(int samples)

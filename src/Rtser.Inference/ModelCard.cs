@@ -120,7 +120,7 @@ public sealed record ModelCard
 
     /// <summary>
     /// The silence its training clips kept around speech (median over the clips of their leading and trailing
-    /// silence, seconds): the margin a segment cut from a long recording keeps for this model (EmotionAnalyzer.OptionsFor).
+    /// silence, seconds): the margin a segment cut from a long recording keeps for this model (EmotionAnalyzer.MarginFor).
     /// </summary>
     [JsonPropertyName("segmentMarginSeconds")]
     public double? SegmentMarginSeconds { get; init; }

@@ -23,6 +23,7 @@ public sealed class UtteranceSegmenter
     private readonly long _minSegment;
     private readonly long _maxSegment;
     private readonly long _margin;
+    private readonly long _joinPause;
     private readonly Queue<SegmentBounds> _ready = new();
     private SegmentBounds? _held; // closed but kept back: a short last segment may still join it
     private long _frame;
@@ -35,7 +36,10 @@ public sealed class UtteranceSegmenter
     private bool _cut;
 
     /// <param name="frameShift">Samples between the starts of the frames whose decisions come in.</param>
-    public UtteranceSegmenter(TimelineOptions options, int frameShift)
+    /// <param name="marginSeconds">The silence kept around a cut segment's speech, when not the options' margin (a
+    /// model's own, <see cref="EmotionAnalyzer.MarginFor"/>); a short utterance still joins its neighbour across a
+    /// pause of up to two of the options' margins, so scattered speech found in loud noise stays one segment.</param>
+    public UtteranceSegmenter(TimelineOptions options, int frameShift, double? marginSeconds = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(frameShift);
@@ -45,7 +49,8 @@ public sealed class UtteranceSegmenter
         _minPause = (long)Math.Round(options.MinPauseSeconds * framesPerSecond);
         _minSegment = (long)Math.Round(options.MinSegmentSeconds * framesPerSecond);
         _maxSegment = (long)Math.Round(options.MaxSegmentSeconds * framesPerSecond);
-        _margin = (long)Math.Round(options.MarginSeconds * framesPerSecond);
+        _margin = (long)Math.Round((marginSeconds ?? options.MarginSeconds) * framesPerSecond);
+        _joinPause = Math.Max(2 * _margin, (long)Math.Round(2 * options.MarginSeconds * framesPerSecond));
     }
 
     /// <summary>The first sample a segment not yet handed out can start at: audio before it is no longer needed.</summary>
@@ -152,7 +157,12 @@ public sealed class UtteranceSegmenter
             return;
         }
 
-        // A long pause keeps a margin on each side and is a segment of its own between them, even after short speech.
+        if (end - run <= _joinPause && run - _firstSpeech < _minSegment)
+        {
+            return; // too little speech to read alone: it joins what follows across this pause
+        }
+
+        // A long pause keeps a margin on each side and is a segment of its own between them.
         TrimLeading();
         Close(run + _margin, true);
         Close(end - _margin, false);

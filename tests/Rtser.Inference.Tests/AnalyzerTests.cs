@@ -58,7 +58,7 @@ public sealed class AnalyzerTests : IDisposable
         double end = 6 + (speech.Length / (double)Rate);
 
         var analyzer = new EmotionAnalyzer(_predictor);
-        double margin = analyzer.OptionsFor(model).MarginSeconds; // the silence this model's training clips kept
+        double margin = analyzer.MarginFor(model); // the silence this model's training clips kept
 
         EmotionAnalysis a = analyzer.Analyze(model, signal);
 

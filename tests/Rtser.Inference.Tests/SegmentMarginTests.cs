@@ -26,7 +26,7 @@ public sealed class SegmentMarginTests : IDisposable
     {
         EmotionModel model = _models.Get(id);
         var analyzer = new EmotionAnalyzer(new EmotionPredictor(new SpeechFeatureExtractor()));
-        double margin = analyzer.OptionsFor(model).MarginSeconds;
+        double margin = analyzer.MarginFor(model);
         double pause = 3.0;
 
         IReadOnlyList<SegmentBounds> segments = analyzer.Segment(TwoUtterancesApart(pause), model: model).Segments;
@@ -44,8 +44,8 @@ public sealed class SegmentMarginTests : IDisposable
         var analyzer = new EmotionAnalyzer(new EmotionPredictor(new SpeechFeatureExtractor()));
 
         // EmoDB clips hold about 0.05 s of silence around speech (kept at the floor), RAVDESS clips about 0.9 s
-        Assert.Equal(EmotionAnalyzer.MinModelMarginSeconds, analyzer.OptionsFor(_models.Get("mlr-emodb")).MarginSeconds, 3);
-        Assert.InRange(analyzer.OptionsFor(_models.Get("mlr-ravdess")).MarginSeconds, 0.7, 1.0);
-        Assert.Equal(analyzer.Options.MarginSeconds, analyzer.OptionsFor(null).MarginSeconds);
+        Assert.Equal(EmotionAnalyzer.MinModelMarginSeconds, analyzer.MarginFor(_models.Get("mlr-emodb")), 3);
+        Assert.InRange(analyzer.MarginFor(_models.Get("mlr-ravdess")), 0.7, 1.0);
+        Assert.Equal(analyzer.Options.MarginSeconds, analyzer.MarginFor(null));
     }
 }

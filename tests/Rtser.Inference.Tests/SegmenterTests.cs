@@ -7,9 +7,13 @@ public sealed class SegmenterTests
     private const int FrameLength = 400;
 
     /// <summary>Feeds runs of (speech?, seconds) as frame decisions; returns every segment in seconds and the recording's samples.</summary>
-    private static (List<(double Start, double End, bool Speech)> Segments, long Samples) Cut(params (bool Speech, double Seconds)[] runs)
+    private static (List<(double Start, double End, bool Speech)> Segments, long Samples) Cut(params (bool Speech, double Seconds)[] runs) =>
+        CutWithMargin(null, runs);
+
+    /// <summary>As <see cref="Cut"/>, keeping <paramref name="margin"/> seconds of silence around cut speech (a model's own).</summary>
+    private static (List<(double Start, double End, bool Speech)> Segments, long Samples) CutWithMargin(double? margin, params (bool Speech, double Seconds)[] runs)
     {
-        var segmenter = new UtteranceSegmenter(new TimelineOptions(), Shift);
+        var segmenter = new UtteranceSegmenter(new TimelineOptions(), Shift, margin);
         var segments = new List<SegmentBounds>();
         long frames = 0;
         foreach ((bool speech, double seconds) in runs)
@@ -129,5 +133,25 @@ public sealed class SegmenterTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new UtteranceSegmenter(new TimelineOptions { MinPauseSeconds = 0 }, Shift));
         Assert.Throws<ArgumentOutOfRangeException>(() => new UtteranceSegmenter(new TimelineOptions { MarginSeconds = double.NaN }, Shift));
         Assert.Throws<ArgumentOutOfRangeException>(() => new UtteranceSegmenter(new TimelineOptions { Mode = (TimelineMode)7 }, Shift));
+    }
+
+    [Fact]
+    public void With_a_models_short_margin_scattered_speech_as_found_in_loud_noise_stays_one_segment()
+    {
+        // Bursts too short to read alone, 0.5 s apart: more than two 0.15 s margins, less than two of the options' 1 s.
+        (var segments, long samples) = CutWithMargin(0.15, Silence(0.3), Speech(0.2), Silence(0.5), Speech(0.2), Silence(0.5), Speech(0.2), Silence(0.3));
+
+        Assert.Equal([(0.0, samples / 16000.0, true)], segments);
+    }
+
+    [Fact]
+    public void With_a_models_short_margin_utterances_keep_that_margin_and_the_pause_between_is_its_own_segment()
+    {
+        (var segments, _) = CutWithMargin(0.15, Speech(1.5), Silence(1.0), Speech(1.5));
+
+        Assert.Equal(3, segments.Count);
+        Assert.Equal((0.0, 1.65, true), (Math.Round(segments[0].Start, 2), Math.Round(segments[0].End, 2), segments[0].Speech));
+        Assert.False(segments[1].Speech);
+        Assert.Equal(2.35, Math.Round(segments[2].Start, 2));
     }
 }
