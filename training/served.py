@@ -73,7 +73,8 @@ def python_predictions(run):
     the profile of all other recordings of the speaker (what `rtser evaluate` builds), else the run's own."""
     curve = run.get("enrol_curve") or {}
     if "all" in curve:
-        return np.asarray(curve["all"]["probabilities"]).argmax(1), curve["all"]["uar_mean"]
+        # rows past n_files are the training-only perturbed copies (NaN, never scored)
+        return np.asarray(curve["all"]["probabilities"])[:run["n_files"]].argmax(1), curve["all"]["uar_mean"]
     return np.asarray(run["predictions"]), run["aggregate"]["uar_mean"]
 
 
