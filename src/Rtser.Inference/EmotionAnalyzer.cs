@@ -292,7 +292,7 @@ public sealed class EmotionAnalyzer
             {
                 cancel.ThrowIfCancellationRequested();
                 int count = Math.Min(WindowsPerBlock, aligned - done);
-                SpeechFeatures[] features = extractor.ExtractWindows(samples16k.Slice(done * hop, ((count - 1) * hop) + length), length, hop, count, null, prosody);
+                SpeechFeatures[] features = extractor.ExtractWindows(samples16k.Slice(done * hop, ((count - 1) * hop) + length), length, hop, count, prosody);
                 cancel.ThrowIfCancellationRequested();
                 onBlock([.. Enumerable.Range(done, count).Select(k => (long)k * hop)], length, features);
                 done += count;

@@ -70,12 +70,10 @@ public sealed class SpeechFeatureExtractor
     /// <see cref="Extract"/> of that window: MFCC frames, frame levels and MS band envelopes depend only on their own
     /// frame's samples, so they are computed once over the span and sliced; what carries state from a window's
     /// start (speech decisions, the modulation filters and MS frames, statistics) is computed per window.
-    /// Needs <see cref="CanShareFrames"/>. With <paramref name="spanLevels"/>, the MFCC framing runs over the whole
-    /// span (which may go on past the last window) and its frame levels are added there, as
-    /// <see cref="MeasureSpeechSeconds"/> frames them. Prosody frames are shared too, except the few at each window's
-    /// edges whose analysis reaches outside the window; those are recomputed from the window alone.
+    /// Needs <see cref="CanShareFrames"/>. Prosody frames are shared too, except the few at each window's edges whose
+    /// analysis reaches outside the window; those are recomputed from the window alone.
     /// </summary>
-    public SpeechFeatures[] ExtractWindows(ReadOnlySpan<float> span, int windowLength, int hop, int count, FeatureBuffer? spanLevels = null, bool prosody = true)
+    public SpeechFeatures[] ExtractWindows(ReadOnlySpan<float> span, int windowLength, int hop, int count, bool prosody = true)
     {
         if (!CanShareFrames(hop))
         {
@@ -94,24 +92,11 @@ public sealed class SpeechFeatureExtractor
             return [];
         }
 
-        ReadOnlySpan<float> framed = spanLevels is null ? span[..(((count - 1) * hop) + windowLength)] : span;
         span = span[..(((count - 1) * hop) + windowLength)];
-        int frames = Mfcc.FrameCount(framed.Length);
+        int frames = Mfcc.FrameCount(span.Length);
         var mfcc = new FeatureBuffer(Mfcc.Width, Math.Max(1, frames));
         var levels = new FeatureBuffer(1, Math.Max(1, frames));
-        Mfcc.CreateStream().Push(framed, mfcc, levels);
-        if (spanLevels is not null)
-        {
-            if (spanLevels.Width != 1)
-            {
-                throw new ArgumentException("frame levels are one value per frame", nameof(spanLevels));
-            }
-
-            for (int i = 0; i < levels.Rows; i++)
-            {
-                spanLevels.Add(levels.Row(i));
-            }
-        }
+        Mfcc.CreateStream().Push(span, mfcc, levels);
 
         ModulationSpectrumOptions mo = Modulation.Options;
         int bands = mo.AcousticBands;
