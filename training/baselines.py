@@ -123,3 +123,10 @@ def fit_fold(kind, cfg, X, y, groups, n_classes, seed):
 
 def predict_scores(pipe, X):
     return pipe["model"].scores(pipe["std"](X)[:, pipe["cols"]])
+
+
+def predict_probabilities(pipe, X):
+    """Softmax of predict_scores, as the exported graphs' "probabilities" output."""
+    sc = predict_scores(pipe, X)
+    e = np.exp(sc - sc.max(1, keepdims=True))
+    return e / e.sum(1, keepdims=True)

@@ -331,11 +331,8 @@ def train_baseline_fold(cfg, corpus, fo, n_extra, seed, X, names, scores, saved)
     pipe = baselines.fit_fold(cfg["kind"], cfg, Xtr, corpus.y[tr], corpus.speakers[tr], len(corpus.labels), seed)
     saved["pipeline"] = pipe
     if cfg.get("speaker_norm"):
-        def softmax_scores(offsets):
-            sc = baselines.predict_scores(pipe, X[te] - offsets)
-            e = np.exp(sc - sc.max(1, keepdims=True))
-            return e / e.sum(1, keepdims=True)
-        p = profile_curve(scores.curve, cfg, X, corpus, te, softmax_scores,
+        p = profile_curve(scores.curve, cfg, X, corpus, te,
+                          lambda offsets: baselines.predict_probabilities(pipe, X[te] - offsets),
                           compensation(cfg, X, corpus, fo, corpus.n - n_extra), scores.curve_plain).argmax(1)
     else:
         p = baselines.predict_scores(pipe, X[te]).argmax(1)

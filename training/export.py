@@ -111,6 +111,14 @@ ONNX_AXES = {"mfcc": {0: "batch", 1: "frames"}, "ms": {0: "batch", 1: "ms_frames
              "prosody": {0: "batch", 1: "frames"}}
 
 
+def torch_inputs(names, mf, vad, ms, st, ps, sm=None, pr=None):
+    """One utterance's streams as the torch graph's inputs named names, in that order, with a batch of one."""
+    import torch
+    t = {"mfcc": mf, "ms": ms, "vad": np.asarray(vad, np.float32), "ms_stats": st, "prosody_stats": ps,
+         "speaker_mean": sm, "prosody": pr}
+    return [torch.from_numpy(np.ascontiguousarray(t[n][None], dtype=np.float32)) for n in names]
+
+
 def write_torch_onnx(graph, names, out_names, example, path, mid, labels):
     """The torch graph as ONNX (opset 17, batch and frame axes dynamic, labels in the model's properties), checked."""
     import onnx
@@ -168,16 +176,7 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
                          "featureConfig": corpus.index.get("featureConfig")}, f)
 
         def ref(mf, vad, ms, st, ps):
-            parts = []
-            if fs in ("all", "mfcc"):
-                parts.append(stats.mfcc_block(mf, vad))
-            if fs in ("all", "ms"):
-                parts.append(stats.ms_block(ms, st))
-            if pros:
-                parts.append(stats.prosody_block(ps))
-            sc = baselines.predict_scores(pipe, np.concatenate(parts)[None])[0]
-            e = np.exp(sc - sc.max())
-            return e / e.sum()
+            return baselines.predict_probabilities(pipe, stats.utterance_row(mf, vad, st, ps if pros else None, fs)[None])[0]
 
         def case(mf, vad, ms, st, ps, timing=False):
             inp = {}
@@ -288,10 +287,7 @@ def export(cfg, features, runs_dir, models_dir, checkpoints_dir, command="", log
             return corpus.prosody[i] if pros_frames else None
 
         def tensors(mf, vad, ms, st, ps, sm=None, pr=None):
-            t = {"mfcc": mf[None], "ms": ms[None], "vad": vad[None].astype(np.float32), "ms_stats": st[None],
-                 "prosody_stats": None if ps is None else ps[None], "speaker_mean": None if sm is None else sm[None],
-                 "prosody": None if pr is None else pr[None]}
-            return [torch.from_numpy(np.ascontiguousarray(t[n], dtype=np.float32)) for n in names]
+            return torch_inputs(names, mf, vad, ms, st, ps, sm, pr)
 
         i0 = picks[0]
         write_torch_onnx(graph, names, out_names,

@@ -82,25 +82,22 @@ def write_baseline(cfg, corpus, pipe, path, fid):
 
 
 def write_torch(cfg, corpus, members, path, fid):
-    import torch
-    from .export import write_torch_onnx
+    from .export import torch_inputs, write_torch_onnx
     from .models import Ensemble, WithUtteranceStats
     members = [m.eval() for m in members]
     model = Ensemble(members).eval() if len(members) > 1 else members[0]
     spk = bool(getattr(model, "uses_speaker", False))
     graph = WithUtteranceStats(model).eval() if spk else model
-    names = model.input_names
-    i = 0
-    pros = corpus.prosody_stats[i] if corpus.has_prosody else None
-    sample = {"mfcc": corpus.mfcc[i], "ms": corpus.ms[i], "vad": corpus.vad[i].astype(np.float32),
-              "ms_stats": corpus.ms_stats[i], "prosody_stats": pros,
-              "prosody": corpus.prosody[i] if corpus.has_prosody else None}
+    i = 0  # any utterance traces the graph
+    profile = None
     if spk:
         from .train import utterance_stats
-        sample["speaker_mean"] = utterance_stats(corpus, bool(cfg.get("prosody", False)))[i]
-    example = [torch.from_numpy(np.ascontiguousarray(sample[n][None], dtype=np.float32)) for n in names]
-    write_torch_onnx(graph, names, ["probabilities"] + (["utterance_stats"] if spk else []), example, path, fid,
-                     corpus.labels)
+        profile = utterance_stats(corpus, bool(cfg.get("prosody", False)))[i]
+    example = torch_inputs(model.input_names, corpus.mfcc[i], corpus.vad[i], corpus.ms[i], corpus.ms_stats[i],
+                           corpus.prosody_stats[i] if corpus.has_prosody else None, profile,
+                           corpus.prosody[i] if corpus.has_prosody else None)
+    write_torch_onnx(graph, model.input_names, ["probabilities"] + (["utterance_stats"] if spk else []), example, path,
+                     fid, corpus.labels)
 
 
 def main():

@@ -62,9 +62,8 @@ def fit_detector(X_clean, X_degraded, seed=1, C=0.1):
 
 
 def degraded_probability(pipe, X):
-    from .baselines import predict_scores
-    z = predict_scores(pipe, X)[:, 1]
-    return 1 / (1 + np.exp(-z))
+    from .baselines import predict_probabilities
+    return predict_probabilities(pipe, X)[:, 1]
 
 
 def detector_graph(pipe, corpus):
@@ -147,22 +146,16 @@ def _statistics(corpus):
     return stats.utterance_matrix(corpus, "all", True)
 
 
-def _fold_probabilities(name, corpus, k, run, te):
-    """A fold model's probabilities on the test rows te: a torch run stores them; a baseline is rescored."""
+def _fold_probabilities(folds_root, name, corpus, k, run, te, statistics):
+    """A fold model's probabilities on the test rows te: a torch run stores them; a baseline is rescored on
+    statistics(feature_set, prosody), the corpus's utterance statistics."""
     import torch
-    from .baselines import predict_scores
+    from .baselines import predict_probabilities
     if run.get("probabilities") is not None:
         return np.asarray(run["probabilities"])[te]
-    saved = torch.load(fold_model_path(FOLDS, name, corpus.name, k), weights_only=False)
+    saved = torch.load(fold_model_path(folds_root, name, corpus.name, k), weights_only=False)
     cfg = saved["config"]
-    from . import stats
-    X = stats.utterance_matrix(corpus, cfg.get("feature_set", "all"), cfg.get("prosody", False))
-    sc = predict_scores(saved["pipeline"], X[te])
-    e = np.exp(sc - sc.max(1, keepdims=True))
-    return e / e.sum(1, keepdims=True)
-
-
-FOLDS = "/work/folds"
+    return predict_probabilities(saved["pipeline"], statistics(cfg.get("feature_set", "all"), bool(cfg.get("prosody", False)))[te])
 
 
 def evaluate(cfg, features_root, folds_root, runs_dir, log=print, corpus_name="emodb"):
@@ -170,13 +163,18 @@ def evaluate(cfg, features_root, folds_root, runs_dir, log=print, corpus_name="e
     the two evaluations' fold models; saves its run and fold graphs."""
     from . import data, metrics
     from . import folds as foldlib
-    global FOLDS
-    FOLDS = folds_root
     clean_name, robust_name, name = cfg["clean"], cfg["robust"], cfg["name"]
     corpus = data.load(os.path.join(features_root, corpus_name))
     copies = [data.load(os.path.join(features_root, f"{corpus_name}_{t}")) for t in cfg["degraded_copies"]]
     X = _statistics(corpus)
     Xd = [_statistics(c) for c in copies]
+    from functools import lru_cache
+    from . import stats
+
+    @lru_cache(maxsize=None)
+    def statistics(feature_set, prosody):  # a baseline half's inputs, computed once for every fold
+        return X if (feature_set, prosody) == ("all", True) else stats.utterance_matrix(corpus, feature_set, prosody)
+
     for c in copies:
         assert list(c.paths) == list(corpus.paths), "a degraded copy must list the corpus's files in its order"
     run_c = runs.load(os.path.join(runs_dir, f"{clean_name}__{corpus_name}.json"))
@@ -192,8 +190,8 @@ def evaluate(cfg, features_root, folds_root, runs_dir, log=print, corpus_name="e
         tr = np.concatenate([fo["train"], fo["val"]])
         det = fit_detector(X[tr], np.concatenate([x[tr] for x in Xd]), C=cfg["detector"]["C"])
         d = degraded_probability(det, X[te])
-        pc = _fold_probabilities(clean_name, corpus, k, run_c, te)
-        pr = _fold_probabilities(robust_name, corpus, k, run_r, te)
+        pc = _fold_probabilities(folds_root, clean_name, corpus, k, run_c, te, statistics)
+        pr = _fold_probabilities(folds_root, robust_name, corpus, k, run_r, te, statistics)
         P[te] = (1 - d[:, None]) * pc + d[:, None] * pr
         D[te] = d
         r = metrics.evaluate(corpus.y[te], P[te].argmax(1), corpus.labels)
@@ -267,8 +265,7 @@ def export(cfg, features, runs_dir, models_dir, log=print):
         par = json.load(f)
     for case, rcase in zip(par["cases"], rpar["cases"]):
         inp = {k: np.asarray(v["data"], np.float32).reshape(v["shape"]) for k, v in case["inputs"].items()}
-        row = np.concatenate([stats.mfcc_block(inp["mfcc"][0], inp["vad"][0]), stats.ms_block(None, inp["ms_stats"][0]),
-                              stats.prosody_block(inp["prosody_stats"][0])])[None]
+        row = stats.utterance_row(inp["mfcc"][0], inp["vad"][0], inp["ms_stats"][0], inp["prosody_stats"][0])[None]
         d = float(degraded_probability(det, row)[0])
         case["probabilities"] = [(1 - d) * a + d * b for a, b in zip(case["probabilities"], rcase["probabilities"])]
         case["degraded"] = d

@@ -61,19 +61,22 @@ def names(corpus, feature_set, prosody=False):
     return out
 
 
+def utterance_row(mfcc, vad, ms_stats, prosody_stats, feature_set="all"):
+    """One utterance's statistics (prosody_stats None: without the prosody block), as the baselines' graphs compute them."""
+    parts = []
+    if feature_set in ("all", "mfcc"):
+        parts.append(mfcc_block(mfcc, vad))
+    if feature_set in ("all", "ms"):
+        parts.append(ms_block(None, ms_stats))
+    if prosody_stats is not None:
+        parts.append(prosody_block(prosody_stats))
+    return np.concatenate(parts)
+
+
 def utterance_matrix(corpus, feature_set="all", prosody=False):
     if prosody:
         corpus.require_prosody()
-    rows = []
-    for i in range(corpus.n):
-        parts = []
-        if feature_set in ("all", "mfcc"):
-            parts.append(mfcc_block(corpus.mfcc[i], corpus.vad[i]))
-        if feature_set in ("all", "ms"):
-            parts.append(ms_block(corpus.ms[i], corpus.ms_stats[i]))
-        if prosody:
-            parts.append(prosody_block(corpus.prosody_stats[i]))
-        rows.append(np.concatenate(parts))
-    X = np.stack(rows)
+    X = np.stack([utterance_row(corpus.mfcc[i], corpus.vad[i], corpus.ms_stats[i],
+                                corpus.prosody_stats[i] if prosody else None, feature_set) for i in range(corpus.n)])
     assert X.shape[1] == len(names(corpus, feature_set, prosody))
     return X
