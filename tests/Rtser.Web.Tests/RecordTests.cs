@@ -40,7 +40,10 @@ public sealed class RecordTests(WebAppFixture app)
         await RecordAsync(page);
 
         await Expect(page.Locator("#record-status")).ToHaveAttributeAsync("data-path", "original", new() { Timeout = 30_000 });
-        await Expect(page.Locator("#result-source")).ToContainTextAsync("Recording (0:03)");
+        // The result names the recording by the length the timer stopped at: 0:03, or 0:04 when the stop click lands late.
+        string stoppedAt = (await page.Locator("#record-timer").TextContentAsync())!;
+        Assert.Matches("^0:0[34]$", stoppedAt);
+        await Expect(page.Locator("#result-source")).ToContainTextAsync($"Recording ({stoppedAt})");
         await Expect(page.Locator("#result-label")).ToContainTextAsync("confidence");
         await Expect(page.Locator("#result-timeline svg rect.seg")).Not.ToHaveCountAsync(0);
         await Expect(page.Locator("#result-audio")).ToBeVisibleAsync();
