@@ -16,6 +16,8 @@ Training copies (training-only files, like the speed-perturbed ones; configs nam
   augN      a random chain per file: room (p 0.5), noise (p 0.6: pink, brown, white, mains hum or other-corpus
             babble at 0-20 dB), phone channel (p 0.4: 200-400 to 3000-3600 Hz, 8 kHz, mu-law, A-law, GSM or
             Opus 6-12 kbit/s), then a level change of -15..+5 dB (clipped at full scale)
+  augKINDN  the same chain with one step only, KIND phone, noise or room (augphone1, augnoise1, augroom1): copies
+            for experts that each hear one kind of channel (training/route.py)
   cat       the recording joined with one or two others of the same speaker and emotion (0.2-0.6 s gaps): longer
             utterances (4-12 s) for models that must read long segments alike
 Babble is mixed only from the other corpus, so no copy ever holds a test speaker's voice.
@@ -177,12 +179,16 @@ def degrade(x, condition, rng, babble):
     if condition == "reverb":
         return room(x, rng.uniform(0.4, 0.9), rng), SR
     if condition.startswith("aug"):
-        return augment(x, rng, babble)
+        kind = condition[3:].rstrip("0123456789")
+        return augment(x, rng, babble, [kind] if kind else None)
     raise ValueError(f"unknown condition {condition}")
 
 
-def augment(x, rng, babble):
-    steps = [s for s, p in (("room", 0.5), ("noise", 0.6), ("phone", 0.4)) if rng.random() < p] or ["noise"]
+def augment(x, rng, babble, steps=None):
+    if steps is None:
+        steps = [s for s, p in (("room", 0.5), ("noise", 0.6), ("phone", 0.4)) if rng.random() < p] or ["noise"]
+    elif not set(steps) <= {"room", "noise", "phone"}:
+        raise ValueError(f"unknown augmentation {steps}")
     sr = SR
     if "room" in steps:
         x = room(x, rng.uniform(0.2, 1.0), rng)

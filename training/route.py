@@ -1,24 +1,28 @@
-"""A channel detector in front of two models: the one trained on clean speech answers clean audio, the one trained
-also on degraded copies (`<config>_chan`) answers phone lines, noisy and reverberant rooms (issue 18 item 2).
+"""A channel detector in front of models that each hear one kind of audio (issue 18 item 2): the model trained on
+clean speech answers clean audio, experts trained also on degraded copies answer phone lines, noisy and reverberant
+rooms.
 
-Training on degraded copies makes a model hear phones and rooms (the per-condition table) but costs it on clean
-speech; a linear detector on the same utterance statistics tells clean from degraded recordings of held-out speakers
-96-100 % of the time. So the served graph is one ONNX model with three parts and the inputs of the clean one:
+Training on degraded copies makes a model hear phones and rooms but costs it on clean speech, and one linear model
+trained on every channel at once hears each worse than one trained on that channel alone; a linear detector on the
+same utterance statistics tells the channels apart in held-out speakers' recordings. So the served graph is one ONNX
+model with the inputs of the clean one:
 
-    probabilities = (1 - d) * clean(x) + d * robust(x),  d = P(degraded | utterance statistics)
+    probabilities = sum_k w_k * expert_k(x),  w = P(channel | utterance statistics),  degraded = 1 - w_clean
 
 The detector is a logistic regression on the statistics the MLR reads, fitted on the training speakers' clean
-recordings against their degraded copies (tools/degrade.py aug1, aug2; never a test speaker). The service needs no
-change: it is an ordinary model with the card's inputs and outputs.
+recordings against their degraded copies (tools/degrade.py; never a test speaker). A routed config names either two
+halves ("clean", "robust" and the robust half's "degraded_copies") or a list of "experts" (the first the clean
+model, each other with the "copies" that teach the detector its channel). The service needs no change: it is an
+ordinary model with the card's inputs and outputs ("channel" adds the detector's probabilities).
 
-    python3 -m training.route --clean cnn_rnn_prosody --robust cnn_rnn_prosody_chan --corpus emodb \
+    python3 -m training.route --config mlr_prosody_experts --corpus emodb \
         [--features-root /work/features] [--folds /work/folds] [--export]
 
-Without --export: evaluates the routed model on the speaker-independent folds from the two evaluations' saved fold
-models (run `training.run_all --fold-models` for both first), writes the run `<clean>_routed__<corpus>` beside the
-others and each fold's composed graph to <folds>/<clean>_routed/<corpus>/ for `rtser evaluate`. With --export:
-composes models/<id>.onnx from the clean model already there and the robust model exported to a temporary folder,
-with a detector fitted on every speaker, and records the routing in the card.
+Without --export: evaluates the routed model on the speaker-independent folds from the experts' saved fold models
+(run `training.run_all --fold-models` for each first), writes the run `<config>__<corpus>` beside the others and each
+fold's composed graph to <folds>/<config>/<corpus>/ for `rtser evaluate`. With --export: composes models/<id>.onnx
+from the clean model already there and the other experts exported to a temporary folder, with a detector fitted on
+every speaker, and records the routing in the card.
 """
 import argparse
 import json
@@ -38,7 +42,7 @@ REPO = os.path.dirname(HERE)
 
 
 class _Linear:
-    """What onnx_stats builds an MLR graph from (W [D, 2], b [2]): scores [0, z], so softmax = [1 - d, d]."""
+    """What onnx_stats builds an MLR graph from (W [D, K], b [K])."""
 
     def __init__(self, W, b):
         self.W, self.b = W, b
@@ -47,30 +51,45 @@ class _Linear:
         return X @ self.W + self.b
 
 
-def fit_detector(X_clean, X_degraded, seed=1, C=0.1):
-    """A pipeline dict for onnx_stats.build('mlr', ...) whose probabilities are [P(clean), P(degraded)]."""
+def experts(cfg):
+    """[(channel, config name, the copies that show the detector that channel)], the clean model first."""
+    if "experts" in cfg:
+        out = [(e["channel"], e["config"], list(e.get("copies", []))) for e in cfg["experts"]]
+        if out[0][2]:
+            raise ValueError("the first expert is the clean model: it names no copies")
+        return out
+    return [("clean", cfg["clean"], []), ("degraded", cfg["robust"], list(cfg["degraded_copies"]))]
+
+
+def fit_detector(X_clean, X_channels, seed=1, C=0.1):
+    """A pipeline dict for onnx_stats.build('mlr', ...) whose probabilities are [P(clean), P(channel 1), ...];
+    X_channels holds one matrix per channel (its degraded copies)."""
     from sklearn.linear_model import LogisticRegression
     from .baselines import Standardizer
-    X = np.concatenate([X_clean, X_degraded])
-    y = np.r_[np.zeros(len(X_clean)), np.ones(len(X_degraded))]
+    X = np.concatenate([X_clean] + list(X_channels))
+    y = np.concatenate([np.zeros(len(X_clean))] + [np.full(len(x), k + 1) for k, x in enumerate(X_channels)])
     std = Standardizer().fit(X)
     lr = LogisticRegression(C=C, max_iter=5000, class_weight="balanced", random_state=seed).fit(std(X), y)
-    W = np.zeros((X.shape[1], 2))
-    W[:, 1] = lr.coef_[0]
-    return {"std": std, "cols": np.arange(X.shape[1]), "model": _Linear(W, np.array([0.0, lr.intercept_[0]])),
+    if len(X_channels) == 1:  # binary: scores [0, z], so softmax = [1 - d, d]
+        W = np.zeros((X.shape[1], 2))
+        W[:, 1] = lr.coef_[0]
+        b = np.array([0.0, lr.intercept_[0]])
+    else:  # multinomial: softmax of the class scores
+        W, b = lr.coef_.T.copy(), lr.intercept_.copy()
+    return {"std": std, "cols": np.arange(X.shape[1]), "model": _Linear(W, b),
             "params": {"C": C}, "k": X.shape[1]}
 
 
-def degraded_probability(pipe, X):
+def channel_probabilities(pipe, X):
     from .baselines import predict_probabilities
-    return predict_probabilities(pipe, X)[:, 1]
+    return predict_probabilities(pipe, X)
 
 
-def detector_graph(pipe, corpus):
+def detector_graph(pipe, corpus, channels):
     from . import onnx_stats
     dims = {"F": corpus.ms[0].shape[1], "S": corpus.ms_stats.shape[1], "C": corpus.mfcc_width,
             "P": corpus.prosody_stats.shape[1]}
-    return onnx_stats.build("mlr", pipe, "all", dims, ["clean", "degraded"], doc="RTSER channel detector", prosody=True)
+    return onnx_stats.build("mlr", pipe, "all", dims, list(channels), doc="RTSER channel detector", prosody=True)
 
 
 def _prefixed(graph, prefix, keep):
@@ -95,36 +114,47 @@ def _prefixed(graph, prefix, keep):
     return nodes, inits
 
 
-def compose(clean, robust, detector, labels, doc):
-    """One graph: (1 - d) * clean + d * robust for every output the two share ("probabilities", "scores"), the clean
-    model's other outputs as they are (a speaker-adapted model's utterance_stats), and "degraded" = d. Inputs are the
-    clean model's, with the batch fixed at one (the detector's statistics are per utterance)."""
+def compose(members, detector, labels, doc):
+    """One graph: sum_k w_k * member_k for every output all members share ("probabilities", "scores"), w = the
+    detector's probabilities (one per member, the clean model first); the clean model's other outputs as they are (a
+    speaker-adapted model's utterance_stats); "channel" = w and "degraded" = 1 - w_0. Inputs are the clean model's,
+    with the batch fixed at one (the detector's statistics are per utterance)."""
+    clean = members[0]
     keep = {i.name for i in clean.graph.input}
-    missing = [i.name for i in list(robust.graph.input) + list(detector.graph.input) if i.name not in keep]
+    missing = [i.name for m in list(members[1:]) + [detector] for i in m.graph.input if i.name not in keep]
     if missing:
         raise ValueError(f"the clean model lacks inputs the others read: {missing}")
+    prefixes = ["clean/"] + ([f"robust/"] if len(members) == 2 else [f"expert{k}/" for k in range(1, len(members))])
     nodes, inits = [], []
-    for part, prefix in ((clean, "clean/"), (robust, "robust/"), (detector, "detector/")):
+    for part, prefix in list(zip(members, prefixes)) + [(detector, "detector/")]:
         n, i = _prefixed(part.graph, prefix, keep)
         nodes += n
         inits += i
     c = lambda name, v, dt=np.float32: inits.append(onnx.numpy_helper.from_array(np.asarray(v, dtype=dt), name)) or name
-    nodes.append(helper.make_node("Slice", ["detector/probabilities", c("route/one", [1], np.int64),
-                                            c("route/two", [2], np.int64), c("route/axis", [1], np.int64)], ["degraded"]))
-    nodes.append(helper.make_node("Sub", [c("route/unit", [[1.0]]), "degraded"], ["route/clean_weight"]))
+    axis = c("route/axis", [1], np.int64)
+    weights = []
+    for k in range(len(members)):
+        weights.append(f"route/w{k}")
+        nodes.append(helper.make_node("Slice", ["detector/probabilities", c(f"route/from{k}", [k], np.int64),
+                                                c(f"route/to{k}", [k + 1], np.int64), axis], [weights[-1]]))
+    nodes.append(helper.make_node("Sub", [c("route/unit", [[1.0]]), weights[0]], ["degraded"]))
+    nodes.append(helper.make_node("Identity", ["detector/probabilities"], ["channel"]))
     outputs = []
-    robust_outs = {o.name for o in robust.graph.output}
+    shared = set.intersection(*({o.name for o in m.graph.output} for m in members[1:]))
     for o in clean.graph.output:
-        if o.name in robust_outs:
-            nodes += [helper.make_node("Mul", [f"clean/{o.name}", "route/clean_weight"], [f"route/c_{o.name}"]),
-                      helper.make_node("Mul", [f"robust/{o.name}", "degraded"], [f"route/r_{o.name}"]),
-                      helper.make_node("Add", [f"route/c_{o.name}", f"route/r_{o.name}"], [o.name])]
+        if o.name in shared:
+            terms = []
+            for k, prefix in enumerate(prefixes):
+                terms.append(f"route/{k}_{o.name}")
+                nodes.append(helper.make_node("Mul", [f"{prefix}{o.name}", weights[k]], [terms[-1]]))
+            nodes.append(helper.make_node("Sum", terms, [o.name]))
         else:
             nodes.append(helper.make_node("Identity", [f"clean/{o.name}"], [o.name]))
         out = onnx.ValueInfoProto()
         out.CopyFrom(o)
         outputs.append(out)
     outputs.append(helper.make_tensor_value_info("degraded", TensorProto.FLOAT, [1, 1]))
+    outputs.append(helper.make_tensor_value_info("channel", TensorProto.FLOAT, [1, len(members)]))
     inputs = []
     for i in clean.graph.input:
         v = onnx.ValueInfoProto()
@@ -135,7 +165,7 @@ def compose(clean, robust, detector, labels, doc):
     graph = helper.make_graph(nodes, "rtser_routed", inputs, outputs, inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="rtser-training",
                               doc_string=doc)
-    model.ir_version = max(clean.ir_version, robust.ir_version, detector.ir_version)
+    model.ir_version = max(m.ir_version for m in list(members) + [detector])
     helper.set_model_props(model, {"labels": ",".join(labels)})
     onnx.checker.check_model(model)
     return model
@@ -159,54 +189,57 @@ def _fold_probabilities(folds_root, name, corpus, k, run, te, statistics):
 
 
 def evaluate(cfg, features_root, folds_root, runs_dir, log=print, corpus_name="emodb"):
-    """The routed model of config cfg (configs/<clean>_routed.json: kind "routed", clean, robust) on the folds, from
-    the two evaluations' fold models; saves its run and fold graphs."""
+    """The routed model of config cfg (kind "routed") on the folds, from its experts' fold models; saves its run and
+    fold graphs."""
     from . import data, metrics
     from . import folds as foldlib
-    clean_name, robust_name, name = cfg["clean"], cfg["robust"], cfg["name"]
+    members, name = experts(cfg), cfg["name"]
+    clean_name = members[0][1]
     corpus = data.load(os.path.join(features_root, corpus_name))
-    copies = [data.load(os.path.join(features_root, f"{corpus_name}_{t}")) for t in cfg["degraded_copies"]]
     X = _statistics(corpus)
-    Xd = [_statistics(c) for c in copies]
+    Xd = []  # per channel: its copies' statistics, one block per copy
+    for _, _, tags in members[1:]:
+        copies = [data.load(os.path.join(features_root, f"{corpus_name}_{t}")) for t in tags]
+        for c in copies:
+            assert list(c.paths) == list(corpus.paths), "a degraded copy must list the corpus's files in its order"
+        Xd.append([_statistics(c) for c in copies])
     from functools import lru_cache
     from . import stats
 
     @lru_cache(maxsize=None)
-    def statistics(feature_set, prosody):  # a baseline half's inputs, computed once for every fold
+    def statistics(feature_set, prosody):  # a baseline expert's inputs, computed once for every fold
         return X if (feature_set, prosody) == ("all", True) else stats.utterance_matrix(corpus, feature_set, prosody)
 
-    for c in copies:
-        assert list(c.paths) == list(corpus.paths), "a degraded copy must list the corpus's files in its order"
-    run_c = runs.load(os.path.join(runs_dir, f"{clean_name}__{corpus_name}.json"))
-    run_r = runs.load(os.path.join(runs_dir, f"{robust_name}__{corpus_name}.json"))
+    member_runs = [runs.load(os.path.join(runs_dir, f"{m}__{corpus_name}.json")) for _, m, _ in members]
     folds = foldlib.make_folds(corpus.speakers)
     P = np.full((corpus.n, len(corpus.labels)), np.nan)
-    D = np.full(corpus.n, np.nan)
+    W = np.full((corpus.n, len(members)), np.nan)
     out_dir = os.path.join(folds_root, name, corpus_name)
     os.makedirs(out_dir, exist_ok=True)
     fold_results, manifest_folds = [], []
+    channels = [ch for ch, _, _ in members]
     for fo in folds:
         k, te = fo["fold"], fo["test"]
         tr = np.concatenate([fo["train"], fo["val"]])
-        det = fit_detector(X[tr], np.concatenate([x[tr] for x in Xd]), C=cfg["detector"]["C"])
-        d = degraded_probability(det, X[te])
-        pc = _fold_probabilities(folds_root, clean_name, corpus, k, run_c, te, statistics)
-        pr = _fold_probabilities(folds_root, robust_name, corpus, k, run_r, te, statistics)
-        P[te] = (1 - d[:, None]) * pc + d[:, None] * pr
-        D[te] = d
+        det = fit_detector(X[tr], [np.concatenate([x[tr] for x in blocks]) for blocks in Xd], C=cfg["detector"]["C"])
+        w = channel_probabilities(det, X[te])
+        P[te] = sum(w[:, j, None] * _fold_probabilities(folds_root, m, corpus, k, run, te, statistics)
+                    for j, ((_, m, _), run) in enumerate(zip(members, member_runs)))
+        W[te] = w
         r = metrics.evaluate(corpus.y[te], P[te].argmax(1), corpus.labels)
         r.update({"fold": k, "test_speakers": fo["test_speakers"], "val_speakers": fo["val_speakers"],
-                  "degraded_share": float((d > 0.5).mean())})
+                  "degraded_share": float((w[:, 0] < 0.5).mean())})
         fold_results.append(r)
-        # the fold's graph for the served path: the two fold graphs (training/fold_models.py) and this detector
-        src_c, src_r = (os.path.join(folds_root, n, corpus_name) for n in (clean_name, robust_name))
-        routed = compose(onnx.load(os.path.join(src_c, f"fold{k}.onnx")), onnx.load(os.path.join(src_r, f"fold{k}.onnx")),
-                         detector_graph(det, corpus), corpus.labels, f"RTSER {name} fold {k}")
+        # the fold's graph for the served path: the experts' fold graphs (training/fold_models.py) and this detector
+        srcs = [os.path.join(folds_root, m, corpus_name) for _, m, _ in members]
+        routed = compose([onnx.load(os.path.join(src, f"fold{k}.onnx")) for src in srcs],
+                         detector_graph(det, corpus, channels), corpus.labels, f"RTSER {name} fold {k}")
         onnx.save(routed, os.path.join(out_dir, f"fold{k}.onnx"))
-        with open(os.path.join(src_c, f"fold{k}.json")) as f:
+        with open(os.path.join(srcs[0], f"fold{k}.json")) as f:
             card = json.load(f)
         card.update(id=card["id"].replace("-fold", "-routed-fold"), onnx=f"fold{k}.onnx")
-        card["outputs"] = card["outputs"] + [{"name": "degraded", "shape": [1, 1]}]
+        card["outputs"] = card["outputs"] + [{"name": "degraded", "shape": [1, 1]},
+                                             {"name": "channel", "shape": [1, len(members)], "labels": channels}]
         with open(os.path.join(out_dir, f"fold{k}.json"), "w") as f:
             json.dump(card, f)
         manifest_folds.append({"fold": k, "testSpeakers": fo["test_speakers"], "card": f"fold{k}.json"})
@@ -223,71 +256,87 @@ def evaluate(cfg, features_root, folds_root, runs_dir, log=print, corpus_name="e
            "featureConfig": corpus.index.get("featureConfig")}
     runs.save(out, os.path.join(runs_dir, f"{name}__{corpus_name}.json"))
     a = out["aggregate"]
-    log(f"[{name}/{corpus_name}] UAR {a['uar_mean']:.3f}±{a['uar_sd']:.3f} (clean {run_c['aggregate']['uar_mean']:.3f}, "
-        f"robust {run_r['aggregate']['uar_mean']:.3f}); clean test recordings read as degraded: {(D > 0.5).mean():.3f}")
+    alone = ", ".join(f"{ch} {run['aggregate']['uar_mean']:.3f}" for ch, run in zip(channels, member_runs))
+    log(f"[{name}/{corpus_name}] UAR {a['uar_mean']:.3f}±{a['uar_sd']:.3f} (alone on clean speech: {alone}); "
+        f"clean test recordings read as degraded: {(W[:, 0] < 0.5).mean():.3f}")
     return out
 
 
 def export(cfg, features, runs_dir, models_dir, log=print):
-    """models/<id>.onnx becomes the routed graph: the clean model already exported there, the robust config exported
+    """models/<id>.onnx becomes the routed graph: the clean model already exported there, the other experts exported
     now (to a temporary folder) and a detector fitted on every speaker; the card and parity file follow."""
     from . import data, stats
     from . import config
     from .export import export as export_model
     from .run_all import corpus_config
     corpus = data.load(features)
-    ccfg = corpus_config(config.by_name(cfg["clean"]), corpus.name)
-    rcfg = corpus_config(config.by_name(cfg["robust"]), corpus.name)
-    for c in (ccfg, rcfg):
+    members = experts(cfg)
+    channels = [ch for ch, _, _ in members]
+    mcfgs = [corpus_config(config.by_name(m), corpus.name) for _, m, _ in members]
+    for c in mcfgs:
         c.pop("_path", None)
-    mid = ccfg["export"].format(corpus=corpus.name)
+    mid = mcfgs[0]["export"].format(corpus=corpus.name)
     card_path = os.path.join(models_dir, f"{mid}.json")
     with open(card_path) as f:
         card = json.load(f)
     if card.get("routing"):
-        raise ValueError(f"{card_path} is routed already: re-export the clean model ({ccfg['name']}) first")
-    tmp = tempfile.mkdtemp(prefix="rtser-robust-")
+        raise ValueError(f"{card_path} is routed already: re-export the clean model ({mcfgs[0]['name']}) first")
+    tmp = tempfile.mkdtemp(prefix="rtser-experts-")
     try:
-        rcard = export_model(rcfg, features, runs_dir, tmp, os.path.join(tmp, "checkpoints"),
-                             command=f"python3 -m training.route --config {cfg['name']} --corpus {corpus.name} --export", log=log)
-        copies = [data.load(f"{os.path.abspath(features)}_{t}") for t in cfg["degraded_copies"]]
-        det = fit_detector(_statistics(corpus), np.concatenate([_statistics(c) for c in copies]), C=cfg["detector"]["C"])
+        ecards, graphs, epar = [], [onnx.load(os.path.join(models_dir, f"{mid}.onnx"))], []
+        for k, ecfg in enumerate(mcfgs[1:], 1):
+            out = os.path.join(tmp, str(k))
+            ecards.append(export_model(ecfg, features, runs_dir, out, os.path.join(out, "checkpoints"),
+                                       command=f"python3 -m training.route --config {cfg['name']} --corpus {corpus.name} --export",
+                                       log=log))
+            graphs.append(onnx.load(os.path.join(out, f"{mid}.onnx")))
+            with open(os.path.join(out, "parity", f"{mid}.json")) as f:
+                epar.append(json.load(f))
+        X = _statistics(corpus)
+        Xd = [np.concatenate([_statistics(data.load(f"{os.path.abspath(features)}_{t}")) for t in tags])
+              for _, _, tags in members[1:]]
+        det = fit_detector(X, Xd, C=cfg["detector"]["C"])
         onnx_path = os.path.join(models_dir, f"{mid}.onnx")
-        routed = compose(onnx.load(onnx_path), onnx.load(os.path.join(tmp, f"{mid}.onnx")), detector_graph(det, corpus),
-                         corpus.labels, f"RTSER {mid} (routed)")
-        onnx.save(routed, onnx_path)
-        with open(os.path.join(tmp, "parity", f"{mid}.json")) as f:
-            rpar = json.load(f)
+        onnx.save(compose(graphs, detector_graph(det, corpus, channels), corpus.labels, f"RTSER {mid} (routed)"), onnx_path)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     par_path = os.path.join(models_dir, "parity", f"{mid}.json")
     with open(par_path) as f:
         par = json.load(f)
-    for case, rcase in zip(par["cases"], rpar["cases"]):
+    for i, case in enumerate(par["cases"]):
         inp = {k: np.asarray(v["data"], np.float32).reshape(v["shape"]) for k, v in case["inputs"].items()}
         row = stats.utterance_row(inp["mfcc"][0], inp["vad"][0], inp["ms_stats"][0], inp["prosody_stats"][0])[None]
-        d = float(degraded_probability(det, row)[0])
-        case["probabilities"] = [(1 - d) * a + d * b for a, b in zip(case["probabilities"], rcase["probabilities"])]
-        case["degraded"] = d
-    par["note"] += "; routed: (1 - degraded) * clean + degraded * robust, each from its training framework"
+        w = channel_probabilities(det, row)[0]
+        probs = [case["probabilities"]] + [p["cases"][i]["probabilities"] for p in epar]
+        case["probabilities"] = [float(sum(w[k] * probs[k][j] for k in range(len(w)))) for j in range(len(probs[0]))]
+        case["degraded"] = float(1 - w[0])
+        case["channel"] = [float(v) for v in w]
+    par["note"] += "; routed: the detector's channel probabilities weigh the experts, each from its training framework"
     with open(par_path, "w") as f:
         json.dump(par, f)
     run_path = os.path.join(runs_dir, f"{cfg['name']}__{corpus.name}.json")
     routed_run = runs.load(run_path, arrays=False) if os.path.exists(run_path) else None
-    card["outputs"] = card["outputs"] + [{"name": "degraded", "shape": [1, 1],
-                                          "note": "the channel detector's P(degraded): the robust model's weight"}]
+    card["outputs"] = card["outputs"] + [
+        {"name": "degraded", "shape": [1, 1], "note": "the channel detector's 1 - P(clean): the other experts' weight"},
+        {"name": "channel", "shape": [1, len(members)], "labels": channels,
+         "note": "the channel detector's probabilities: each expert's weight"}]
+    evaluation = lambda ec: ({k: ec["evaluation"][k] for k in ("uarMean", "uarSd", "accuracyMean")}
+                             if ec.get("evaluation") else None)
     card["routing"] = {
-        "robustModel": {"config": rcfg["name"], "parameters": rcard["parameters"],
-                        "evaluation": {k: rcard["evaluation"][k] for k in ("uarMean", "uarSd", "accuracyMean")}
-                        if rcard.get("evaluation") else None,
-                        "perturbedTrainingFiles": rcard.get("perturbedTrainingFiles")},
+        "config": cfg["name"],
+        "experts": [{"channel": ch, "config": e[1],
+                     "copies": e[2], "parameters": ec["parameters"], "evaluation": evaluation(ec),
+                     "perturbedTrainingFiles": ec.get("perturbedTrainingFiles")}
+                    for ch, e, ec in zip(channels[1:], members[1:], ecards)],
         "detector": {"kind": "logistic regression on the utterance statistics (MFCC statistics, ms_stats, prosody_stats)",
-                     "trainedOn": f"every speaker's recordings (clean) against their degraded copies {cfg['degraded_copies']} "
-                                  "(tools/degrade.py)", "C": cfg["detector"]["C"]},
-        "note": "probabilities = (1 - d) * clean + d * robust, d = P(degraded); the clean model answers clean "
-                "audio as before, the model trained also on degraded copies answers phone lines, noise and rooms"}
-    card["parameters"] = int(card["parameters"]) + int(rcard["parameters"]) + 2 * int(det["k"])
-    card["macsPerSecondOfAudio"] = int(card["macsPerSecondOfAudio"]) + int(rcard["macsPerSecondOfAudio"])
+                     "channels": channels,
+                     "trainedOn": "every speaker's recordings (clean) against their degraded copies "
+                                  f"{ {ch: tags for ch, _, tags in members[1:]} } (tools/degrade.py)",
+                     "C": cfg["detector"]["C"]},
+        "note": "probabilities = sum_k P(channel k) * expert_k: the clean model answers clean audio as before, each "
+                "other expert (trained also on that channel's degraded copies) the audio the detector hears as its own"}
+    card["parameters"] = int(card["parameters"]) + sum(int(ec["parameters"]) for ec in ecards) + len(members) * int(det["k"])
+    card["macsPerSecondOfAudio"] = int(card["macsPerSecondOfAudio"]) + sum(int(ec["macsPerSecondOfAudio"]) for ec in ecards)
     if routed_run:
         a = routed_run["aggregate"]
         card["evaluation"] = dict(card["evaluation"] or {}, uarMean=a["uar_mean"], uarSd=a["uar_sd"],
@@ -296,10 +345,10 @@ def export(cfg, features, runs_dir, models_dir, log=print):
                                   perFoldUar=[f["uar"] for f in routed_run["folds"]],
                                   perClass=a["per_class"], confusion=a["confusion"],
                                   routedNote=f"the routed model ({run_path.split('/')[-1]}); cleanOnly = the clean model alone")
-        card["evaluation"]["cleanOnly"] = {"config": ccfg["name"]}
+        card["evaluation"]["cleanOnly"] = {"config": mcfgs[0]["name"]}
     with open(card_path, "w") as f:
         json.dump(card, f, indent=1)
-    log(f"[{mid}] routed: {ccfg['name']} + {rcfg['name']} + detector -> {onnx_path}")
+    log(f"[{mid}] routed: {' + '.join(c['name'] for c in mcfgs)} + detector -> {onnx_path}")
     return card
 
 

@@ -29,7 +29,7 @@ def shipped_configs():
     for p in sorted(glob.glob(os.path.join(MODELS, "*.json"))):
         with open(p) as f:
             card = json.load(f)
-        name = card["config"]["name"] + ("_routed" if card.get("routing") else "")
+        name = card["routing"].get("config", card["config"]["name"] + "_routed") if card.get("routing") else card["config"]["name"]
         out.append((name, card["corpus"], card["id"]))
     return out
 
