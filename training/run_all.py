@@ -188,10 +188,6 @@ def main():
     if not a.no_eval and jobs:
         log(f"{len(jobs)} evaluation jobs, {a.jobs} at a time")
         failed += run_jobs(jobs, a.jobs, log)
-    if not a.no_eval and routed:
-        failed += run_jobs(routed, a.jobs, log)
-    from . import report
-    report.write(runs_dir, a.results, models_dir=a.models, log=log)
     if a.fold_models and not a.no_eval:
         fm = [(f"fold models {c['name']}/{corpus}",
                [py, "-m", "training.fold_models", "--config", os.path.join(cfg_dir, f"{c['name']}__{corpus}.json"),
@@ -203,6 +199,10 @@ def main():
               if corpus in c.get("corpora", ["emodb", "ravdess"])
               and os.path.exists(os.path.join(cfg_dir, f"{c['name']}__{corpus}.json"))]
         failed += run_jobs(fm, a.jobs, log)
+    if not a.no_eval and routed:  # composed from its experts' fold graphs, so after those
+        failed += run_jobs(routed, a.jobs, log)
+    from . import report
+    report.write(runs_dir, a.results, models_dir=a.models, log=log)
     if not a.no_export:
         ex, ex_routed = [], []
         for c in cfgs:
