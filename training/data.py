@@ -120,7 +120,7 @@ def load(root):
 
 def check_mfcc_width(corpus, cfg):
     """A config names the MFCC width its features must have (config "mfcc_width", 13 by default), so a run never
-    mixes up feature exports of different MFCC configurations (training/README.md, "Forty MFCCs and a speaker adversary")."""
+    mixes up feature exports of different MFCC configurations (training/research.md, "Forty MFCCs and a speaker adversary")."""
     want = int(cfg.get("mfcc_width", 13))
     if corpus.mfcc_width != want:
         raise ValueError(f"{corpus.root}: {corpus.mfcc_width} MFCCs per frame, but config {cfg.get('name')} wants {want} "

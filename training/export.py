@@ -33,7 +33,7 @@ def kept_recommendation(card_path):
 def git_commit():
     try:
         c = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "training", ":!training/results", ":!training/README.md"], cwd=REPO, capture_output=True,
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "training", ":!training/results", ":!training/README.md", ":!training/research.md"], cwd=REPO, capture_output=True,
                                text=True).stdout.strip()
         return c + ("+dirty-training" if dirty else "")
     except Exception:
