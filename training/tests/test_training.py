@@ -161,6 +161,52 @@ class PerturbedCopyTests(unittest.TestCase):
                 self.assertEqual(len(copies), len(f["train"]) - len(copies) + (len(f["val"]) if with_val else 0))
 
 
+    def test_a_baselines_hyperparameter_search_groups_each_copy_with_its_real_speaker(self):
+        # a copy grouped as a speaker of its own lands in another inner fold than its original, which then
+        # trains on a copy of what it is scored on: the search picks the least regularisation
+        from training import experiment
+        with tempfile.TemporaryDirectory() as d:
+            root = make(os.path.join(d, "emodb"), "emodb", speakers=4, per_class=1, fixed_seconds=1.0)
+            make(f"{root}_aug1", "emodb", speakers=4, per_class=1, fixed_seconds=1.0)
+            base = data.load(root)
+            fo = folds.make_folds(base.speakers)
+            corpus = experiment.with_copies(base, root, {"perturbed": ["aug1"], "kind": "mlr"}, fo)
+            seen = {}
+
+            def capture(kind, cfg, X, y, groups, n_classes, seed):
+                seen["groups"] = list(groups)
+                raise StopIteration
+
+            original, baselines.fit_fold = baselines.fit_fold, capture
+            try:
+                with self.assertRaises(StopIteration):
+                    experiment.train_baseline_fold({"kind": "mlr"}, corpus, fo[0], base.n, 1, np.zeros((corpus.n, 2)),
+                                                   None, None, {})
+            finally:
+                baselines.fit_fold = original
+            tr = np.concatenate([fo[0]["train"], fo[0]["val"]])
+            self.assertGreater((tr >= base.n).sum(), 0)  # copies do train
+            self.assertEqual(sorted(set(seen["groups"])), sorted(set(fo[0]["train_speakers"]) | set(fo[0]["val_speakers"])))
+
+    def test_the_channel_detector_gives_the_probabilities_of_a_multinomial_logistic_regression(self):
+        from sklearn.linear_model import LogisticRegression
+        from training.route import channel_probabilities, fit_detector
+        rng = np.random.default_rng(0)
+        blocks = [rng.normal(3 * k, 1.0, size=(40, 5)) * (1 + k) for k in range(3)]
+        det = fit_detector(blocks[0], blocks[1:], C=0.5)
+        X = np.concatenate(blocks)
+        y = np.repeat(np.arange(3), 40)
+        mu, sd = X.mean(0), X.std(0)
+        ref = LogisticRegression(C=0.5, max_iter=5000, class_weight="balanced", random_state=1).fit((X - mu) / sd, y)
+        probe = rng.normal(3, 4, size=(10, 5))
+        np.testing.assert_allclose(channel_probabilities(det, probe), ref.predict_proba((probe - mu) / sd), atol=1e-6)
+        two = fit_detector(blocks[0], blocks[1:2], C=0.5)  # binary: [P(clean), P(degraded)]
+        ref2 = LogisticRegression(C=0.5, max_iter=5000, class_weight="balanced", random_state=1)
+        X2 = np.concatenate(blocks[:2])
+        ref2.fit((X2 - X2.mean(0)) / X2.std(0), np.repeat([0, 1], 40))
+        np.testing.assert_allclose(channel_probabilities(two, probe), ref2.predict_proba((probe - X2.mean(0)) / X2.std(0)),
+                                   atol=1e-6)
+
     def test_test_time_augmentation_scores_each_copy_against_the_copies_of_the_same_enrolment_recordings(self):
         from training import experiment
         with tempfile.TemporaryDirectory() as d:
