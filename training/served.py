@@ -87,9 +87,9 @@ def agreement(served, run):
 
 # The table docs/accuracy.md shows: each shipped model (and what a routed one is made of), in this order.
 SHIPPED_ROWS = [
-    ("emodb", "cnn_rnn_prosody_routed", "**`cnn-rnn-emodb`** (German default, routed)"),
-    ("emodb", "cnn_rnn_prosody", "— its clean CNN-RNN alone (shipped until 2026-12-07)"),
-    ("emodb", "cnn_rnn_prosody_chan", "— its robust half alone (one seed, trained also on degraded copies)"),
+    ("emodb", "cnn_rnn_prosody_experts", "**`cnn-rnn-emodb`** (German default, four experts)"),
+    ("emodb", "cnn_rnn_prosody", "— its clean expert alone (3 seeds; shipped until 2026-12-07)"),
+    ("emodb", "cnn_rnn_prosody_routed", "— one robust CNN-RNN for every channel instead (shipped on 2026-12-07)"),
     ("emodb", "mlr_prosody_experts", "`mlr-emodb` (four experts)"),
     ("emodb", "mlr_prosody", "— its clean expert alone (shipped until 2026-12-07)"),
     ("emodb", "mlr_prosody_routed", "— one robust MLR for every channel instead (shipped on 2026-12-07)"),
