@@ -18,6 +18,9 @@ Training copies (training-only files, like the speed-perturbed ones; configs nam
             Opus 6-12 kbit/s), then a level change of -15..+5 dB (clipped at full scale)
   augKINDN  the same chain with one step only, KIND phone, noise or room (augphone1, augnoise1, augroom1): copies
             for experts that each hear one kind of channel (training/route.py)
+  marginsN  clean speech with other silences around it: each end trimmed or padded to 0.02-1.5 s from the speech
+            (padding at the recording's own quietest level), so that a channel detector does not learn a corpus's
+            margins (EmoDB's tight, RAVDESS's a second) as the sign of a clean recording
   cat       the recording joined with one or two others of the same speaker and emotion (0.2-0.6 s gaps): longer
             utterances (4-12 s) for models that must read long segments alike
 Babble is mixed only from the other corpus, so no copy ever holds a test speaker's voice.
@@ -66,6 +69,22 @@ def speech_power(x):
     f = x[: len(x) // n * n].reshape(-1, n) if len(x) >= n else x[None]
     p = (f ** 2).mean(1) + 1e-12
     return p[p > p.max() * 1e-3].mean()
+
+
+def margins(x, rng):
+    """x with each end's silence trimmed or padded to 0.02-1.5 s from the first and last 20 ms frame within 40 dB of
+    the loudest; padding is white noise at the power of the quietest tenth of x's frames."""
+    n = 320
+    f = x[: len(x) // n * n].reshape(-1, n)
+    p = (f ** 2).mean(1) + 1e-12
+    active = np.flatnonzero(p > p.max() * 1e-4)
+    start, end = active[0] * n, (active[-1] + 1) * n
+    floor = np.sqrt(np.quantile(p, 0.1))
+    pad = lambda k: floor * rng.standard_normal(k)
+    head, tail = (int(rng.uniform(0.02, 1.5) * SR) for _ in range(2))
+    before = x[max(0, start - head):start] if head <= start else np.concatenate([pad(head - start), x[:start]])
+    after = x[end:end + tail] if end + tail <= len(x) else np.concatenate([x[end:], pad(end + tail - len(x))])
+    return np.concatenate([before, x[start:end], after])
 
 
 def coloured(n, slope, rng):
@@ -178,6 +197,8 @@ def degrade(x, condition, rng, babble):
         return add_noise(x, babble(len(x), rng), 10), SR
     if condition == "reverb":
         return room(x, rng.uniform(0.4, 0.9), rng), SR
+    if condition.startswith("margins"):
+        return margins(x, rng), SR
     if condition.startswith("aug"):
         kind = condition[3:].rstrip("0123456789")
         return augment(x, rng, babble, [kind] if kind else None)
@@ -254,8 +275,8 @@ def main():
     ap.add_argument("--other", help="the other corpus's folder: babble is mixed from it")
     ap.add_argument("--jobs", type=int, default=2)
     a = ap.parse_args()
-    if a.condition not in TEST and not a.condition.startswith("aug") and a.condition != "cat":
-        sys.exit(f"unknown condition {a.condition}: use one of {', '.join(TEST)}, augN or cat")
+    if a.condition not in TEST and not a.condition.startswith(("aug", "margins")) and a.condition != "cat":
+        sys.exit(f"unknown condition {a.condition}: use one of {', '.join(TEST)}, augN, augKINDN, marginsN or cat")
     if (a.condition == "babble10" or a.condition.startswith("aug")) and not a.other:
         sys.exit(f"{a.condition} needs --other (the other corpus, for babble)")
     rels = sorted(os.path.relpath(os.path.join(d, f), a.src) for d, _, fs in os.walk(a.src) for f in fs

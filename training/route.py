@@ -52,12 +52,10 @@ class _Linear:
 
 
 def experts(cfg):
-    """[(channel, config name, the copies that show the detector that channel)], the clean model first."""
+    """[(channel, config name, the copies that show the detector that channel)], the clean model first (its copies
+    are clean recordings too, e.g. with other silences around the speech)."""
     if "experts" in cfg:
-        out = [(e["channel"], e["config"], list(e.get("copies", []))) for e in cfg["experts"]]
-        if out[0][2]:
-            raise ValueError("the first expert is the clean model: it names no copies")
-        return out
+        return [(e["channel"], e["config"], list(e.get("copies", []))) for e in cfg["experts"]]
     return [("clean", cfg["clean"], []), ("degraded", cfg["robust"], list(cfg["degraded_copies"]))]
 
 
@@ -176,6 +174,15 @@ def _statistics(corpus):
     return stats.utterance_matrix(corpus, "all", True)
 
 
+def _other_corpora_blocks(cfg, members, features_root, corpus_name):
+    """Per channel, the statistics of the other corpora's recordings and copies (config detector.other_corpora): the
+    detector learns more than one studio's clean sound, and none of their speakers is ever a test speaker here."""
+    from . import data
+    others = [c for c in cfg["detector"].get("other_corpora", []) if c != corpus_name]
+    return [[_statistics(data.load(os.path.join(features_root, c if t == "" else f"{c}_{t}")))
+             for c in others for t in ([""] * (k == 0) + tags)] for k, (_, _, tags) in enumerate(members)]
+
+
 def _fold_probabilities(folds_root, name, corpus, k, run, te, statistics):
     """A fold model's probabilities on the test rows te: a torch run stores them; a baseline is rescored on
     statistics(feature_set, prosody), the corpus's utterance statistics."""
@@ -197,12 +204,14 @@ def evaluate(cfg, features_root, folds_root, runs_dir, log=print, corpus_name="e
     clean_name = members[0][1]
     corpus = data.load(os.path.join(features_root, corpus_name))
     X = _statistics(corpus)
-    Xd = []  # per channel: its copies' statistics, one block per copy
-    for _, _, tags in members[1:]:
+    Xd = []  # per channel: its copies' statistics, one block per copy (the clean channel: the corpus, then its copies)
+    for _, _, tags in members:
         copies = [data.load(os.path.join(features_root, f"{corpus_name}_{t}")) for t in tags]
         for c in copies:
             assert list(c.paths) == list(corpus.paths), "a degraded copy must list the corpus's files in its order"
         Xd.append([_statistics(c) for c in copies])
+    Xd[0].insert(0, X)
+    Xo = _other_corpora_blocks(cfg, members, features_root, corpus_name)
     from functools import lru_cache
     from . import stats
 
@@ -221,7 +230,8 @@ def evaluate(cfg, features_root, folds_root, runs_dir, log=print, corpus_name="e
     for fo in folds:
         k, te = fo["fold"], fo["test"]
         tr = np.concatenate([fo["train"], fo["val"]])
-        det = fit_detector(X[tr], [np.concatenate([x[tr] for x in blocks]) for blocks in Xd], C=cfg["detector"]["C"])
+        blocks = [np.concatenate([x[tr] for x in b] + o) for b, o in zip(Xd, Xo)]
+        det = fit_detector(blocks[0], blocks[1:], C=cfg["detector"]["C"])
         w = channel_probabilities(det, X[te])
         P[te] = sum(w[:, j, None] * _fold_probabilities(folds_root, m, corpus, k, run, te, statistics)
                     for j, ((_, m, _), run) in enumerate(zip(members, member_runs)))
@@ -292,10 +302,11 @@ def export(cfg, features, runs_dir, models_dir, log=print):
             graphs.append(onnx.load(os.path.join(out, f"{mid}.onnx")))
             with open(os.path.join(out, "parity", f"{mid}.json")) as f:
                 epar.append(json.load(f))
-        X = _statistics(corpus)
-        Xd = [np.concatenate([_statistics(data.load(f"{os.path.abspath(features)}_{t}")) for t in tags])
-              for _, _, tags in members[1:]]
-        det = fit_detector(X, Xd, C=cfg["detector"]["C"])
+        Xo = _other_corpora_blocks(cfg, members, os.path.dirname(os.path.abspath(features)), corpus.name)
+        Xd = [np.concatenate([_statistics(corpus)] * (k == 0) +
+                             [_statistics(data.load(f"{os.path.abspath(features)}_{t}")) for t in tags] + Xo[k])
+              for k, (_, _, tags) in enumerate(members)]
+        det = fit_detector(Xd[0], Xd[1:], C=cfg["detector"]["C"])
         onnx_path = os.path.join(models_dir, f"{mid}.onnx")
         onnx.save(compose(graphs, detector_graph(det, corpus, channels), corpus.labels, f"RTSER {mid} (routed)"), onnx_path)
     finally:
@@ -330,8 +341,9 @@ def export(cfg, features, runs_dir, models_dir, log=print):
                     for ch, e, ec in zip(channels[1:], members[1:], ecards)],
         "detector": {"kind": "logistic regression on the utterance statistics (MFCC statistics, ms_stats, prosody_stats)",
                      "channels": channels,
-                     "trainedOn": "every speaker's recordings (clean) against their degraded copies "
-                                  f"{ {ch: tags for ch, _, tags in members[1:]} } (tools/degrade.py)",
+                     "trainedOn": "every speaker's recordings (clean, with its copies) against their degraded "
+                                  f"copies {({ch: tags for ch, _, tags in members})} (tools/degrade.py), of this "
+                                  f"corpus and of {cfg['detector'].get('other_corpora', [])}",
                      "C": cfg["detector"]["C"]},
         "note": "probabilities = sum_k P(channel k) * expert_k: the clean model answers clean audio as before, each "
                 "other expert (trained also on that channel's degraded copies) the audio the detector hears as its own"}
