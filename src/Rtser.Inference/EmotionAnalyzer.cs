@@ -16,6 +16,10 @@ public sealed record EmotionSegment(
     /// <summary>Speech found in this piece (not serialised: the recording's total is what clients get).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public double SpeechSeconds { get; init; }
+
+    /// <summary>How the model's channel detector heard this piece (null without one or without speech); the recording's is what clients get.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public ChannelReading? Channel { get; init; }
 }
 
 /// <summary>The overall reading of a recording and its timeline.</summary>
@@ -29,9 +33,9 @@ public sealed record EmotionAnalysis(EmotionPrediction Overall, IReadOnlyList<Em
 /// <summary>
 /// Reads a recording as the models were trained and evaluated: cut into utterance segments at pauses
 /// (<see cref="UtteranceSegmenter"/>), each scored whole with the same predictor a single clip gets, the overall
-/// reading the mean of the segments with speech weighted by their speech. A recording of one utterance is one
-/// segment, so it reads exactly as the same clip scored alone. The timeline shows the segments, or on request the
-/// sliding windows <see cref="EmotionStream"/> reads live.
+/// reading (and the channel a routed model heard) the mean of the segments with speech weighted by their speech. A
+/// recording of one utterance is one segment, so it reads exactly as the same clip scored alone. The timeline shows
+/// the segments, or on request the sliding windows <see cref="EmotionStream"/> reads live.
 /// </summary>
 public sealed class EmotionAnalyzer
 {
@@ -318,6 +322,7 @@ public sealed class EmotionAnalyzer
             p.Probabilities)
         {
             SpeechSeconds = p.SpeechSeconds,
+            Channel = p.Channel,
         };
 
     /// <summary>
@@ -334,7 +339,7 @@ public sealed class EmotionAnalyzer
         if (segments.Count == 1)
         {
             EmotionSegment only = segments[0];
-            return new EmotionAnalysis(new EmotionPrediction(model.Id, only.Label, only.Confidence, only.Probabilities, duration, only.SpeechSeconds), segments);
+            return new EmotionAnalysis(new EmotionPrediction(model.Id, only.Label, only.Confidence, only.Probabilities, duration, only.SpeechSeconds) { Channel = only.Channel }, segments);
         }
 
         var sum = new double[model.Labels.Count];
@@ -366,7 +371,11 @@ public sealed class EmotionAnalyzer
             best = sum[i] > sum[best] ? i : best;
         }
 
-        var overall = new EmotionPrediction(model.Id, model.Labels[best], sum[best] / weight, probabilities, duration, speechSeconds);
+        // The channel as the emotion: the segments' readings weighted by their speech.
+        ChannelReading? channel = model.ChannelLabels is { } channelLabels
+            ? ChannelReading.Mean(channelLabels, segments.Where(s => s.Label != EmotionPrediction.NoSpeech && s.Channel is not null).Select(s => (s.Channel!, s.SpeechSeconds)))
+            : null;
+        var overall = new EmotionPrediction(model.Id, model.Labels[best], sum[best] / weight, probabilities, duration, speechSeconds) { Channel = channel };
         return new EmotionAnalysis(overall, segments);
     }
 }

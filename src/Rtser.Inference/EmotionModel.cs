@@ -18,6 +18,9 @@ public sealed class EmotionModel : IDisposable
     public const string SpeakerInput = "speaker_mean";
     public const string StatisticsOutput = "utterance_stats";
 
+    /// <summary>A routed model's channel detector: probabilities over the channels its card's output entry labels.</summary>
+    public const string ChannelOutput = "channel";
+
     private readonly InferenceSession _session;
     private readonly string[] _inputNames;
 
@@ -39,6 +42,12 @@ public sealed class EmotionModel : IDisposable
     public string Id => Card.Id;
 
     public IReadOnlyList<string> Labels => Card.Labels;
+
+    /// <summary>
+    /// The channels the graph's <see cref="ChannelOutput"/> tells apart, in its order, when the card lists them (routed
+    /// models); null for a model without a channel detector.
+    /// </summary>
+    public IReadOnlyList<string>? ChannelLabels { get; private init; }
 
     /// <summary>Inputs the service knows how to fill from <see cref="SpeechFeatures"/>.</summary>
     public static IReadOnlyList<string> KnownInputs { get; } = ["mfcc", "ms", "vad", "ms_stats", "prosody", "prosody_stats", SpeakerInput];
@@ -100,6 +109,7 @@ public sealed class EmotionModel : IDisposable
             {
                 CanBatch = session.InputMetadata.Values.All(m => m.Dimensions is [< 0, ..]),
                 ProfileLength = profileLength,
+                ChannelLabels = ChannelSpec(card)?.Labels,
             };
         }
         catch
@@ -168,6 +178,35 @@ public sealed class EmotionModel : IDisposable
         CheckProfile(speakerMean);
         float[][][] outputs = RunMany(items, speakerMean, [OutputName, StatisticsOutput]);
         return (outputs[0], outputs[1]);
+    }
+
+    /// <summary>
+    /// What <see cref="EmotionPredictor"/> needs of one batch, from one run: the probabilities, the utterance statistics
+    /// when <paramref name="statistics"/> (a model that adapts to the speaker, with its profile), and the channel
+    /// detector's probabilities when the model has one (<see cref="ChannelLabels"/>; else null).
+    /// </summary>
+    public (float[][] Probabilities, float[][]? Statistics, float[][]? Channel) ReadMany(IReadOnlyList<SpeechFeatures> items, float[]? speakerMean = null, bool statistics = false)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        CheckProfile(speakerMean);
+        if (statistics && speakerMean is null)
+        {
+            throw new ArgumentException($"model '{Id}' gives utterance statistics only when scored against a profile", nameof(speakerMean));
+        }
+
+        var outputs = new List<string> { OutputName };
+        if (statistics)
+        {
+            outputs.Add(StatisticsOutput);
+        }
+
+        if (ChannelLabels is not null)
+        {
+            outputs.Add(ChannelOutput);
+        }
+
+        float[][][] values = RunMany(items, speakerMean, [.. outputs]);
+        return (values[0], statistics ? values[1] : null, ChannelLabels is null ? null : values[^1]);
     }
 
     /// <summary>
@@ -398,6 +437,35 @@ public sealed class EmotionModel : IDisposable
         if (output.Dimensions is [.., int classes] && classes > 0 && classes != card.Labels.Length)
         {
             throw new ModelLoadException($"{where}: the graph outputs {classes} classes, the card lists {card.Labels.Length} labels.");
+        }
+
+        CheckChannelOutput(card, session, where);
+    }
+
+    /// <summary>The card's <see cref="ChannelOutput"/> entry when it labels the channels (what makes the service read it).</summary>
+    private static TensorSpec? ChannelSpec(ModelCard card) => card.Outputs.FirstOrDefault(o => o.Name == ChannelOutput && o.Labels is not null);
+
+    /// <summary>A card that labels a channel output promises the graph computes it, one probability per label.</summary>
+    private static void CheckChannelOutput(ModelCard card, InferenceSession session, string where)
+    {
+        if (ChannelSpec(card)?.Labels is not { } labels)
+        {
+            return;
+        }
+
+        if (labels.Length < 2 || labels.Distinct(StringComparer.Ordinal).Count() != labels.Length)
+        {
+            throw new ModelLoadException($"{where}: the card's '{ChannelOutput}' output needs two or more distinct labels, not [{string.Join(", ", labels)}].");
+        }
+
+        if (!session.OutputMetadata.TryGetValue(ChannelOutput, out NodeMetadata? channel))
+        {
+            throw new ModelLoadException($"{where}: the card lists a '{ChannelOutput}' output but the graph has none (it has {string.Join(", ", session.OutputMetadata.Keys)}).");
+        }
+
+        if (channel.Dimensions is not [.., int width] || (width > 0 && width != labels.Length))
+        {
+            throw new ModelLoadException($"{where}: the graph's '{ChannelOutput}' output is [{string.Join(", ", channel.Dimensions)}] wide, the card lists {labels.Length} channels.");
         }
     }
 

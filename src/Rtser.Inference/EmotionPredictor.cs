@@ -13,6 +13,9 @@ public sealed record EmotionPrediction(
     double SpeechSeconds)
 {
     public const string NoSpeech = "no_speech";
+
+    /// <summary>How the model's channel detector heard the audio; null for a model without one and for no_speech.</summary>
+    public ChannelReading? Channel { get; init; }
 }
 
 /// <summary>Features then model, the path the CLI's predict and the service share.</summary>
@@ -72,19 +75,14 @@ public sealed class EmotionPredictor(SpeechFeatureExtractor extractor, SpeechLik
 
         // Batches of a bounded size: the gain flattens out well before, and ONNX Runtime's buffers grow with it.
         var scores = new List<float[]>(speech.Count);
+        var channels = new List<float[]>(speech.Count);
+        bool withStatistics = statistics is not null && speakerMean is not null;
         foreach (int[] chunk in speech.Chunk(MaxBatch))
         {
-            SpeechFeatures[] batch = [.. chunk.Select(i => items[i])];
-            if (statistics is not null && speakerMean is not null)
-            {
-                (float[][] p, float[][] s) = model.PredictWithStatisticsMany(batch, speakerMean);
-                scores.AddRange(p);
-                statistics.AddRange(s);
-            }
-            else
-            {
-                scores.AddRange(model.PredictMany(batch, speakerMean));
-            }
+            (float[][] p, float[][]? s, float[][]? c) = model.ReadMany([.. chunk.Select(i => items[i])], speakerMean, withStatistics);
+            scores.AddRange(p);
+            statistics?.AddRange(s ?? []);
+            channels.AddRange(c ?? []);
         }
 
         for (int k = 0; k < speech.Count; k++)
@@ -98,7 +96,10 @@ public sealed class EmotionPredictor(SpeechFeatureExtractor extractor, SpeechLik
             }
 
             int best = Array.IndexOf(p, p.Max());
-            results[speech[k]] = new EmotionPrediction(model.Id, model.Labels[best], p[best], probabilities, f.DurationSeconds, Likeness.SpeechSeconds(f));
+            results[speech[k]] = new EmotionPrediction(model.Id, model.Labels[best], p[best], probabilities, f.DurationSeconds, Likeness.SpeechSeconds(f))
+            {
+                Channel = model.ChannelLabels is { } channelLabels ? ChannelReading.From(channelLabels, channels[k]) : null,
+            };
         }
 
         return results;

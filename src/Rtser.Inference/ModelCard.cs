@@ -4,10 +4,14 @@ using System.Text.Json.Serialization;
 
 namespace Rtser.Inference;
 
-/// <summary>One declared model input or output: its name and shape (numbers are fixed sizes, strings are symbolic).</summary>
+/// <summary>
+/// One declared model input or output: its name and shape (numbers are fixed sizes, strings are symbolic), and for an
+/// output whose values are probabilities over named classes (the channel detector's), the classes in order.
+/// </summary>
 public sealed record TensorSpec(
     [property: JsonPropertyName("name")] string Name,
-    [property: JsonPropertyName("shape")] JsonElement[] Shape);
+    [property: JsonPropertyName("shape")] JsonElement[] Shape,
+    [property: JsonPropertyName("labels")] string[]? Labels = null);
 
 /// <summary>How a speaker-adapted model was evaluated and what answers while a speaker's profile is too short.</summary>
 /// <param name="ProfileRecordings">How many of a speaker's latest recordings the service averages into a profile (the card's evaluation gives the UAR by profile size).</param>

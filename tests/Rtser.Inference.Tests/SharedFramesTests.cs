@@ -73,10 +73,13 @@ public sealed class SharedFramesTests : IDisposable
             EmotionSegment shared = a.Segments[i];
 
             // Batched windows (one ONNX Runtime run) round differently in the last float bits; the features are exact.
-            Assert.Equal(alone with { Probabilities = shared.Probabilities, Confidence = shared.Confidence }, shared);
+            Assert.Equal(alone with { Probabilities = shared.Probabilities, Confidence = shared.Confidence, Channel = shared.Channel }, shared);
             Assert.Equal(alone.Confidence, shared.Confidence, 1e-6);
             Assert.Equal(alone.Probabilities.Keys, shared.Probabilities.Keys);
             Assert.All(alone.Probabilities, kv => Assert.Equal(kv.Value, shared.Probabilities[kv.Key], 1e-6));
+            Assert.Equal(alone.Channel?.Heard, shared.Channel?.Heard);
+            Assert.Equal(alone.Channel?.Probabilities.Keys, shared.Channel?.Probabilities.Keys);
+            Assert.All(alone.Channel?.Probabilities ?? new Dictionary<string, double>(), kv => Assert.Equal(kv.Value, shared.Channel!.Probabilities[kv.Key], 1e-6));
             Assert.Equal(alone.SpeechSeconds, shared.SpeechSeconds);
         }
 
