@@ -96,7 +96,7 @@ public sealed class HistoryTests : IDisposable
         string[] header = lines[0].Split(',');
         Assert.Equal(["id", "createdAt", "fileName", "model", "label", "confidence"], header[..6]);
         Assert.Contains("p_angry", header);
-        Assert.Equal(["segments", "speaker"], header[^2..]);
+        Assert.Equal(["segments", "speaker", "channel"], header[^3..]);
         Assert.Equal(4, lines.Length);
         Assert.Equal(ids.AsEnumerable().Reverse().Select(i => i.ToString()), lines[1..].Select(l => l.Split(',')[0]));
         Assert.All(lines[1..], l => Assert.Contains("speech-", l, StringComparison.Ordinal));

@@ -137,6 +137,21 @@ public abstract class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_channel_a_routed_model_heard_reads_back_with_its_probabilities()
+    {
+        var heard = new Dictionary<string, double> { ["clean"] = 0.125, ["phone"] = 0.75, ["noise"] = 0.0625, ["room"] = 0.0625 };
+        Prediction p = Make(0, "sad") with { Channel = new HeardChannel("phone", heard) };
+        await Store.AddAsync(p, null, null, default);
+        await Store.AddAsync(Make(1, "sad"), null, null, default);
+
+        HeardChannel back = (await Store.GetAsync(p.Id, null, default))!.Channel!;
+        Assert.Equal("phone", back.Heard);
+        Assert.Equal(heard, back.Probabilities);
+        Assert.Equal(["clean", "phone", "noise", "room"], back.Probabilities.Keys);
+        Assert.Null((await Store.ListAsync(new PredictionQuery(Take: 10), default)).Items.Single(i => i.Id != p.Id).Channel);
+    }
+
+    [Fact]
     public async Task A_speaker_and_adaptation_read_back_and_the_list_filters_by_speaker()
     {
         Prediction p = Make(0, "sad") with { Speaker = "p-07", Adaptation = new SpeakerAdaptation("cnn-rnn-spk-emodb", true, 12, 10) };

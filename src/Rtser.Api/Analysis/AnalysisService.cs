@@ -95,7 +95,8 @@ public sealed class AnalysisService(IAudioDecoder decoder, ModelRegistry models,
             TimelineSegment.Of(a.Segments),
             Stopwatch.GetElapsedTime(start).TotalMilliseconds,
             speaker,
-            profile.ToAdaptation());
+            profile.ToAdaptation(),
+            HeardChannel.From(o.Channel));
         return new AnalysisResult(prediction, statistics);
     }
 }

@@ -67,7 +67,7 @@ internal sealed class LiveConnection
     {
         var now = DateTimeOffset.FromUnixTimeMilliseconds(clock.GetUtcNow().ToUnixTimeMilliseconds());
         EmotionPrediction o = a.Overall;
-        return new Prediction(Guid.CreateVersion7(now), now, "live session", o.Model, o.Label, o.Confidence, o.Probabilities, o.DurationSeconds, o.SpeechSeconds, TimelineSegment.Of(a.Segments), 0);
+        return new Prediction(Guid.CreateVersion7(now), now, "live session", o.Model, o.Label, o.Confidence, o.Probabilities, o.DurationSeconds, o.SpeechSeconds, TimelineSegment.Of(a.Segments), 0, Channel: HeardChannel.From(o.Channel));
     }
 
     /// <summary>Runs until stop (returns the summary), a client close or an error (returns null).</summary>

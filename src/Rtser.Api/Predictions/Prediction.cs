@@ -7,6 +7,7 @@ namespace Rtser.Api.Predictions;
 /// <param name="ProcessingMs">Decoding, features and inference for this upload, in milliseconds.</param>
 /// <param name="Speaker">The speaker the client named (a pseudonym), if any.</param>
 /// <param name="Adaptation">How a speaker-adapted model was used for this recording, when one was asked for.</param>
+/// <param name="Channel">How the model's channel detector heard the recording (routed models only; null otherwise and for no_speech).</param>
 public sealed record Prediction(
     Guid Id,
     DateTimeOffset CreatedAt,
@@ -20,7 +21,17 @@ public sealed record Prediction(
     IReadOnlyList<TimelineSegment> Segments,
     double ProcessingMs,
     string? Speaker = null,
-    SpeakerAdaptation? Adaptation = null);
+    SpeakerAdaptation? Adaptation = null,
+    HeardChannel? Channel = null);
+
+/// <summary>
+/// The channel a routed model heard the recording through (<paramref name="Heard"/>: clean, phone, noise, room, as its
+/// card lists them) and each one's probability; readings are less certain off clean (docs/accuracy.md).
+/// </summary>
+public sealed record HeardChannel(string Heard, IReadOnlyDictionary<string, double> Probabilities)
+{
+    public static HeardChannel? From(ChannelReading? c) => c is null ? null : new(c.Heard, c.Probabilities);
+}
 
 /// <summary>
 /// One window of a prediction's timeline as clients get it; <c>no_speech</c> windows carry no probabilities.

@@ -47,7 +47,7 @@ public static class PredictionExport
     internal static async Task WriteCsvAsync(Stream body, IAsyncEnumerable<Prediction> rows, string[] labels, CancellationToken cancel)
     {
         await using var w = new StreamWriter(body, new UTF8Encoding(false), 16 * 1024, leaveOpen: true);
-        await w.WriteLineAsync(string.Join(',', ["id", "createdAt", "fileName", "model", "label", "confidence", "durationSeconds", "speechSeconds", "processingMs", .. labels.Select(l => "p_" + l), "segments", "speaker"]));
+        await w.WriteLineAsync(string.Join(',', ["id", "createdAt", "fileName", "model", "label", "confidence", "durationSeconds", "speechSeconds", "processingMs", .. labels.Select(l => "p_" + l), "segments", "speaker", "channel"]));
         await foreach (Prediction p in rows.WithCancellation(cancel))
         {
             var fields = new List<string>(10 + labels.Length)
@@ -65,6 +65,7 @@ public static class PredictionExport
             fields.AddRange(labels.Select(l => p.Probabilities.TryGetValue(l, out double v) ? Number(v) : ""));
             fields.Add(Csv(JsonSerializer.Serialize(p.Segments, Json)));
             fields.Add(Csv(p.Speaker ?? ""));
+            fields.Add(Csv(p.Channel?.Heard ?? ""));
             await w.WriteLineAsync(string.Join(',', fields));
         }
     }

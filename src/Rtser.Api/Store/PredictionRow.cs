@@ -43,6 +43,9 @@ internal sealed class PredictionRow
     /// <summary>JSON <see cref="StoredAdaptation"/>.</summary>
     public string? Adaptation { get; set; }
 
+    /// <summary>JSON <see cref="StoredChannel"/>: how a routed model heard the recording.</summary>
+    public string? Channel { get; set; }
+
     public string? AudioPath { get; set; }
 
     public string? Owner { get; set; }
@@ -65,6 +68,7 @@ internal sealed class PredictionRow
         Segments = JsonSerializer.Serialize(p.Segments.Select(StoredSegment.From), Json),
         Speaker = p.Speaker,
         Adaptation = p.Adaptation is null ? null : JsonSerializer.Serialize(StoredAdaptation.From(p.Adaptation), Json),
+        Channel = p.Channel is null ? null : JsonSerializer.Serialize(StoredChannel.From(p.Channel), Json),
         AudioPath = audioPath,
         Owner = owner,
         SpeakerStats = speakerStatistics is null ? null : JsonSerializer.Serialize(speakerStatistics, Json),
@@ -83,7 +87,8 @@ internal sealed class PredictionRow
         [.. (JsonSerializer.Deserialize<StoredSegment[]>(Segments, Json) ?? []).Select(s => s.ToSegment())],
         ProcessingMs,
         Speaker,
-        Adaptation is null ? null : JsonSerializer.Deserialize<StoredAdaptation>(Adaptation, Json)?.ToAdaptation());
+        Adaptation is null ? null : JsonSerializer.Deserialize<StoredAdaptation>(Adaptation, Json)?.ToAdaptation(),
+        Channel is null ? null : JsonSerializer.Deserialize<StoredChannel>(Channel, Json)?.ToChannel());
 
     public static float[] Statistics(string json) => JsonSerializer.Deserialize<float[]>(json, Json) ?? [];
 }
@@ -99,6 +104,16 @@ internal sealed record StoredSegment(
     public static StoredSegment From(TimelineSegment s) => new(s.Start, s.End, s.Label, s.Confidence, s.Probabilities);
 
     public TimelineSegment ToSegment() => new(Start, End, Label, Confidence, Probabilities ?? new Dictionary<string, double>());
+}
+
+/// <summary>The channel a routed model heard, as the channel column holds it (schema 4 onwards).</summary>
+internal sealed record StoredChannel(
+    [property: JsonPropertyName("heard")] string Heard,
+    [property: JsonPropertyName("probabilities")] IReadOnlyDictionary<string, double>? Probabilities)
+{
+    public static StoredChannel From(HeardChannel c) => new(c.Heard, c.Probabilities);
+
+    public HeardChannel ToChannel() => new(Heard, Probabilities ?? new Dictionary<string, double>());
 }
 
 /// <summary>How a speaker-adapted model was used, as the adaptation column holds it (schema 3 onwards).</summary>

@@ -17,7 +17,7 @@ namespace Rtser.Api.Store;
 /// </summary>
 public abstract class SqlPredictionStore : IPredictionStore
 {
-    private const string Columns = "id, created_at, file_name, model, label, confidence, duration_seconds, speech_seconds, processing_ms, probabilities, segments, speaker, adaptation";
+    private const string Columns = "id, created_at, file_name, model, label, confidence, duration_seconds, speech_seconds, processing_ms, probabilities, segments, speaker, adaptation, channel";
 
     /// <summary>Rows per group commit: bounds one transaction's time and memory under a long burst.</summary>
     private const int MaxBatch = 256;
@@ -138,7 +138,7 @@ public abstract class SqlPredictionStore : IPredictionStore
         await using DbConnection c = await OpenAsync(CancellationToken.None);
         await using DbTransaction tx = await c.BeginTransactionAsync();
         await c.ExecuteAsync(
-            $"INSERT INTO predictions ({Columns}, audio_path, owner, speaker_stats) VALUES (@Id, @CreatedAt, @FileName, @Model, @Label, @Confidence, @DurationSeconds, @SpeechSeconds, @ProcessingMs, @Probabilities, @Segments, @Speaker, @Adaptation, @AudioPath, @Owner, @SpeakerStats)",
+            $"INSERT INTO predictions ({Columns}, audio_path, owner, speaker_stats) VALUES (@Id, @CreatedAt, @FileName, @Model, @Label, @Confidence, @DurationSeconds, @SpeechSeconds, @ProcessingMs, @Probabilities, @Segments, @Speaker, @Adaptation, @Channel, @AudioPath, @Owner, @SpeakerStats)",
             batch.Select(a => PredictionRow.From(a.Prediction, a.AudioPath, a.Owner, a.SpeakerStatistics)),
             tx);
         await tx.CommitAsync();

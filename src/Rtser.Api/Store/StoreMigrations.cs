@@ -44,6 +44,10 @@ internal static class StoreMigrations
             "ALTER TABLE predictions ADD COLUMN adaptation TEXT NULL",
             "CREATE INDEX ix_predictions_speaker ON predictions (speaker, created_at DESC)",
         ],
+        [
+            // Routed models: how their channel detector heard the recording (JSON; null for other models).
+            "ALTER TABLE predictions ADD COLUMN channel TEXT NULL",
+        ],
     ];
 
     public static int Latest => Versions.Length;
