@@ -17,7 +17,8 @@ namespace Rtser.Cli.Commands;
 /// default 10 as the service): at most the card's profileRecordings of them (the first in name order, as the files
 /// carry no recording time), and the model's per-recording fallback answers while there are too few; the line then says which.
 /// Only the model asked for (and its fallback) is loaded, each file is decoded once, and files are scored on every core
-/// with the lines in file order.
+/// with the lines in file order. A routed model's line ends with the channel its detector heard (clean, phone, noise,
+/// room; null for other models and no_speech).
 /// </summary>
 internal static class PredictCommand
 {
@@ -93,6 +94,7 @@ internal static class PredictCommand
                     }),
                     speaker = profile is null ? null : Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(file))),
                     adaptation = profile is null ? null : new { model = profile.Model.Id, applied = profile.Applied, profileRecordings = profile.Recordings, requiredRecordings = profile.Required },
+                    channel = p.Channel?.Heard,
                 };
             }
             catch (Exception e) when (RecordingScorer.IsFileError(e))
