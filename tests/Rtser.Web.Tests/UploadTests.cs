@@ -127,6 +127,52 @@ public sealed class UploadTests(WebAppFixture app)
         Assert.Empty(b.ErrorsSoFar());
     }
 
+    /// <summary>The service's answer with the channel its detector heard replaced by <paramref name="heard"/> (null: a model without one).</summary>
+    [Theory]
+    [InlineData("phone", "Heard as a phone line: readings are less certain there.")]
+    [InlineData("room", "Heard as a reverberant room: readings are less certain there.")]
+    [InlineData("clean", null)]
+    [InlineData(null, null)]
+    public async Task The_result_says_when_the_audio_was_heard_as_a_phone_line_or_a_room_and_nothing_when_clean(string? heard, string? sentence)
+    {
+        await using BrowserPage b = await app.NewPageAsync();
+        IPage page = b.Page;
+        await page.RouteAsync("**/api/predictions", async route =>
+        {
+            if (route.Request.Method != "POST")
+            {
+                await route.ContinueAsync();
+                return;
+            }
+
+            IAPIResponse real = await route.FetchAsync();
+            var body = System.Text.Json.Nodes.JsonNode.Parse(await real.TextAsync())!.AsObject();
+            body["channel"] = heard is null ? null : new System.Text.Json.Nodes.JsonObject
+            {
+                ["heard"] = heard,
+                ["probabilities"] = new System.Text.Json.Nodes.JsonObject { ["clean"] = 0.05, [heard] = 0.9 },
+            };
+            await route.FulfillAsync(new() { Response = real, Body = body.ToJsonString() });
+        });
+        await page.GotoAsync("/");
+
+        await page.Locator("#file").SetInputFilesAsync(new FilePayload { Name = "clip.wav", MimeType = "audio/wav", Buffer = app.SpeechWav });
+
+        await Expect(page.Locator("#result-source")).ToContainTextAsync("clip.wav", new() { Timeout = 30_000 });
+        if (sentence is null)
+        {
+            await Expect(page.Locator("#result-channel")).ToBeHiddenAsync();
+            await Expect(page.Locator("#result")).Not.ToContainTextAsync("Heard as");
+        }
+        else
+        {
+            await Expect(page.Locator("#result-channel")).ToBeVisibleAsync();
+            await Expect(page.Locator("#result-channel")).ToHaveTextAsync(sentence);
+        }
+
+        Assert.Empty(b.ErrorsSoFar());
+    }
+
     /// <summary>The service's problem answers (RFC 7807) as the page shows them: a plain title and the service's detail.</summary>
     [Theory]
     [InlineData(413, "The file is too large", "the upload is larger than the 26214400-byte limit (25 MiB)")]

@@ -61,6 +61,19 @@ export function adaptationText(p) {
     : `Speaker ${p.speaker} has ${a.profileRecordings} of ${a.requiredRecordings} recordings needed; answered by ${p.model}.`;
 }
 
+/** The channels a routed model's detector tells apart other than clean, in plain words. */
+const HEARD = { phone: 'a phone line', noise: 'a noisy room', room: 'a reverberant room' };
+
+/**
+ * One line when the model heard the audio through a channel other than clean ('' when clean or when the model has no
+ * channel detector): the models read phones, noise and rooms less well (docs/accuracy.md).
+ */
+export function channelText(p) {
+  const heard = p.channel?.heard;
+  if (!heard || heard === 'clean') return '';
+  return `Heard as ${HEARD[heard] ?? heard}: readings are less certain there.`;
+}
+
 function table(prediction) {
   const body = $('segments-table').tBodies[0];
   body.replaceChildren();
@@ -109,6 +122,9 @@ export function showResult(prediction, { audio = null, source = '', labels = nul
     !adaptation && prediction.speaker ? `speaker ${prediction.speaker}` : '',
     `${seconds(prediction.durationSeconds)} of audio, ${seconds(prediction.speechSeconds)} of speech`, when]
     .filter(Boolean).join(' · ');
+  const channel = channelText(prediction);
+  $('result-channel').textContent = channel;
+  $('result-channel').hidden = !channel;
   $('result-adaptation').textContent = adaptation;
   $('result-adaptation').hidden = !adaptation;
   // A profile dominated by one emotion under-reads it: say so next to the reading it affects.
