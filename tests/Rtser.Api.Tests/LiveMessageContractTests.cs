@@ -28,7 +28,7 @@ public sealed partial class LiveMessageContractTests
     [
         new LiveReady("m", ["neutral"], 16000, 2, 0.5, new SpeakerAdaptation("m", true, 3, 3)),
         new LiveReading(0, 0.5, "neutral", 1, new Dictionary<string, double> { ["neutral"] = 1 }, 0.5, 1),
-        new LiveSummary("neutral", 1, new Dictionary<string, double> { ["neutral"] = 1 }, 0.5, 0.5, Guid.Empty),
+        new LiveSummary("neutral", 1, new Dictionary<string, double> { ["neutral"] = 1 }, 0.5, 0.5, Guid.Empty, new HeardChannel("clean", new Dictionary<string, double> { ["clean"] = 1 })),
         new LiveError("why"),
     ];
 
@@ -66,7 +66,7 @@ public sealed partial class LiveMessageContractTests
     {
         string json = System.Text.Encoding.UTF8.GetString(new LiveSummary("no_speech", 0, new Dictionary<string, double>(), 1.5, 0, null).ToUtf8());
 
-        Assert.Equal("""{"type":"summary","label":"no_speech","confidence":0,"probabilities":{},"durationSeconds":1.5,"speechSeconds":0,"id":null}""", json);
+        Assert.Equal("""{"type":"summary","label":"no_speech","confidence":0,"probabilities":{},"durationSeconds":1.5,"speechSeconds":0,"id":null,"channel":null}""", json);
     }
 
     [GeneratedRegex(@"LIVE_MESSAGES = Object\.freeze\(\{(.*?)\}\);", RegexOptions.Singleline)]

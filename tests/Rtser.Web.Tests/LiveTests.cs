@@ -165,6 +165,33 @@ public sealed partial class LiveTests(WebAppFixture app)
     }
 
     [Fact]
+    public async Task The_session_summary_says_when_the_stream_was_heard_as_a_noisy_room()
+    {
+        await using BrowserPage b = await app.NewPageAsync();
+        IPage page = b.Page;
+        await MicrophoneProbe.InstallAsync(page);
+        await page.RouteWebSocketAsync(url => url.Contains("/api/stream", StringComparison.Ordinal), ws =>
+        {
+            ws.Send("""{"type":"ready","model":"stand-in","labels":["neutral","angry"],"sampleRate":16000,"windowSeconds":2,"hopSeconds":0.5,"adaptation":null}""");
+            ws.OnMessage(frame =>
+            {
+                if (frame.Text is not null)
+                {
+                    ws.Send("""{"type":"summary","label":"angry","confidence":0.8,"probabilities":{"neutral":0.2,"angry":0.8},"durationSeconds":3,"speechSeconds":2,"id":null,"channel":{"heard":"noise","probabilities":{"clean":0.1,"phone":0,"noise":0.85,"room":0.05}}}""");
+                }
+            });
+        });
+        await page.GotoAsync("/");
+
+        await GoLiveAsync(page, save: false);
+        await Expect(page.Locator("#panel-live")).ToHaveAttributeAsync("data-mic", "on");
+        await page.Locator("#live-stop").ClickAsync();
+
+        await Expect(page.Locator("#live-summary")).ToContainTextAsync("Heard as a noisy room: readings are less certain there. Not saved.", new() { Timeout = 10_000 });
+        await MicrophoneProbe.WaitReleasedAsync(page);
+    }
+
+    [Fact]
     public async Task A_refused_live_connection_says_why_when_the_service_tells_it()
     {
         await using BrowserPage b = await app.NewPageAsync();

@@ -4,7 +4,7 @@
 export const LIVE_MESSAGES = Object.freeze({
   ready: ['model', 'labels', 'sampleRate', 'windowSeconds', 'hopSeconds', 'adaptation'],
   reading: ['start', 'end', 'label', 'confidence', 'probabilities', 'audioSeconds', 'processingMs'],
-  summary: ['label', 'confidence', 'probabilities', 'durationSeconds', 'speechSeconds', 'id'],
+  summary: ['label', 'confidence', 'probabilities', 'durationSeconds', 'speechSeconds', 'id', 'channel'],
   error: ['detail'],
 });
 

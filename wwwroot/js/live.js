@@ -4,7 +4,7 @@ import { openMicrophone, releaseStream, levelMeter } from './mic.js';
 import { colour, labelText, percent, seconds, NO_SPEECH } from './labels.js';
 import { liveTimeline } from './timeline.js';
 import { ApiError, getJson, streamUrl } from './api.js';
-import { showResult } from './result.js';
+import { channelText, showResult } from './result.js';
 import { parseLiveMessage, stopMessage } from './live-messages.js';
 
 const $ = (id) => document.getElementById(id);
@@ -104,8 +104,9 @@ export function initLive(page) {
     const box = $('live-summary');
     box.hidden = false;
     const what = m.label === NO_SPEECH ? 'no speech detected' : `${m.label} (${percent(m.confidence)} confidence)`;
+    const channel = channelText(m);
     box.textContent = `Session: ${what} over ${seconds(m.durationSeconds)} of audio, ${seconds(m.speechSeconds)} of speech.`
-      + (m.id ? ' Saved to the history.' : ' Not saved.');
+      + (channel ? ` ${channel}` : '') + (m.id ? ' Saved to the history.' : ' Not saved.');
     box.dataset.label = m.label;
     if (m.id) {
       page.history.first();

@@ -52,7 +52,7 @@ internal sealed class LiveConnection
                 }
 
                 EmotionPrediction o = summary.Overall;
-                await connection.SendAsync(new LiveSummary(o.Label, o.Confidence, o.Probabilities, o.DurationSeconds, o.SpeechSeconds, id));
+                await connection.SendAsync(new LiveSummary(o.Label, o.Confidence, o.Probabilities, o.DurationSeconds, o.SpeechSeconds, id, HeardChannel.From(o.Channel)));
                 await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "stopped", http.RequestAborted);
             }
         }

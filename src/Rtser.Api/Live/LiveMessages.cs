@@ -45,14 +45,18 @@ public sealed record LiveReading(
     double AudioSeconds,
     double ProcessingMs) : LiveMessage;
 
-/// <summary>The stream's overall reading after stop, by the upload's rule; <paramref name="Id"/> names the saved prediction (save=true).</summary>
+/// <summary>
+/// The stream's overall reading after stop, by the upload's rule; <paramref name="Id"/> names the saved prediction
+/// (save=true); <paramref name="Channel"/> how a routed model heard the stream, as an upload's (null otherwise).
+/// </summary>
 public sealed record LiveSummary(
     string Label,
     double Confidence,
     IReadOnlyDictionary<string, double> Probabilities,
     double DurationSeconds,
     double SpeechSeconds,
-    Guid? Id) : LiveMessage;
+    Guid? Id,
+    HeardChannel? Channel = null) : LiveMessage;
 
 /// <summary>Why the server is closing the stream (sent just before the close frame, whose reason is cut to 120 bytes).</summary>
 public sealed record LiveError(string Detail) : LiveMessage;
