@@ -43,8 +43,10 @@ public sealed class AnalyzerTests : IDisposable
         EmotionAnalysis a = new EmotionAnalyzer(_predictor).Analyze(model, clip);
         EmotionPrediction single = _predictor.Predict(model, clip);
 
-        Assert.Equal(single, a.Overall with { Probabilities = single.Probabilities });
+        Assert.Equal(single, a.Overall with { Probabilities = single.Probabilities, Channel = single.Channel });
         Assert.Equal(single.Probabilities, a.Overall.Probabilities);
+        Assert.Equal(single.Channel!.Heard, a.Overall.Channel!.Heard);
+        Assert.Equal(single.Channel.Probabilities, a.Overall.Channel.Probabilities);
         EmotionSegment segment = Assert.Single(a.Segments);
         Assert.Equal((0.0, 2.0), (segment.Start, segment.End));
     }
