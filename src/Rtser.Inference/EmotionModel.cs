@@ -168,22 +168,10 @@ public sealed class EmotionModel : IDisposable
     }
 
     /// <summary>
-    /// <see cref="PredictMany"/> and <see cref="StatisticsMany"/> of a model that adapts to the speaker in one run
-    /// (the graph computes both anyway): what an upload scored against its speaker's profile needs.
-    /// </summary>
-    public (float[][] Probabilities, float[][] Statistics) PredictWithStatisticsMany(IReadOnlyList<SpeechFeatures> items, float[] speakerMean)
-    {
-        ArgumentNullException.ThrowIfNull(items);
-        ArgumentNullException.ThrowIfNull(speakerMean);
-        CheckProfile(speakerMean);
-        float[][][] outputs = RunMany(items, speakerMean, [OutputName, StatisticsOutput]);
-        return (outputs[0], outputs[1]);
-    }
-
-    /// <summary>
-    /// What <see cref="EmotionPredictor"/> needs of one batch, from one run: the probabilities, the utterance statistics
-    /// when <paramref name="statistics"/> (a model that adapts to the speaker, with its profile), and the channel
-    /// detector's probabilities when the model has one (<see cref="ChannelLabels"/>; else null).
+    /// What <see cref="EmotionPredictor"/> needs of one batch, from one run (the graph computes them all anyway): the
+    /// probabilities, the utterance statistics when <paramref name="statistics"/> (a model that adapts to the speaker,
+    /// scored against its profile: what an upload with a speaker needs), and the channel detector's probabilities when
+    /// the model has one (<see cref="ChannelLabels"/>; else null).
     /// </summary>
     public (float[][] Probabilities, float[][]? Statistics, float[][]? Channel) ReadMany(IReadOnlyList<SpeechFeatures> items, float[]? speakerMean = null, bool statistics = false)
     {

@@ -100,7 +100,8 @@ public sealed class SpeakerAdaptationTests : IDisposable
         float[] profile = ModelFiles.ProfileFor(model, _extractor)!;
         SpeechFeatures[] windows = [.. new[] { "03a01Fa.wav", "03a01Nc.wav", "03a01Wa.wav" }.Select(c => _extractor.Extract(Clip(c), model.UsesProsody))];
 
-        (float[][] probabilities, float[][] statistics) = model.PredictWithStatisticsMany(windows, profile);
+        (float[][] probabilities, float[][]? read, _) = model.ReadMany(windows, profile, statistics: true);
+        float[][] statistics = read!;
 
         float[][] separate = model.PredictMany(windows, profile), alone = model.StatisticsMany(windows);
         Assert.Equal(3, probabilities.Length);
@@ -112,7 +113,7 @@ public sealed class SpeakerAdaptationTests : IDisposable
         }
 
         Assert.NotEqual(statistics[0], statistics[1]);
-        Assert.Throws<ArgumentException>(() => _registry.Get("cnn-rnn-emodb").PredictWithStatisticsMany(windows, profile));
+        Assert.Throws<ArgumentException>(() => _registry.Get("cnn-rnn-emodb").ReadMany(windows, profile, statistics: true));
     }
 
     [CorpusTheory]
