@@ -21,6 +21,9 @@ from .experiment import fold_model_path, load_config
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+ROUTING_OUTPUTS = ("degraded", "channel")  # what training/route.py adds to a card
+
+
 def member_names(cfg):
     return [f"{cfg['name']}__seed{s}" for s in cfg["seeds"]] if cfg.get("seeds") and cfg["kind"] == "torch" \
         else [cfg["name"]]
@@ -42,7 +45,9 @@ def write(cfg, features, saved_root, models_dir=os.path.join(REPO, "models"), lo
                  for n in member_names(cfg)]
         fid = f"{mid}-fold{k}"
         onnx_path = os.path.join(out_dir, f"fold{k}.onnx")
-        card = {key: v for key, v in template.items() if key not in ("recommended", "parity", "evaluation")}
+        card = {key: v for key, v in template.items() if key not in ("recommended", "parity", "evaluation", "routing")}
+        # a routed model's card is the template of its experts' folds too; their graphs have no detector outputs
+        card["outputs"] = [o for o in card["outputs"] if o["name"] not in ROUTING_OUTPUTS]
         card.update(id=fid, onnx=f"fold{k}.onnx",
                     evaluation={"fold": k, "testSpeakers": parts[0]["test_speakers"],
                                 "note": "this fold's model from the speaker-independent evaluation; never trained on "

@@ -36,6 +36,7 @@ from onnx import TensorProto, helper
 
 from . import runs
 from .experiment import fold_model_path
+from .fold_models import ROUTING_OUTPUTS
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -248,8 +249,8 @@ def evaluate(cfg, features_root, folds_root, runs_dir, log=print, corpus_name="e
         with open(os.path.join(srcs[0], f"fold{k}.json")) as f:
             card = json.load(f)
         card.update(id=card["id"].replace("-fold", "-routed-fold"), onnx=f"fold{k}.onnx")
-        card["outputs"] = card["outputs"] + [{"name": "degraded", "shape": [1, 1]},
-                                             {"name": "channel", "shape": [1, len(members)], "labels": channels}]
+        card["outputs"] = [o for o in card["outputs"] if o["name"] not in ROUTING_OUTPUTS] + [
+            {"name": "degraded", "shape": [1, 1]}, {"name": "channel", "shape": [1, len(members)], "labels": channels}]
         with open(os.path.join(out_dir, f"fold{k}.json"), "w") as f:
             json.dump(card, f)
         manifest_folds.append({"fold": k, "testSpeakers": fo["test_speakers"], "card": f"fold{k}.json"})
