@@ -16,8 +16,9 @@ Training copies (training-only files, like the speed-perturbed ones; configs nam
   augN      a random chain per file: room (p 0.5), noise (p 0.6: pink, brown, white, mains hum or other-corpus
             babble at 0-20 dB), phone channel (p 0.4: 200-400 to 3000-3600 Hz, 8 kHz, mu-law, A-law, GSM or
             Opus 6-12 kbit/s), then a level change of -15..+5 dB (clipped at full scale)
-  augKINDN  the same chain with one step only, KIND phone, noise or room (augphone1, augnoise1, augroom1): copies
-            for experts that each hear one kind of channel (training/route.py)
+  augKINDN  the same chain with one step only, KIND phone, noise or room (augphone1, augnoise1, augroom1), or
+            babble (the noise step with babble only): copies for experts that each hear one kind of channel
+            (training/route.py)
   marginsN  clean speech with other silences around it: each end trimmed or padded to 0.02-1.5 s from the speech
             (padding at the recording's own quietest level), so that a channel detector does not learn a corpus's
             margins (EmoDB's tight, RAVDESS's a second) as the sign of a clean recording
@@ -201,11 +202,13 @@ def degrade(x, condition, rng, babble):
         return margins(x, rng), SR
     if condition.startswith("aug"):
         kind = condition[3:].rstrip("0123456789")
+        if kind == "babble":  # the noise step with other-corpus babble only
+            return augment(x, rng, babble, ["noise"], noise="babble")
         return augment(x, rng, babble, [kind] if kind else None)
     raise ValueError(f"unknown condition {condition}")
 
 
-def augment(x, rng, babble, steps=None):
+def augment(x, rng, babble, steps=None, noise=None):
     if steps is None:
         steps = [s for s, p in (("room", 0.5), ("noise", 0.6), ("phone", 0.4)) if rng.random() < p] or ["noise"]
     elif not set(steps) <= {"room", "noise", "phone"}:
@@ -214,7 +217,7 @@ def augment(x, rng, babble, steps=None):
     if "room" in steps:
         x = room(x, rng.uniform(0.2, 1.0), rng)
     if "noise" in steps:
-        kind = rng.choice(["pink", "brown", "white", "hum", "babble"])
+        kind = noise or rng.choice(["pink", "brown", "white", "hum", "babble"])
         noise = {"pink": lambda: coloured(len(x), 1, rng), "brown": lambda: coloured(len(x), 2, rng),
                  "white": lambda: coloured(len(x), 0, rng), "hum": lambda: hum(len(x), rng),
                  "babble": lambda: babble(len(x), rng)}[kind]()
