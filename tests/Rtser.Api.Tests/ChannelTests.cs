@@ -37,7 +37,7 @@ public sealed class ChannelTests : IDisposable
         Assert.Equal("mlr-ravdess", p.GetProperty("model").GetString());
         JsonElement channel = p.GetProperty("channel");
         Assert.Equal("clean", channel.GetProperty("heard").GetString());
-        Assert.Equal(["clean", "phone", "noise", "room"], channel.GetProperty("probabilities").EnumerateObject().Select(c => c.Name));
+        Assert.Equal(["clean", "phone", "noise", "room", "babble"], channel.GetProperty("probabilities").EnumerateObject().Select(c => c.Name));
         Assert.Equal(1, channel.GetProperty("probabilities").EnumerateObject().Sum(c => c.Value.GetDouble()), 3);
 
         string stored = await _client.GetStringAsync($"/api/predictions/{p.GetProperty("id").GetString()}");

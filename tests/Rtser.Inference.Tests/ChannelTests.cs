@@ -78,7 +78,8 @@ public sealed class ChannelTests : IDisposable
         ChannelReading? channel = _analyzer.Analyze(model, Espeak()).Overall.Channel;
 
         Assert.NotNull(channel);
-        Assert.Equal(["clean", "phone", "noise", "room"], channel.Probabilities.Keys);
+        Assert.Equal(model.ChannelLabels, channel.Probabilities.Keys);
+        Assert.Equal(["clean", "phone", "noise", "room"], channel.Probabilities.Keys.Take(4));
         Assert.Equal(1, channel.Probabilities.Values.Sum(), 3);
         Assert.Equal("clean", channel.Heard);
     }
@@ -134,17 +135,17 @@ public sealed class ChannelTests : IDisposable
     [Fact]
     public void A_card_whose_channel_labels_do_not_match_the_graphs_width_is_refused()
     {
-        string card = ModelFiles.CopyWithEditedCard("mlr-ravdess", _temp, c => c["outputs"]!.AsArray().Single(o => (string?)o!["name"] == "channel")!["labels"]!.AsArray().RemoveAt(3));
+        string card = ModelFiles.CopyWithEditedCard("mlr-ravdess", _temp, c => c["outputs"]!.AsArray().Single(o => (string?)o!["name"] == "channel")!["labels"]!.AsArray().RemoveAt(1));
 
         var e = Assert.Throws<ModelLoadException>(() => EmotionModel.Load(card, _extractor));
 
-        Assert.Contains("the card lists 3 channels", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"the card lists {_registry.Get("mlr-ravdess").ChannelLabels!.Count - 1} channels", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void A_recordings_channel_is_the_speech_weighted_mean_of_its_segments()
     {
-        EmotionModel model = _registry.Get("mlr-ravdess");
+        EmotionModel model = _registry.Get("cnn-rnn-emodb"); // four channels: clean, phone, noise, room
         IReadOnlyDictionary<string, double> Emotion() => model.Labels.ToDictionary(l => l, l => l == "sad" ? 1.0 : 0.0);
         static ChannelReading Heard(string heard, double clean, double phone, double noise, double room) =>
             new(heard, new Dictionary<string, double> { ["clean"] = clean, ["phone"] = phone, ["noise"] = noise, ["room"] = room });

@@ -131,6 +131,7 @@ public sealed class UploadTests(WebAppFixture app)
     [Theory]
     [InlineData("phone", "Heard as a phone line: readings are less certain there.")]
     [InlineData("room", "Heard as a reverberant room: readings are less certain there.")]
+    [InlineData("babble", "Heard as speech among other voices: readings are less certain there.")]
     [InlineData("clean", null)]
     [InlineData(null, null)]
     public async Task The_result_says_when_the_audio_was_heard_as_a_phone_line_or_a_room_and_nothing_when_clean(string? heard, string? sentence)

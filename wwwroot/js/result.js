@@ -62,11 +62,11 @@ export function adaptationText(p) {
 }
 
 /** The channels a routed model's detector tells apart other than clean, in plain words. */
-const HEARD = { phone: 'a phone line', noise: 'a noisy room', room: 'a reverberant room' };
+const HEARD = { phone: 'a phone line', noise: 'a noisy room', room: 'a reverberant room', babble: 'speech among other voices' };
 
 /**
  * One line when the model heard the audio through a channel other than clean ('' when clean or when the model has no
- * channel detector): the models read phones, noise and rooms less well (docs/accuracy.md).
+ * channel detector): the models read phones, noise, rooms and babble less well (docs/accuracy.md).
  */
 export function channelText(p) {
   const heard = p.channel?.heard;
