@@ -123,7 +123,7 @@ def compose(members, detector, labels, doc):
     missing = [i.name for m in list(members[1:]) + [detector] for i in m.graph.input if i.name not in keep]
     if missing:
         raise ValueError(f"the clean model lacks inputs the others read: {missing}")
-    prefixes = ["clean/"] + ([f"robust/"] if len(members) == 2 else [f"expert{k}/" for k in range(1, len(members))])
+    prefixes = ["clean/"] + [f"expert{k}/" for k in range(1, len(members))]
     nodes, inits = [], []
     for part, prefix in list(zip(members, prefixes)) + [(detector, "detector/")]:
         n, i = _prefixed(part.graph, prefix, keep)
@@ -175,13 +175,22 @@ def _statistics(corpus):
     return stats.utterance_matrix(corpus, "all", True)
 
 
-def _other_corpora_blocks(cfg, members, features_root, corpus_name):
-    """Per channel, the statistics of the other corpora's recordings and copies (config detector.other_corpora): the
-    detector learns more than one studio's clean sound, and none of their speakers is ever a test speaker here."""
+def _channel_statistics(cfg, members, features_root, corpus, X):
+    """What the detector learns each channel from: per channel, this corpus's rows (X and the clean copies for clean,
+    the channel's copies for the others; each in the corpus's file order, so a fold picks its training speakers' rows)
+    and all rows of the other corpora's (config detector.other_corpora: more than one studio's clean sound, and none
+    of their speakers is ever a test speaker here)."""
     from . import data
-    others = [c for c in cfg["detector"].get("other_corpora", []) if c != corpus_name]
-    return [[_statistics(data.load(os.path.join(features_root, c if t == "" else f"{c}_{t}")))
-             for c in others for t in ([""] * (k == 0) + tags)] for k, (_, _, tags) in enumerate(members)]
+    own, other = [], []
+    others = [c for c in cfg["detector"].get("other_corpora", []) if c != corpus.name]
+    for k, (_, _, tags) in enumerate(members):
+        copies = [data.load(os.path.join(features_root, f"{corpus.name}_{t}")) for t in tags]
+        for c in copies:
+            assert list(c.paths) == list(corpus.paths), "a degraded copy must list the corpus's files in its order"
+        own.append([X] * (k == 0) + [_statistics(c) for c in copies])
+        other.append([_statistics(data.load(os.path.join(features_root, c if t == "" else f"{c}_{t}")))
+                      for c in others for t in [""] * (k == 0) + tags])
+    return own, other
 
 
 def _fold_probabilities(folds_root, name, corpus, k, run, te, statistics):
@@ -205,14 +214,7 @@ def evaluate(cfg, features_root, folds_root, runs_dir, log=print, corpus_name="e
     clean_name = members[0][1]
     corpus = data.load(os.path.join(features_root, corpus_name))
     X = _statistics(corpus)
-    Xd = []  # per channel: its copies' statistics, one block per copy (the clean channel: the corpus, then its copies)
-    for _, _, tags in members:
-        copies = [data.load(os.path.join(features_root, f"{corpus_name}_{t}")) for t in tags]
-        for c in copies:
-            assert list(c.paths) == list(corpus.paths), "a degraded copy must list the corpus's files in its order"
-        Xd.append([_statistics(c) for c in copies])
-    Xd[0].insert(0, X)
-    Xo = _other_corpora_blocks(cfg, members, features_root, corpus_name)
+    own, other = _channel_statistics(cfg, members, features_root, corpus, X)
     from functools import lru_cache
     from . import stats
 
@@ -231,7 +233,7 @@ def evaluate(cfg, features_root, folds_root, runs_dir, log=print, corpus_name="e
     for fo in folds:
         k, te = fo["fold"], fo["test"]
         tr = np.concatenate([fo["train"], fo["val"]])
-        blocks = [np.concatenate([x[tr] for x in b] + o) for b, o in zip(Xd, Xo)]
+        blocks = [np.concatenate([x[tr] for x in mine] + theirs) for mine, theirs in zip(own, other)]
         det = fit_detector(blocks[0], blocks[1:], C=cfg["detector"]["C"])
         w = channel_probabilities(det, X[te])
         P[te] = sum(w[:, j, None] * _fold_probabilities(folds_root, m, corpus, k, run, te, statistics)
@@ -303,11 +305,10 @@ def export(cfg, features, runs_dir, models_dir, log=print):
             graphs.append(onnx.load(os.path.join(out, f"{mid}.onnx")))
             with open(os.path.join(out, "parity", f"{mid}.json")) as f:
                 epar.append(json.load(f))
-        Xo = _other_corpora_blocks(cfg, members, os.path.dirname(os.path.abspath(features)), corpus.name)
-        Xd = [np.concatenate([_statistics(corpus)] * (k == 0) +
-                             [_statistics(data.load(f"{os.path.abspath(features)}_{t}")) for t in tags] + Xo[k])
-              for k, (_, _, tags) in enumerate(members)]
-        det = fit_detector(Xd[0], Xd[1:], C=cfg["detector"]["C"])
+        own, other = _channel_statistics(cfg, members, os.path.dirname(os.path.abspath(features)), corpus,
+                                         _statistics(corpus))
+        blocks = [np.concatenate(mine + theirs) for mine, theirs in zip(own, other)]
+        det = fit_detector(blocks[0], blocks[1:], C=cfg["detector"]["C"])
         onnx_path = os.path.join(models_dir, f"{mid}.onnx")
         onnx.save(compose(graphs, detector_graph(det, corpus, channels), corpus.labels, f"RTSER {mid} (routed)"), onnx_path)
     finally:
