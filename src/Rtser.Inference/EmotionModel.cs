@@ -202,12 +202,7 @@ public sealed class EmotionModel : IDisposable
     /// agree (the timeline's windows): one call amortises ONNX Runtime's per-run and per-operator overhead and
     /// gives the GRU wider matrix products. Otherwise one run each; the numbers are the same either way.
     /// </summary>
-    public float[][] PredictMany(IReadOnlyList<SpeechFeatures> items, float[]? speakerMean = null)
-    {
-        ArgumentNullException.ThrowIfNull(items);
-        CheckProfile(speakerMean);
-        return RunMany(items, speakerMean, [OutputName])[0];
-    }
+    public float[][] PredictMany(IReadOnlyList<SpeechFeatures> items, float[]? speakerMean = null) => ReadMany(items, speakerMean).Probabilities;
 
     /// <summary>Whether every graph input has a free batch axis (the hand-built statistics graphs fix it at 1).</summary>
     public bool CanBatch { get; private init; }
